@@ -1,0 +1,82 @@
+"""Shared fixtures: a fresh database on SQLite and on PostgreSQL for each test.
+
+PostgreSQL tests run in a new schema of the server at KPI_TEST_PG_URL (default 127.0.0.1:5432,
+user postgres, database test). Where no server answers they skip with a reason; with
+KPI_STRICT=1 (set by .ci/run) a skip for a missing real component is a failure instead.
+"""
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from data_access import schema
+from data_access.db import make_engine
+
+PG_URL = os.environ.get("KPI_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+STRICT = os.environ.get("KPI_STRICT") == "1"
+
+
+def skip_or_fail(reason: str) -> None:
+    """Skip for a missing real component, or fail under KPI_STRICT=1 (CI)."""
+    if STRICT:
+        pytest.fail(f"KPI_STRICT=1 and {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def _pg_admin_engine():
+    engine = create_engine(PG_URL, pool_pre_ping=True)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:  # noqa: BLE001 - any failure means "no server here"
+        engine.dispose()
+        skip_or_fail(f"PostgreSQL not reachable at {PG_URL}: {str(exc).splitlines()[0]}")
+    return engine
+
+
+def _fresh_pg_engine():
+    admin = _pg_admin_engine()
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{name}"'))
+    engine = make_engine(PG_URL, connect_args={"options": f"-csearch_path={name}"})
+    return engine, admin, name
+
+
+def _drop_pg(engine, admin, name):
+    engine.dispose()
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_engine(request, tmp_path):
+    """An engine on an empty database (no schema), SQLite file or fresh PostgreSQL schema."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'kpi.sqlite3'}")
+        yield engine
+        engine.dispose()
+    else:
+        engine, admin, name = _fresh_pg_engine()
+        yield engine
+        _drop_pg(engine, admin, name)
+
+
+@pytest.fixture
+def engine(empty_engine):
+    """An engine on a database with the current schema and no rows."""
+    schema.upgrade(empty_engine)
+    return empty_engine
+
+
+@pytest.fixture
+def tiny(engine):
+    """The hand-built dataset of tests/tiny_data.py loaded into a fresh database."""
+    from tests.tiny_data import load_tiny
+
+    load_tiny(engine)
+    return engine

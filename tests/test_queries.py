@@ -1,0 +1,121 @@
+"""Query and KPI functions on the hand-built dataset (tests/tiny_data.py), on SQLite and PostgreSQL.
+
+Every expected figure is worked out by hand from the rows in tiny_data.py.
+"""
+import datetime as dt
+
+import pytest
+
+from data_access import kpis, queries
+from tests.tiny_data import A, B
+
+D = dt.date
+
+
+def by_target(df):
+    return df.groupby("target_code")["actual"].sum().to_dict()
+
+
+def test_as_of_keeps_latest_known_version_and_approved_batches(tiny):
+    # 13 Jan: A 5 + 7 (correction not yet made); B 3 (late but known); B's batch approved 14 Jan.
+    p = queries.progress_by_unit(tiny, 2023, D(2023, 1, 13))
+    t01 = p[p.target_code == "T01"].set_index("unit_code")["actual"].to_dict()
+    assert t01 == {A: 12.0, B: 3.0}
+    # 16 Jan: the correction (9) replaces the 7; B's approved batch adds 2.
+    p = queries.progress_by_unit(tiny, 2023, D(2023, 1, 16))
+    assert p[p.target_code == "T01"].set_index("unit_code")["actual"].to_dict() == {A: 14.0, B: 5.0}
+    # 20 Jan: A's pending batch stays hidden.
+    p = queries.progress_by_unit(tiny, 2023, D(2023, 1, 20))
+    assert by_target(p)["T01"] == 19.0
+
+
+def test_late_report_unknown_before_it_arrived(tiny):
+    # B's first week was reported on 9 Jan: as of 8 Jan only A's 5 is known.
+    p = queries.progress_by_unit(tiny, 2023, D(2023, 1, 8))
+    assert by_target(p)["T01"] == 5.0
+
+
+def test_registry_counts(tiny):
+    p = by_target(queries.progress_by_unit(tiny, 2023, D(2023, 1, 13)))
+    # care stations new in 2023 standing on 13 Jan: #2, #3 (A); #4 recorded only on 14 Jan
+    assert p["T07"] == 2.0
+    assert p["T06"] == 1.0  # childcare #5
+    assert p["T09"] == 2.0  # orgs founded 3 and 11 Jan; the 2022 one does not count
+    assert "T11" not in p  # January not complete on 13 Jan
+    p = by_target(queries.progress_by_unit(tiny, 2023, D(2023, 1, 16)))
+    assert p["T07"] == 2.0  # #3 closed on 15 Jan, #4 now known
+    p = by_target(queries.progress_by_unit(tiny, 2023, D(2023, 1, 31)))
+    assert p["T11"] == 50.0  # 30 + 20, December 2022 excluded
+    p = by_target(queries.progress_by_unit(tiny, 2023, D(2023, 2, 3)))
+    assert p["T11"] == 55.0  # correction 30 -> 35
+
+
+def test_unit_filter(tiny):
+    p = by_target(queries.progress_by_unit(tiny, 2023, D(2023, 1, 16), units=[B]))
+    assert p == {"T01": 5.0, "T06": 1.0, "T07": 1.0, "T09": 1.0}
+
+
+def test_map_points_equal_target_counts(tiny):
+    for day in (D(2023, 1, 13), D(2023, 1, 16)):
+        pts = queries.facility_points(tiny, 2023, day)
+        prog = by_target(queries.progress_by_unit(tiny, 2023, day))
+        assert pts[(pts.kind == "care_station") & pts.is_new].shape[0] == prog["T07"]
+        counts = queries.facility_counts(tiny, 2023, day)
+        assert counts[counts.kind == "care_station"]["new_this_year"].sum() == prog["T07"]
+    pts = queries.facility_points(tiny, 2023, D(2023, 1, 16))
+    assert sorted(pts["id"]) == [1, 2, 4, 5]  # #3 closed on 15 Jan
+    assert set(pts.columns) == set(queries.FACILITY_COLUMNS)
+
+
+def test_progress_by_day_sums_to_totals(tiny):
+    day = queries.progress_by_day(tiny, 2023, D(2023, 2, 3))
+    totals = day.groupby("target_code")["value"].sum().to_dict()
+    assert totals == by_target(queries.progress_by_unit(tiny, 2023, D(2023, 2, 3)))
+    t11 = day[day.target_code == "T11"]
+    assert list(t11["day"]) == [D(2023, 1, 31)]  # membership is dated at month end
+
+
+def test_target_overview_city(tiny):
+    ov = kpis.target_overview(tiny, 2023, D(2023, 1, 16)).set_index("target_code")
+    t01 = ov.loc["T01"]
+    assert t01["target"] == 100 and t01["actual"] == 19
+    assert t01["fraction"] == pytest.approx(16 / 365)
+    assert t01["expected"] == pytest.approx(100 * 16 / 365)
+    assert t01["status"] == "超序时"
+    # as known on 9 Jan: A 5, B 3 (reported late, on the morning of 9 Jan)
+    assert t01["actual_week_ago"] == 8 and t01["change_week"] == 11
+    assert t01["required_weekly"] == pytest.approx(81 / (349 / 7))
+    assert ov.loc["T06", "expected"] == 0.0  # childcare curve expects nothing before June
+
+
+def test_target_overview_counties_use_allocations(tiny):
+    ov = kpis.target_overview(tiny, 2023, D(2023, 1, 16), units=[B]).set_index("target_code")
+    assert ov.loc["T01", "target"] == 40 and ov.loc["T01", "actual"] == 5
+    assert ov.loc["T07", "target"] == 4 and ov.loc["T07", "actual"] == 1
+
+
+def test_unit_breakdown_and_rank(tiny):
+    ub = kpis.unit_breakdown(tiny, 2023, D(2023, 1, 16), target_code="T01")
+    rows = ub.set_index("unit_code")
+    assert rows.loc[A, "allocation"] == 60 and rows.loc[A, "actual"] == 14
+    assert rows.loc[B, "completion"] == pytest.approx(5 / 40)
+    assert rows.loc[A, "rank"] == 1 and rows.loc[B, "rank"] == 2  # 14/60 > 5/40
+
+
+def test_cumulative_series(tiny):
+    s = kpis.cumulative_series(tiny, 2023, D(2023, 1, 16), "T01").set_index("day")
+    assert s.loc[D(2023, 1, 6), "actual_cum"] == 8  # A 5 + B 3 (both known by 16 Jan)
+    assert s.loc[D(2023, 1, 13), "actual_cum"] == 19
+    assert s.loc[D(2023, 12, 31), "expected_cum"] == pytest.approx(100)
+    assert s.loc[D(2023, 1, 31), "actual_cum"] != s.loc[D(2023, 1, 31), "actual_cum"]  # NaN after as_of
+
+
+def test_reference_queries(tiny):
+    assert queries.latest_report_date(tiny) == D(2023, 1, 13)  # A's 20 Jan week is pending
+    assert queries.dataset_info(tiny) == {"dataset": "test"}
+    assert list(queries.units(tiny)["code"]) == [A, B, "410400"]
+    assert queries.plan_year_bounds(tiny, 2023) == (D(2023, 1, 1), D(2023, 12, 31))
+    ms = queries.milestones(tiny, 2023)
+    assert ms.loc[0, "due_date"] == D(2023, 5, 30) and ms.loc[0, "status"] == "done"
+    tg = queries.targets(tiny, 2023).set_index("target_code")
+    assert tg.loc["T06", "pace_curve"][6] == 0.75
