@@ -80,3 +80,28 @@ def tiny(engine):
 
     load_tiny(engine)
     return engine
+
+
+@pytest.fixture(scope="session")
+def sample_db_url(tmp_path_factory) -> str:
+    """A SQLite file with the schema and the committed 2023 sample data (built once per run)."""
+    from data_access.sample_loader import load_sample
+
+    path = tmp_path_factory.mktemp("sample") / "sample.sqlite3"
+    url = f"sqlite:///{path}"
+    eng = make_engine(url)
+    schema.upgrade(eng)
+    load_sample(eng)
+    eng.dispose()
+    return url
+
+
+@pytest.fixture
+def restore_db_env():
+    """Put KPI_DATABASE_URL back as it was after an AppTest changed it."""
+    before = os.environ.get("KPI_DATABASE_URL")
+    yield
+    if before is None:
+        os.environ.pop("KPI_DATABASE_URL", None)
+    else:
+        os.environ["KPI_DATABASE_URL"] = before

@@ -1,0 +1,38 @@
+"""Entrypoint: `streamlit run dashboard/app.py`. Sets up the page, the shared filters and navigation."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # `streamlit run dashboard/app.py` puts only dashboard/ on the path
+    sys.path.insert(0, str(ROOT))
+
+import streamlit as st  # noqa: E402
+
+from dashboard import data, state  # noqa: E402
+from dashboard.i18n import t, tr  # noqa: E402
+from dashboard.navigation import build_pages  # noqa: E402
+from data_access.errors import DataAccessError  # noqa: E402
+
+st.set_page_config(page_title="鹰城工会看板", page_icon=":material/monitoring:", layout="wide",
+                   initial_sidebar_state="expanded")
+
+try:
+    data.engine()
+    defaults = state.defaults()
+except DataAccessError as exc:
+    st.error(tr("db_error", "zh", reason=exc.message_zh), icon=":material/error:")
+    st.stop()
+except LookupError:
+    st.error(tr("no_plan_year", "zh"), icon=":material/error:")
+    st.stop()
+
+filters = state.setup(defaults)
+with st.sidebar:
+    st.markdown(f"### {t('app_title')}")
+    st.caption(t("app_subtitle"))
+page = st.navigation(build_pages(filters.lang), position="sidebar")
+state.sidebar(defaults)
+state.show_warnings()
+page.run()

@@ -1,0 +1,97 @@
+"""Cached access to the data layer. The only place that calls st.cache_*; pages call these.
+
+Every function takes hashable arguments (tuples of unit codes, dates) and returns a DataFrame
+or a plain value; callers must not mutate what they get (it is shared across sessions).
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from data_access import kpis, queries, schema
+from data_access.db import make_engine
+
+from .settings import CACHE_TTL_SECONDS, db_url, uses_embedded_default
+
+TTL = CACHE_TTL_SECONDS
+
+
+@st.cache_resource(show_spinner=False)
+def engine():
+    """One engine per process, with the schema checked (and, for the quick start, the sample loaded)."""
+    eng = make_engine(db_url())
+    state = schema.check_schema(eng)
+    if state != "current" and uses_embedded_default():
+        # Quick start on the embedded SQLite file: create the schema and load the sample once.
+        from data_access.sample_loader import load_sample
+
+        schema.upgrade(eng)
+        if state == "missing":
+            load_sample(eng)
+    else:
+        schema.require_current(eng)
+    return eng
+
+
+def clear() -> None:
+    """Forget cached figures (after an import or an approval)."""
+    st.cache_data.clear()
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def dataset_info() -> dict[str, str]:
+    return queries.dataset_info(engine())
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def units() -> pd.DataFrame:
+    return queries.units(engine())
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def plan_years() -> pd.DataFrame:
+    return queries.plan_years(engine())
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def latest_report_date(year: int | None = None) -> dt.date | None:
+    return queries.latest_report_date(engine(), year)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def targets(year: int) -> pd.DataFrame:
+    return queries.targets(engine(), year)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def milestones(year: int) -> pd.DataFrame:
+    return queries.milestones(engine(), year)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=256)
+def target_overview(year: int, as_of: dt.date, units: tuple[str, ...] | None) -> pd.DataFrame:
+    return kpis.target_overview(engine(), year, as_of, units)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=256)
+def unit_breakdown(year: int, as_of: dt.date, units: tuple[str, ...] | None,
+                   target_code: str | None = None) -> pd.DataFrame:
+    return kpis.unit_breakdown(engine(), year, as_of, units, target_code)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=256)
+def cumulative_series(year: int, as_of: dt.date, target_code: str,
+                      units: tuple[str, ...] | None) -> pd.DataFrame:
+    return kpis.cumulative_series(engine(), year, as_of, target_code, units)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=128)
+def facility_points(year: int, as_of: dt.date, units: tuple[str, ...] | None) -> pd.DataFrame:
+    return queries.facility_points(engine(), year, as_of, units)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=128)
+def facility_counts(year: int, as_of: dt.date, units: tuple[str, ...] | None) -> pd.DataFrame:
+    return queries.facility_counts(engine(), year, as_of, units)

@@ -1,0 +1,42 @@
+"""Running the real app under Streamlit's AppTest against a given database."""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "dashboard" / "app.py")
+
+
+def open_page(db_url: str, script: str | None = None, params: dict[str, str] | None = None,
+              timeout: float = 60) -> AppTest:
+    """Run the app with `params` in the URL, then switch to pages/`script` (None: the default page).
+
+    Caches are cleared first: they are process-wide and each test may use another database.
+    """
+    os.environ["KPI_DATABASE_URL"] = db_url
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    at = AppTest.from_file(APP, default_timeout=timeout)
+    for key, value in (params or {}).items():
+        at.query_params[key] = value
+    at.run()
+    if script is not None:
+        at.switch_page(str(ROOT / "pages" / script))
+        at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def plotly_specs(at: AppTest) -> list[dict]:
+    """The plotly figures on the page as dicts with `data` and `layout`."""
+    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+
+
+def deck_specs(at: AppTest) -> list[dict]:
+    """The pydeck charts on the page as dicts (layers, mapProvider, …)."""
+    return [json.loads(el.proto.json) for el in at.get("deck_gl_json_chart")]
