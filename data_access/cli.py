@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from typing import Callable
 
@@ -52,21 +53,36 @@ COMMANDS: dict[str, tuple[Callable, str]] = {
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
+# Modules that add their own subcommands: each defines `register(subparsers) -> dict[name, fn]`,
+# where fn(args) returns the text to print. Missing modules are skipped.
+PLUGINS = ("data_access.cli_reporting", "data_access.cli_users", "data_access.cli_meeting")
+
+
+def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Callable]]:
     parser = argparse.ArgumentParser(prog="python -m data_access", description="鹰城工会看板数据库工具")
     parser.add_argument("--url", help="SQLAlchemy 数据库地址（默认取环境变量 KPI_DATABASE_URL）")
     sub = parser.add_subparsers(dest="command", required=True)
-    for name, (_fn, help_text) in COMMANDS.items():
+    handlers: dict[str, Callable] = {}
+    for name, (fn, help_text) in COMMANDS.items():
         p = sub.add_parser(name, help=help_text)
         if name == "load-sample":
             p.add_argument("--init", action="store_true", help="导入前先创建或升级数据库结构")
-    return parser
+        handlers[name] = fn
+    for module_name in PLUGINS:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            continue
+        handlers.update(module.register(sub))
+    return parser, handlers
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    parser, handlers = build_parser()
     args = parser.parse_args(argv)
-    fn, _help = COMMANDS[args.command]
+    fn = handlers[args.command]
     try:
         print(fn(args))
     except DataAccessError as exc:
