@@ -16,6 +16,7 @@ from data_access import schema
 from data_access.db import make_engine
 
 PG_URL = os.environ.get("KPI_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+MARIADB_URL = os.environ.get("KPI_TEST_MARIADB_URL", "mysql+pymysql://root@127.0.0.1:3306/test")
 STRICT = os.environ.get("KPI_STRICT") == "1"
 
 
@@ -53,17 +54,46 @@ def _drop_pg(engine, admin, name):
     admin.dispose()
 
 
+def _fresh_mariadb_engine():
+    admin = create_engine(MARIADB_URL, pool_pre_ping=True)
+    try:
+        with admin.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:  # noqa: BLE001
+        admin.dispose()
+        skip_or_fail(f"MariaDB not reachable at {MARIADB_URL}: {str(exc).splitlines()[0]}")
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4"))
+    url = admin.url.set(database=name, query={"charset": "utf8mb4"})
+    return make_engine(url.render_as_string(hide_password=False)), admin, name
+
+
+def _engine_for(backend: str, tmp_path):
+    """(engine, teardown) for a fresh empty database on `backend`."""
+    if backend == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'kpi.sqlite3'}")
+        return engine, engine.dispose
+    if backend == "postgresql":
+        engine, admin, name = _fresh_pg_engine()
+        return engine, lambda: _drop_pg(engine, admin, name)
+    engine, admin, name = _fresh_mariadb_engine()
+
+    def _drop():
+        engine.dispose()
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS `{name}`"))
+        admin.dispose()
+
+    return engine, _drop
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def empty_engine(request, tmp_path):
     """An engine on an empty database (no schema), SQLite file or fresh PostgreSQL schema."""
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'kpi.sqlite3'}")
-        yield engine
-        engine.dispose()
-    else:
-        engine, admin, name = _fresh_pg_engine()
-        yield engine
-        _drop_pg(engine, admin, name)
+    engine, teardown = _engine_for(request.param, tmp_path)
+    yield engine
+    teardown()
 
 
 @pytest.fixture

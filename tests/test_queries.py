@@ -7,9 +7,18 @@ import datetime as dt
 import pytest
 
 from data_access import kpis, queries
+from tests.conftest import _engine_for
 from tests.tiny_data import A, B
 
 D = dt.date
+
+
+@pytest.fixture(params=["sqlite", "postgresql", "mariadb"])
+def empty_engine(request, tmp_path):
+    """Here the queries also run on MariaDB (supported because it costs nothing extra)."""
+    engine, teardown = _engine_for(request.param, tmp_path)
+    yield engine
+    teardown()
 
 
 def by_target(df):
