@@ -125,7 +125,7 @@ class Target(Base):
     measure: Mapped[str] = mapped_column(String(40))  # one of MEASURES
     # Cumulative share of the year's target expected by the end of each month (12 values, last 1.0);
     # NULL means linear over the year.
-    pace_curve: Mapped[list[float] | None] = mapped_column(JSON)
+    pace_curve: Mapped[list[float] | None] = mapped_column(JSON(none_as_null=True))
     parent_code: Mapped[str | None] = mapped_column(String(8))  # T11 is part of T10
     note_zh: Mapped[str | None] = mapped_column(Text)
     sort_order: Mapped[int] = mapped_column(Integer)
