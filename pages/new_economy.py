@@ -1,0 +1,114 @@
+"""New-economy page: new members among platform and gig workers against T11, where they come from,
+the union organisations in the field, and months whose intake needs a question."""
+import streamlit as st
+
+from dashboard import charts_new_economy as charts
+from dashboard import data, fmt, ui
+from dashboard import new_economy_view as view
+from dashboard.i18n import t, tr
+from dashboard.state import current
+from data_access import anomaly
+
+f = current()
+lang = f.lang
+MONTH_FMT = "%b" if lang == "en" else "%-m月"
+PCT = {tr(f"ne_col_{k}", lang): st.column_config.NumberColumn(format="percent")
+       for k in ("share", "growth")}
+
+st.title(t("ne_title"))
+st.caption(t("ne_intro"))
+ui.banner()
+if "T11" not in set(data.targets(f.year)["target_code"]):
+    st.info(t("ne_no_t11"))
+    st.stop()
+m = view.model(f.year, f.as_of, f.units, lang)
+
+
+def headline(col, label, h, unit, extra=None):
+    with col:
+        colour = "gray" if not h.week else ("green" if h.week > 0 else "red")
+        delta = None if h.week is None else fmt.signed(h.week, unit, lang)
+        st.metric(label, fmt.number(h.value, unit, lang), delta, delta_color=colour,
+                  delta_arrow="off" if not h.week else ("up" if h.week > 0 else "down"),
+                  delta_description=t("ne_vs_week"), chart_data=h.spark or None, chart_type="area",
+                  border=True, help=t("ne_exact", value=f"{h.value:,.0f}"))
+        st.caption(f"{t('ne_vs_month')} {fmt.signed(h.month, unit, lang)}　·　"
+                   f"{t('ne_yoy')} {view.signed_percent(h.yoy, lang)}")
+        if extra:
+            st.markdown(extra)
+
+
+t11 = m["t11"]
+target_line = t("ne_target_line", target=fmt.number(t11["target"], "人", lang),
+                expected=fmt.number(t11["expected"], "人", lang),
+                completion=fmt.percent(t11["completion"], lang))
+c1, c2, c3 = st.columns(3)
+headline(c1, t("ne_head_year"), m["head_t11"], "人", f"{target_line}　{ui.status_badge(t11['status'])}")
+headline(c2, t("ne_head_cum"), m["head_cum"], "人")
+headline(c3, t("ne_head_orgs"), m["head_orgs"], "个")
+st.caption(m["period_text"])
+
+st.subheader(t("ne_sec_growth"))
+g1, g2 = st.columns(2)
+with g1:
+    st.markdown(f"**{t('ne_monthly')}**")
+    st.plotly_chart(charts.monthly_stacked(m["monthly"], view.flag_chart_rows(m["flags"], lang),
+                                           total_name=t("ne_total"), flag_name=t("ne_flag"),
+                                           month_format=MONTH_FMT, colours=view.colours(lang)),
+                    key="ne_monthly")
+with g2:
+    st.markdown(f"**{t('ne_cumulative')}**")
+    fc = (t11["forecast"], t11["forecast_low"], t11["forecast_high"])
+    names = {k: t(f"ne_{k}") for k in ("actual", "pace", "range", "forecast")}
+    texts = {"actual": fmt.number(t11["actual"], "人", lang),
+             "forecast": t("ne_forecast_text", value=fmt.number(t11["forecast"], "人", lang)),
+             "target": t("ne_target_text", value=fmt.number(t11["target"], "人", lang))}
+    st.plotly_chart(charts.cumulative_vs_pace(m["series"], as_of=f.as_of, year_end=m["periods"].end,
+                                              target=t11["target"], forecast=fc, names=names, texts=texts,
+                                              month_format=MONTH_FMT),
+                    key="ne_cumulative")
+
+st.subheader(t("ne_sec_flags"))
+st.caption(anomaly.rule_text(lang))
+if m["flags"].empty:
+    st.success(t("ne_no_flags"), icon=":material/check_circle:")
+else:
+    st.warning(t("ne_flags_found"), icon=":material/flag:")
+    flags = view.localise(view.flag_table(m["flags"], lang), lang)
+    st.dataframe(flags, hide_index=True)
+    ui.download_buttons(flags, "new_economy_flags", key="ne_dl_flags")
+
+st.subheader(t("ne_sec_sources"))
+st.caption(m["period_text"])
+for col, key, title, label in zip(st.columns(3), ("by_industry", "by_platform", "by_unit"),
+                                  ("ne_by_industry", "ne_by_platform", "ne_by_unit"),
+                                  ("industry", "platform", "unit")):
+    with col:
+        df = m[key]
+        st.markdown(f"**{t(title)}**")
+        st.plotly_chart(charts.share_bars(df.assign(text=view.bar_text(df, lang)), value="new_members",
+                                          name=t(title)), key=f"ne_{key}")
+        table = view.localise(df, lang, label)
+        with st.expander(t("ne_table")):
+            st.dataframe(table, hide_index=True, column_config=PCT)
+        ui.download_buttons(table, f"new_economy_{key}", key=f"ne_dl_{key}")
+st.markdown(f"**{t('ne_county_industry')}**")
+st.dataframe(m["county_industry"], hide_index=True, height="content")
+ui.download_buttons(m["county_industry"], "new_economy_county_industry", key="ne_dl_ci")
+
+st.subheader(t("ne_sec_orgs"))
+o1, o2 = st.columns(2)
+with o1:
+    st.markdown(f"**{t('ne_orgs_chart')}**")
+    st.plotly_chart(charts.orgs_over_time(m["founded"], m["in_field"], in_field_name=t("ne_in_field"),
+                                          month_format=MONTH_FMT, colours=view.colours(lang)), key="ne_orgs")
+with o2:
+    st.markdown(f"**{t('ne_per_org')}**")
+    fed = m["federations"]
+    st.plotly_chart(charts.share_bars(fed.assign(text=view.per_org_text(fed, lang)), value="per_org",
+                                      name=t("ne_per_org"), colour=view.COLOURS["物流与电商"]),
+                    key="ne_per_org")
+    st.caption(t("ne_fed_note"))
+fed_table = view.localise(fed, lang, "federation")
+st.dataframe(fed_table, hide_index=True)
+ui.download_buttons(fed_table, "new_economy_federations", key="ne_dl_fed")
