@@ -594,6 +594,11 @@ def build_union_orgs(rng: random.Random, alloc) -> list[dict]:
             year = rng.choices(list(years), weights=list(years.values()))[0]
             founded = random_day(rng, dt.date(year, 1, 1), dt.date(year, 12, 31))
             rows.append(union_row(rng, unit, founded, taken, True))
+    # The seed counts 372 as known on 26 March: none of them may be recorded after that day.
+    latest = at(SEED_DATE, 17)
+    for r in rows:
+        if r["is_new_economy"] and r["founded_on"] <= SEED_DATE and r["recorded_at"] > latest:
+            r["recorded_at"] = latest
     order = {u: i for i, u in enumerate(FIELD_UNITS)}
     rows.sort(key=lambda r: (r["founded_on"], order[r["unit_code"]], r["name"]))
     return rows
