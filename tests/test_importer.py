@@ -1,0 +1,581 @@
+"""County uploads: a corpus of broken files each refused with the right message and nothing written;
+good files accepted, reviewed, visible on the overview; corrections kept as history; withdrawal;
+an interrupted import leaving nothing behind; the command line on the same code path.
+
+The dataset is tests/tiny_data.py: T01 群众性文化活动 100 场次 city-wide (新华区 A=410402 60,
+鲁山县 B=410423 40), reported only in January. Uploads happen on Friday 30 June 2023 (NOW), so the
+week 24–30 June is the latest one that may be reported.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import re
+import zipfile
+
+import pytest
+from openpyxl import Workbook
+from sqlalchemy import insert, select, update
+
+from data_access import cli, importer, kpis, schema
+from data_access import validation as v
+from data_access.db import make_engine
+from data_access.errors import DataAccessError
+from data_access.models import Base, Facility, ImportBatch, ProgressReport, Unit
+from tests.tiny_data import A, B, load_tiny
+
+D = dt.date
+NOW = dt.datetime(2023, 6, 30, 18, 0)
+AS_OF = NOW.date()
+WEEK = (D(2023, 6, 24), D(2023, 6, 30))
+XINHUA_SEAT = (33.73872, 113.28773)  # inside 新华区 (and so inside 城乡一体化示范区's host)
+LUSHAN_SEAT = (33.73998, 112.90231)  # inside 鲁山县
+WEIDONG_SEAT = (33.73611, 113.32886)  # inside 卫东区 (host of 高新区)
+
+PROGRESS_HEAD = ["单位代码", "单位名称", "指标代码", "指标名称", "计量单位", "周期开始", "周期结束", "本期完成数", "备注"]
+FACILITY_HEAD = ["单位代码", "单位名称", "设施类型", "名称", "地址", "承办单位", "纬度", "经度", "启用日期",
+                 "停用日期", "状态", "服务内容", "托管名额"]
+UNION_HEAD = ["单位代码", "单位名称", "工会名称", "建会日期", "所属领域", "是否新业态", "行业", "平台", "建会时会员数"]
+MEMBER_HEAD = ["单位代码", "单位名称", "月份", "行业", "平台", "新入会人数"]
+
+
+# ---------------------------------------------------------------------------------------------
+# building files
+
+
+def prow(unit=A, target="T01", start=WEEK[0], end=WEEK[1], value=6, note=None) -> list:
+    return [unit, "", target, "", "", start, end, value, note]
+
+
+def frow(unit=A, kind="爱心驿站", name="新华区测试驿站", point=XINHUA_SEAT, opened=D(2023, 6, 1), closed=None,
+         status="正常", capacity=None, address="新华区建设路1号", host="测试单位", services="饮水、充电") -> list:
+    return [unit, "", kind, name, address, host, point[0], point[1], opened, closed, status, services,
+            capacity]
+
+
+def xlsx(rows, head=PROGRESS_HEAD, sheet="周进度") -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = sheet
+    ws.append(head)
+    for row in rows:
+        ws.append(row)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def csv_file(rows, head=PROGRESS_HEAD, encoding="utf-8-sig") -> bytes:
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(head)
+    for row in rows:
+        writer.writerow(["" if c is None else c.isoformat() if isinstance(c, dt.date) else c for c in row])
+    return buf.getvalue().encode(encoding)
+
+
+def with_formula(data: bytes, cell: str, formula: str, cached: str | None, cell_type: str = "n") -> bytes:
+    """Rewrite one cell of sheet1 as a formula, with or without a saved value (what Excel writes)."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            body = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                text = body.decode()
+                new = (f'<c r="{cell}" t="{cell_type}"><f>{formula}</f>'
+                       + (f"<v>{cached}</v>" if cached is not None else "") + "</c>")
+                text, n = re.subn(rf'<c r="{cell}"[^>]*?(/>|>.*?</c>)', new, text, count=1)
+                assert n == 1
+                body = text.encode()
+            dst.writestr(item, body)
+    return out.getvalue()
+
+
+def dump(engine) -> dict[str, list[tuple]]:
+    """Every row of every table, in primary-key order: the database 'row for row'."""
+    with engine.connect() as conn:
+        return {t.name: [tuple(r) for r in conn.execute(select(t).order_by(*t.primary_key.columns))]
+                for t in Base.metadata.sorted_tables}
+
+
+def t01(engine, units=None, as_of=AS_OF) -> float:
+    df = kpis.target_overview(engine, 2023, as_of, units)
+    return float(df.set_index("target_code").loc["T01", "actual"])
+
+
+def overview_actual(engine, code, as_of=AS_OF, units=None) -> float:
+    df = kpis.target_overview(engine, 2023, as_of, units)
+    return float(df.set_index("target_code").loc[code, "actual"])
+
+
+def sync_sequences(engine) -> None:
+    """tiny_data inserts explicit ids; on PostgreSQL move each id sequence past them so that new
+    rows (batches, facilities) get fresh ids."""
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.begin() as conn:
+        for table in Base.metadata.sorted_tables:
+            if "id" in table.c and table.c.id.primary_key:
+                conn.exec_driver_sql(
+                    f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                    f"COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)")
+
+
+@pytest.fixture
+def tiny(engine):
+    """tests/tiny_data.py loaded, ready for new rows on both databases."""
+    load_tiny(engine)
+    sync_sequences(engine)
+    return engine
+
+
+# ---------------------------------------------------------------------------------------------
+# the corpus of broken files
+
+
+def _add_zones(engine) -> None:
+    with engine.begin() as conn:
+        conn.execute(insert(Unit), [
+            dict(code="410471", name_zh="高新区", name_en="High-tech Zone", kind="zone", sort_order=11,
+                 seat_lat=None, seat_lon=None, has_boundary=False, active=True),
+            dict(code="410472", name_zh="城乡一体化示范区", name_en="Demonstration Zone", kind="zone",
+                 sort_order=12, seat_lat=None, seat_lon=None, has_boundary=False, active=True),
+        ])
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def corpus_db(request, tmp_path_factory):
+    """One database for the whole corpus: a refused file writes nothing, and each case checks that."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('corpus') / 'kpi.sqlite3'}")
+        cleanup = engine.dispose
+    else:
+        from tests.conftest import _drop_pg, _fresh_pg_engine
+
+        engine, admin, name = _fresh_pg_engine()
+        cleanup = lambda: _drop_pg(engine, admin, name)  # noqa: E731
+    schema.upgrade(engine)
+    load_tiny(engine)
+    sync_sequences(engine)
+    _add_zones(engine)
+    # tiny's facility 2 gets a point inside 新华区 so that registry files can refer to it
+    with engine.begin() as conn:
+        conn.execute(update(Facility).where(Facility.id == 2).values(lat=XINHUA_SEAT[0], lon=XINHUA_SEAT[1]))
+    yield engine
+    cleanup()
+
+
+def _progress_xlsx_without(column: str) -> bytes:
+    i = PROGRESS_HEAD.index(column)
+    return xlsx([r[:i] + r[i + 1:] for r in [prow()]], PROGRESS_HEAD[:i] + PROGRESS_HEAD[i + 1:])
+
+
+def _progress_with_formula(cached) -> bytes:
+    return with_formula(xlsx([prow(value=1)]), "H2", "2+3", cached)
+
+
+W = '工作表“周进度”'
+# (case id, file name, file bytes (a callable), keyword arguments, texts the message must contain)
+CORPUS = [
+    ("missing column", "a.xlsx", lambda: _progress_xlsx_without("本期完成数"), {},
+     [W, "第1行", "缺少必填列“本期完成数”"]),
+    ("unknown column", "a.xlsx", lambda: xlsx([prow() + [1]], PROGRESS_HEAD + ["累计数"]), {},
+     [W, "第1行", "“累计数”列（J列）", "未知的列“累计数”"]),
+    ("wrong type", "a.xlsx", lambda: xlsx([prow(), prow(unit=B, value="十二")]), {},
+     [W, "第3行", "“本期完成数”列（H列）", "应为数字，实际为“十二”"]),
+    ("blank figure", "a.xlsx", lambda: xlsx([prow(value=None)]), {},
+     [W, "第2行", "“本期完成数”列（H列）", "必填，不能为空（无进展请填0）"]),
+    ("bad date", "a.xlsx", lambda: xlsx([prow(start="6月24号")]), {},
+     [W, "第2行", "“周期开始”列（F列）", "应为日期"]),
+    ("unknown unit", "a.xlsx", lambda: xlsx([prow(unit="419999")]), {},
+     [W, "第2行", "“单位代码”列（A列）", "未知单位代码“419999”"]),
+    ("unknown target", "a.xlsx", lambda: xlsx([prow(target="T99")]), {},
+     [W, "第2行", "“指标代码”列（C列）", "未知指标代码“T99”"]),
+    ("target counted from a registry", "a.xlsx", lambda: xlsx([prow(target="T07")]), {},
+     [W, "第2行", "“指标代码”列（C列）", "指标T07不按周填报"]),
+    ("negative", "a.xlsx", lambda: xlsx([prow(value=-3)]), {},
+     [W, "第2行", "“本期完成数”列（H列）", "不能为负数"]),
+    ("above the year's target", "a.xlsx", lambda: xlsx([prow(value=101)]), {},
+     [W, "第2行", "“本期完成数”列（H列）", "101场次超过全年目标（100场次）"]),
+    ("fraction of a count", "a.xlsx", lambda: xlsx([prow(value=2.5)]), {},
+     [W, "第2行", "“本期完成数”列（H列）", "应为整数"]),
+    ("outside the plan year", "a.xlsx", lambda: xlsx([prow(start=D(2022, 12, 24), end=D(2022, 12, 30))]), {},
+     [W, "第2行", "“周期开始”列（F列）", "不在2023计划年度内"]),
+    ("in the future", "a.xlsx", lambda: xlsx([prow(start=D(2023, 7, 1), end=D(2023, 7, 7))]), {},
+     [W, "第2行", "“周期结束”列（G列）", "在未来"]),
+    ("not a reporting week", "a.xlsx", lambda: xlsx([prow(start=D(2023, 6, 1))]), {},
+     [W, "第2行", "“周期开始”列（F列）", "如 2023-06-24 至 2023-06-30"]),
+    ("duplicate rows", "a.xlsx", lambda: xlsx([prow(), prow(unit=B), prow(value=7)]), {},
+     [W, "第4行", "与第2行重复（同一单位、指标、周期）"]),
+    ("another county's row", "a.xlsx", lambda: xlsx([prow(), prow(unit=B)]), {"allowed_units": (A,)},
+     [W, "第3行", "“单位代码”列（A列）", "无权上报鲁山县（410423）的数据"]),
+    ("formula without a saved value", "a.xlsx", lambda: _progress_with_formula(None), {},
+     [W, "第2行", "“本期完成数”列（H列）", "单元格含公式且没有保存计算结果"]),
+    ("error value", "a.xlsx", lambda: with_formula(xlsx([prow()]), "H2", "1/0", "#DIV/0!", "e"), {},
+     [W, "第2行", "“本期完成数”列（H列）", "错误值"]),
+    ("not a template", "a.xlsx", lambda: xlsx([[1, 2, 3]], ["姓名", "电话", "数量"], "Sheet1"), {},
+     ["无法识别报表类型"]),
+    ("old .xls", "a.xls", lambda: b"\xd0\xcf\x11\xe0 old binary workbook", {}, ["不支持旧版 .xls 格式"]),
+    ("damaged .xlsx", "a.xlsx", lambda: b"PK\x03\x04 this is not really a zip", {}, ["无法读取 Excel 文件"]),
+    ("empty file", "a.csv", lambda: b"", {}, ["文件是空的"]),
+    ("csv wrong type", "a.csv", lambda: csv_file([prow(value="abc")], encoding="gb18030"), {},
+     ["文件“a.csv”，第2行，“本期完成数”列（第8列）", "应为数字"]),
+    ("point outside the county", "f.xlsx", lambda: xlsx([frow(point=LUSHAN_SEAT)], FACILITY_HEAD, "设施登记"), {},
+     ['工作表“设施登记”', "第2行", "“纬度”列（G列）", "不在新华区辖区内"]),
+    ("latitude and longitude swapped", "f.xlsx",
+     lambda: xlsx([frow(point=XINHUA_SEAT[::-1])], FACILITY_HEAD, "设施登记"), {},
+     ["第2行", "“纬度”列（G列）", "经纬度可能填反了"]),
+    ("zone point outside its host counties", "f.xlsx",
+     lambda: xlsx([frow(unit="410472", point=WEIDONG_SEAT)], FACILITY_HEAD, "设施登记"), {},
+     ["第2行", "不在城乡一体化示范区辖区内"]),
+    ("closed without a date", "f.xlsx", lambda: xlsx([frow(status="关闭")], FACILITY_HEAD, "设施登记"), {},
+     ["第2行", "“停用日期”列（J列）", "状态为“关闭”时必须填写停用日期"]),
+    ("facility opened in the future", "f.xlsx",
+     lambda: xlsx([frow(opened=D(2023, 7, 3))], FACILITY_HEAD, "设施登记"), {},
+     ["第2行", "“启用日期”列（I列）", "在未来"]),
+    ("new facility opened before the plan year", "f.xlsx",
+     lambda: xlsx([frow(opened=D(2022, 11, 1))], FACILITY_HEAD, "设施登记"), {},
+     ["第2行", "“启用日期”列", "早于2023计划年度"]),
+    ("unknown facility kind", "f.xlsx", lambda: xlsx([frow(kind="驿站")], FACILITY_HEAD, "设施登记"), {},
+     ["第2行", "“设施类型”列（C列）", "“驿站”不在可选项中（可选：爱心驿站、爱心托管班）"]),
+    ("union founded before the plan year", "u.xlsx",
+     lambda: xlsx([[A, "", "新华区某公司工会", D(2022, 12, 1), "企业", "否", None, None, 20]], UNION_HEAD, "新建工会"),
+     {}, ['工作表“新建工会”', "第2行", "“建会日期”列（D列）", "早于2023计划年度"]),
+    ("new-economy union without industry", "u.xlsx",
+     lambda: xlsx([[A, "", "新华区骑手工会", D(2023, 6, 1), "企业", "是", None, None, 20]], UNION_HEAD, "新建工会"),
+     {}, ["第2行", "“行业”列（G列）", "新业态工会必须填写行业"]),
+    ("membership month not begun", "m.xlsx",
+     lambda: xlsx([[A, "", "2023-07", "外卖配送", "美团", 10]], MEMBER_HEAD, "新业态入会"), {},
+     ['工作表“新业态入会”', "第2行", "“月份”列（C列）", "月份2023-07尚未开始"]),
+    ("membership unknown industry", "m.xlsx",
+     lambda: xlsx([[A, "", "2023-05", "外卖", "美团", 10]], MEMBER_HEAD, "新业态入会"), {},
+     ["第2行", "“行业”列（D列）", "“外卖”不在可选项中"]),
+    ("membership above the year's target", "m.xlsx",
+     lambda: xlsx([[A, "", "2023-05", "快递", "顺丰", 1001]], MEMBER_HEAD, "新业态入会"), {},
+     ["第2行", "“新入会人数”列（F列）", "超过全年新业态会员目标（1,000人）"]),
+]
+
+
+@pytest.mark.parametrize("case", CORPUS, ids=[c[0] for c in CORPUS])
+def test_broken_file_is_refused_and_nothing_is_written(corpus_db, case):
+    _id, name, build, kwargs, expected = case
+    before = dump(corpus_db)
+    data = build()
+    with pytest.raises(v.ImportRejected) as preview_error:
+        importer.preview(corpus_db, data, name, now=NOW, **kwargs)
+    with pytest.raises(v.ImportRejected) as commit_error:
+        importer.commit(corpus_db, data, name, actor="县填报员", now=NOW, **kwargs)
+    message = commit_error.value.message_zh
+    for text in expected:
+        assert text in message, message
+    assert f"文件“{name}”" in message
+    assert preview_error.value.message_zh == message
+    assert dump(corpus_db) == before
+
+
+def test_one_bad_row_refuses_the_good_ones(corpus_db):
+    before = dump(corpus_db)
+    with pytest.raises(v.ImportRejected) as err:
+        importer.commit(corpus_db, xlsx([prow(), prow(unit=B), prow(target="T02")]), "a.xlsx", actor="x",
+                        now=NOW)
+    assert err.value.issues[0].row == 4 and err.value.issues[0].column == "指标代码"
+    assert dump(corpus_db) == before
+
+
+def test_size_and_row_caps(corpus_db, monkeypatch):
+    before = dump(corpus_db)
+    monkeypatch.setattr(v, "MAX_ROWS", 3)
+    with pytest.raises(v.ImportRejected, match="数据行过多（超过3行），上限为3行"):
+        importer.commit(corpus_db, csv_file([prow(value=i) for i in range(5)]), "big.csv", actor="x", now=NOW)
+    monkeypatch.setattr(v, "MAX_FILE_BYTES", 1024 * 1024)
+    data = xlsx([prow()]) + b"\0" * (1024 * 1024)
+    with pytest.raises(v.ImportRejected, match=r"文件过大（1\.0 MB），上限为 1 MB"):
+        importer.commit(corpus_db, data, "big.xlsx", actor="x", now=NOW)
+    assert dump(corpus_db) == before
+
+
+def test_every_issue_is_listed(corpus_db):
+    rows = [prow(value=-1), prow(unit="1"), prow(target="T98")]
+    with pytest.raises(v.ImportRejected) as err:
+        importer.preview(corpus_db, xlsx(rows), "a.xlsx", now=NOW)
+    assert [(i.row, i.column) for i in err.value.issues] == [(2, "本期完成数"), (3, "单位代码"), (4, "指标代码")]
+    assert "共发现3处问题" in err.value.message_zh
+
+
+# ---------------------------------------------------------------------------------------------
+# good files
+
+
+def test_good_file_is_stored_pending_then_approved_and_counted(tiny):
+    before_city, before_a = t01(tiny), t01(tiny, (A,))
+    data = xlsx([prow(value=6), prow(unit=B, value=3, note="含送电影2场")])
+    pv = importer.preview(tiny, data, "新华鲁山第26周.xlsx", now=NOW)
+    assert pv.counts == {"total": 2, "new": 2, "changed": 0, "unchanged": 0}
+    assert pv.kind == "progress" and pv.unit_codes == (A, B)
+    done = importer.commit(tiny, data, "新华鲁山第26周.xlsx", actor="王芳", now=NOW, expect=pv.fingerprint)
+    assert done.status == "pending"
+    with tiny.connect() as conn:
+        batch = conn.execute(select(ImportBatch).where(ImportBatch.id == done.batch_id)).one()._mapping
+        rows = conn.execute(select(ProgressReport.unit_code, ProgressReport.value, ProgressReport.note,
+                                   ProgressReport.reporter, ProgressReport.recorded_at)
+                            .where(ProgressReport.batch_id == done.batch_id)
+                            .order_by(ProgressReport.id)).all()
+    assert (batch["uploaded_by"], batch["file_name"], batch["row_count"], batch["rows_new"]) == \
+        ("王芳", "新华鲁山第26周.xlsx", 2, 2)
+    assert batch["file_sha256"] == hashlib.sha256(data).hexdigest() and bytes(batch["file_bytes"]) == data
+    assert batch["unit_code"] is None and batch["uploaded_at"] == NOW
+    assert [tuple(r) for r in rows] == [(A, 6.0, None, "王芳", NOW), (B, 3.0, "含送电影2场", "王芳", NOW)]
+    assert t01(tiny) == before_city  # pending: not on the dashboards yet
+    assert importer.review(tiny, done.batch_id, "approve", actor="审核员", now=NOW) == "approved"
+    assert t01(tiny) == before_city + 9
+    assert t01(tiny, (A,)) == before_a + 6
+
+
+def test_same_file_twice_is_refused(tiny):
+    data = xlsx([prow()])
+    first = importer.commit(tiny, data, "a.xlsx", actor="x", now=NOW)
+    before = dump(tiny)
+    with pytest.raises(v.ImportRejected, match=rf"同一文件已于2023-06-30 18:00导入（批次#{first.batch_id}，待审核），不能重复导入"):
+        importer.commit(tiny, data, "renamed.xlsx", actor="y", now=NOW)
+    assert dump(tiny) == before
+    importer.withdraw(tiny, first.batch_id, actor="x", now=NOW)  # a withdrawn file may come again
+    assert importer.commit(tiny, data, "a.xlsx", actor="x", now=NOW).status == "pending"
+
+
+def test_correction_supersedes_and_keeps_history(tiny):
+    base = t01(tiny)
+    first = importer.commit(tiny, xlsx([prow(value=6)]), "w26.xlsx", actor="王芳", now=NOW, auto_approve=True)
+    assert first.status == "approved" and t01(tiny) == base + 6
+    later = NOW + dt.timedelta(hours=1)
+    fixed = xlsx([prow(value=9, note="漏报3场，更正")])
+    pv = importer.preview(tiny, fixed, "w26更正.xlsx", now=later)
+    assert pv.counts["changed"] == 1
+    frame = importer.changes_frame(pv)
+    assert (frame.loc[0, "action"], frame.loc[0, "old"], frame.loc[0, "new"]) == ("changed", 6.0, 9)
+    second = importer.commit(tiny, fixed, "w26更正.xlsx", actor="王芳", now=later, expect=pv.fingerprint)
+    assert t01(tiny, as_of=later.date()) == base + 6  # still the approved 6 until the correction is approved
+    importer.review(tiny, second.batch_id, "approve", actor="审核员", now=later)
+    assert t01(tiny) == base + 9
+    hist = importer.figure_history(tiny, "T01", A, 2023, WEEK[1])
+    assert list(hist["value"]) == [6.0, 9.0]
+    assert list(hist["in_force"]) == [False, True]
+    assert list(hist["batch_id"]) == [first.batch_id, second.batch_id]
+    assert hist["note"].fillna("").tolist() == ["", "漏报3场，更正"]
+    rows = importer.batch_rows(tiny, second.batch_id)
+    assert rows[["item", "old", "new", "action"]].values.tolist() == [["T01", 6.0, 9.0, "changed"]]
+
+
+def test_unchanged_rows_are_not_stored_again(tiny):
+    importer.commit(tiny, xlsx([prow(value=6)]), "a.xlsx", actor="x", now=NOW, auto_approve=True)
+    pv = importer.preview(tiny, xlsx([prow(value=6), prow(unit=B, value=2)]), "b.xlsx", now=NOW)
+    assert [c.action for c in pv.changes] == ["unchanged", "new"]
+    before = dump(tiny)
+    with pytest.raises(v.ImportRejected, match="与已入库数据完全相同"):
+        importer.commit(tiny, xlsx([prow(value=6, note="复核无误")]), "c.xlsx", actor="x", now=NOW)
+    assert dump(tiny) == before
+
+
+def test_interrupted_import_leaves_nothing(tiny, monkeypatch):
+    before = dump(tiny)
+    calls = []
+    real = importer._insert_chunk
+
+    def flaky(conn, table, rows):
+        calls.append(len(rows))
+        if len(calls) == 2:
+            raise RuntimeError("disk full")
+        real(conn, table, rows)
+
+    monkeypatch.setattr(importer, "INSERT_CHUNK", 1)
+    monkeypatch.setattr(importer, "_insert_chunk", flaky)
+    with pytest.raises(RuntimeError, match="disk full"):
+        importer.commit(tiny, xlsx([prow(), prow(unit=B, value=2)]), "a.xlsx", actor="x", now=NOW)
+    assert calls == [1, 1]  # the batch row and the first report were written, then it failed
+    assert dump(tiny) == before
+
+
+def test_review_return_and_withdraw(tiny):
+    base = t01(tiny)
+    done = importer.commit(tiny, xlsx([prow(value=5)]), "a.xlsx", actor="新华填报员", allowed_units=(A,), now=NOW)
+    with pytest.raises(DataAccessError, match="退回时必须填写退回原因"):
+        importer.review(tiny, done.batch_id, "return", actor="审核员", reason="  ", now=NOW)
+    importer.review(tiny, done.batch_id, "return", actor="审核员", reason="数字与台账不符", now=NOW)
+    with pytest.raises(DataAccessError, match="当前为“已退回”"):
+        importer.review(tiny, done.batch_id, "approve", actor="审核员", now=NOW)
+    returned = importer.batches(tiny, ["returned"])
+    assert returned[["id", "unit_code", "review_note", "reviewed_by"]].values.tolist() == [
+        [done.batch_id, A, "数字与台账不符", "审核员"]]
+    assert t01(tiny) == base
+    ok = importer.commit(tiny, xlsx([prow(value=4)]), "b.xlsx", actor="新华填报员", allowed_units=(A,), now=NOW)
+    importer.review(tiny, ok.batch_id, "approve", actor="审核员", now=NOW)
+    assert t01(tiny) == base + 4
+    with pytest.raises(DataAccessError, match="无权撤回"):
+        importer.withdraw(tiny, ok.batch_id, actor="鲁山填报员", allowed_units=(B,), now=NOW)
+    importer.withdraw(tiny, ok.batch_id, actor="新华填报员", allowed_units=(A,), now=NOW)
+    assert t01(tiny) == base
+    with tiny.connect() as conn:  # withdrawn rows are kept, just no longer counted
+        kept = conn.execute(select(ProgressReport.value)
+                            .where(ProgressReport.batch_id == ok.batch_id)).scalars().all()
+    assert kept == [4.0]
+
+
+def test_stale_preview_is_refused(tiny):
+    pv = importer.preview(tiny, xlsx([prow(value=6)]), "mine.xlsx", now=NOW)
+    importer.commit(tiny, xlsx([prow(value=7)]), "theirs.xlsx", actor="同事", now=NOW)
+    before = dump(tiny)
+    with pytest.raises(v.ImportRejected, match="预览之后，文件涉及的数据已被其他上报或审核更新"):
+        importer.commit(tiny, xlsx([prow(value=6)]), "mine.xlsx", actor="x", now=NOW, expect=pv.fingerprint)
+    assert dump(tiny) == before
+
+
+def test_csv_encodings_parse_alike(tiny):
+    rows = [prow(value=6, note="送电影、送文艺"), prow(unit=B, value=2)]
+    gb = csv_file(rows, encoding="gb18030")
+    with pytest.raises(UnicodeDecodeError):
+        gb.decode("utf-8")  # so the GB18030 case really is not UTF-8
+    seen = []
+    for data in (csv_file(rows, encoding="utf-8-sig"), csv_file(rows, encoding="utf-8"), gb):
+        pv = importer.preview(tiny, data, "w.csv", now=NOW)
+        seen.append([(c.values["unit_code"], c.values["value"], c.values["note"]) for c in pv.changes])
+    assert seen[0] == seen[1] == seen[2] == [(A, 6.0, "送电影、送文艺"), (B, 2.0, None)]
+    assert csv_file(rows, encoding="utf-8-sig").startswith(b"\xef\xbb\xbf")
+
+
+def test_formula_reads_the_saved_value_and_is_never_evaluated(tiny):
+    data = _progress_with_formula("4")  # formula 2+3, saved value 4: the 4 is what counts
+    pv = importer.preview(tiny, data, "f.xlsx", now=NOW)
+    assert pv.changes[0].values["value"] == 4.0
+
+
+def test_neutralised_text_comes_back_unchanged(tiny):
+    pv = importer.preview(tiny, xlsx([prow(note="'=HYPERLINK(\"x\")")]), "a.xlsx", now=NOW)
+    assert pv.changes[0].values["note"] == '=HYPERLINK("x")'
+    assert v.neutralise("=1+1") == "'=1+1" and v.neutralise("@x") == "'@x" and v.neutralise("新华") == "新华"
+
+
+def test_membership_file_counts_toward_t11(tiny):
+    base = overview_actual(tiny, "T11")
+    data = xlsx([[A, "新华区", "2023-05", "外卖配送", "美团", 40], [B, "", D(2023, 5, 1), "快递", "顺丰", 12]],
+                MEMBER_HEAD, "新业态入会")
+    done = importer.commit(tiny, data, "m.xlsx", actor="x", now=NOW, auto_approve=True)
+    assert done.counts == {"total": 2, "new": 2, "changed": 0, "unchanged": 0}
+    assert overview_actual(tiny, "T11") == base + 52
+    fix = xlsx([[A, "", "2023年5月", "外卖配送", "美团", 45]], MEMBER_HEAD, "新业态入会")
+    again = importer.commit(tiny, fix, "m2.xlsx", actor="x", now=NOW, auto_approve=True)
+    assert again.counts["changed"] == 1 and overview_actual(tiny, "T11") == base + 57
+
+
+def test_facility_registry_new_change_and_withdraw(tiny):
+    with tiny.begin() as conn:
+        conn.execute(update(Facility).where(Facility.id == 2).values(lat=XINHUA_SEAT[0], lon=XINHUA_SEAT[1]))
+    base = overview_actual(tiny, "T07")
+    new = importer.commit(tiny, xlsx([frow()], FACILITY_HEAD, "设施登记"), "f.xlsx", actor="x", now=NOW)
+    assert overview_actual(tiny, "T07") == base
+    importer.review(tiny, new.batch_id, "approve", actor="r", now=NOW)
+    assert overview_actual(tiny, "T07") == base + 1
+    # tiny's 设施2 (opened 5 Jan 2023) closes on 15 June: a change to an existing entry
+    closing = xlsx([frow(name="设施2", opened=D(2023, 1, 5), closed=D(2023, 6, 15), status="关闭", address="地址",
+                         host="单位", services="饮水")], FACILITY_HEAD, "设施登记")
+    pv = importer.preview(tiny, closing, "close.xlsx", now=NOW)
+    assert [c.action for c in pv.changes] == ["changed"]
+    assert importer.changes_frame(pv).loc[0, "new"] == "停用日期=2023-06-15；状态=关闭"
+    done = importer.commit(tiny, closing, "close.xlsx", actor="x", now=NOW)
+
+    def station_2():
+        with tiny.connect() as conn:
+            return tuple(conn.execute(select(Facility.status, Facility.closed_on, Facility.services)
+                                      .where(Facility.id == 2)).one())
+
+    assert station_2() == ("open", None, "饮水")  # waits for approval
+    importer.review(tiny, done.batch_id, "approve", actor="r", now=NOW)
+    assert station_2() == ("closed", D(2023, 6, 15), "饮水")
+    assert overview_actual(tiny, "T07") == base  # one opened, one closed
+    importer.withdraw(tiny, done.batch_id, actor="x", now=NOW)
+    assert station_2() == ("open", None, "饮水")
+    assert overview_actual(tiny, "T07") == base + 1
+
+
+def test_union_org_file_counts_toward_t09(tiny):
+    base = overview_actual(tiny, "T09")
+    data = xlsx([[A, "", "新华区美团骑手工会", "2023-06-10", "企业", "是", "外卖配送", "美团", 35],
+                 [A, "", "新华区某社区工会", D(2023, 6, 12), "村社区", "否", None, None, None]], UNION_HEAD, "新建工会")
+    done = importer.commit(tiny, data, "u.xlsx", actor="x", now=NOW, auto_approve=True)
+    assert done.counts["new"] == 2
+    assert overview_actual(tiny, "T09") == base + 2
+
+
+def test_reporting_status_marks_late_units(tiny):
+    # 新华区 sends the week of 30 June (pending)
+    importer.commit(tiny, xlsx([prow()]), "a.xlsx", actor="x", now=NOW)
+    status = importer.reporting_status(tiny, 2023, dt.datetime(2023, 7, 3, 9)).set_index("unit_code")
+    assert status.loc[A, "due_period_end"] == D(2023, 6, 30)  # due Monday 3 July
+    # pending: tiny's batch 1 and this one
+    assert (status.loc[A, "last_period_end"], bool(status.loc[A, "late"]), status.loc[A, "pending"]) == \
+        (D(2023, 6, 30), False, 2)
+    # 鲁山县 last sent the week ending 13 January: 24 weeks missing up to 30 June
+    assert (status.loc[B, "last_period_end"], bool(status.loc[B, "late"]), status.loc[B, "weeks_behind"]) == \
+        (D(2023, 1, 13), True, 24)
+    # on Sunday 2 July the week of 30 June is not due yet
+    early = importer.reporting_status(tiny, 2023, dt.datetime(2023, 7, 2, 9)).set_index("unit_code")
+    assert early.loc[A, "due_period_end"] == D(2023, 6, 23)
+
+
+def test_week_bounds():
+    start, end = D(2023, 1, 1), D(2023, 12, 31)
+    assert v.week_bounds(D(2023, 1, 1), start, end) == (D(2023, 1, 1), D(2023, 1, 6))
+    assert v.week_bounds(D(2023, 6, 27), start, end) == WEEK
+    assert v.week_bounds(D(2023, 12, 31), start, end) == (D(2023, 12, 30), D(2023, 12, 31))
+
+
+# ---------------------------------------------------------------------------------------------
+# the command line: same code path
+
+
+@pytest.fixture
+def tiny_url(tmp_path):
+    url = f"sqlite:///{tmp_path / 'kpi.sqlite3'}"
+    engine = make_engine(url)
+    schema.upgrade(engine)
+    load_tiny(engine)
+    engine.dispose()
+    return url
+
+
+def test_cli_import_review_history_withdraw(tiny_url, tmp_path, capsys):
+    history = ["--url", tiny_url, "history", "--target", "T01", "--unit", A, "--period", "2023-01-10"]
+    path = tmp_path / "新华区第1周更正.xlsx"
+    # the week of 7–13 January: tiny has 7, corrected to 9 (both loaded directly); now 11
+    path.write_bytes(xlsx([prow(start=D(2023, 1, 7), end=D(2023, 1, 13), value=11)]))
+    assert cli.main(["--url", tiny_url, "import", str(path), "--user", "王芳", "--unit", A]) == 0
+    out = capsys.readouterr().out
+    assert "修改" in out and "以上为预览，尚未写入" in out
+    assert cli.main(["--url", tiny_url, "batches", "--status", "pending"]) == 0
+    assert "新华区第1周更正" not in capsys.readouterr().out
+    assert cli.main(["--url", tiny_url, "import", str(path), "--user", "王芳", "--unit", A, "--yes"]) == 0
+    out = capsys.readouterr().out
+    batch_id = int(re.search(r"已导入：批次#(\d+)，状态：待审核", out)[1])
+    assert cli.main(["--url", tiny_url, "import", str(path), "--user", "王芳", "--yes"]) == 2
+    assert "不能重复导入" in capsys.readouterr().err
+    assert cli.main(["--url", tiny_url, "review", str(batch_id), "return", "--user", "审核员"]) == 2
+    assert "退回时必须填写退回原因" in capsys.readouterr().err
+    assert cli.main(["--url", tiny_url, "review", str(batch_id), "approve", "--user", "审核员"]) == 0
+    assert f"批次#{batch_id}：已通过" in capsys.readouterr().out
+    assert cli.main(history) == 0
+    lines = [l for l in capsys.readouterr().out.splitlines() if l.startswith("2023-01-07")]
+    assert [l.split()[2] for l in lines] == ["7.0", "9.0", "11.0"]
+    assert lines[-1].split()[-1] == "★" and "★" not in lines[0] and "★" not in lines[1]
+    assert cli.main(["--url", tiny_url, "withdraw", str(batch_id), "--user", "王芳"]) == 0
+    assert cli.main(history) == 0
+    lines = [l for l in capsys.readouterr().out.splitlines() if l.startswith("2023-01-07")]
+    assert "已撤回" in lines[-1] and lines[1].split()[-1] == "★"
+
+
+def test_cli_refuses_county_auto_approve(tiny_url, tmp_path, capsys):
+    path = tmp_path / "a.xlsx"
+    path.write_bytes(xlsx([prow(start=D(2023, 1, 7), end=D(2023, 1, 13), value=11)]))
+    args = ["--url", tiny_url, "import", str(path), "--user", "x", "--unit", A, "--approve", "--yes"]
+    assert cli.main(args) == 2
+    assert "不能使用 --approve" in capsys.readouterr().err
