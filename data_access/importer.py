@@ -339,6 +339,17 @@ def preview(engine: Engine, data: bytes, file_name: str, *, allowed_units: Itera
                         allowed_units=allowed_units, lock=False).preview
 
 
+def _fields_text(kind: str, fields: dict) -> str:
+    """Changed registry fields as 列名=值 text, choices by their label (状态=关闭, not closed)."""
+    columns = {c.key: c for c in v.KINDS[kind].columns}
+    parts = []
+    for key, value in fields.items():
+        col = columns[key]
+        label = next((lab for lab, stored in (col.choices or {}).items() if stored == value), None)
+        parts.append(f"{col.label}={label or ('' if value is None else _jsonable(value))}")
+    return "；".join(parts)
+
+
 CHANGE_COLUMNS = ["line", "action", "unit_code", "item", "period", "old", "new", "pending_elsewhere"]
 
 
@@ -346,15 +357,6 @@ def changes_frame(pv: Preview) -> pd.DataFrame:
     """The preview as a table (for the page and the command line). Columns: CHANGE_COLUMNS; item is
     the target code, industry/platform or entry name; old/new the figure, or for a registry entry
     the changed fields as 列名=值 text; pending_elsewhere: other pending batches with this figure."""
-    columns = {c.key: c for c in v.KINDS[pv.kind].columns}
-    labels = {k: c.label for k, c in columns.items()}
-
-    def shown(key, value):  # a choice as its label (关闭, not closed); dates as ISO text
-        for label, stored in (columns[key].choices or {}).items():
-            if stored == value:
-                return label
-        return "" if value is None else _jsonable(value)
-
     out = []
     for c in pv.changes:
         x = c.values
@@ -367,8 +369,8 @@ def changes_frame(pv: Preview) -> pd.DataFrame:
         else:
             item, period = x["name"], str(x.get("opened_on") or x.get("founded_on"))
             diff = [f for f in REGISTRY[pv.kind][1] if c.old and not _same(c.old[f], x.get(f))]
-            old = "；".join(f"{labels[f]}={shown(f, c.old[f])}" for f in diff) or None
-            new = "；".join(f"{labels[f]}={shown(f, x.get(f))}" for f in diff) or ""
+            old = _fields_text(pv.kind, {f: c.old[f] for f in diff}) or None
+            new = _fields_text(pv.kind, {f: x.get(f) for f in diff})
         out.append((c.line, c.action, x["unit_code"], item, period, old, new,
                     "、".join(f"#{b}" for b in c.pending_elsewhere)))
     return pd.DataFrame(out, columns=CHANGE_COLUMNS)
@@ -628,8 +630,8 @@ def batch_rows(engine: Engine, batch_id: int) -> pd.DataFrame:
                     AuditLog.entity == batch.kind, AuditLog.action == f"planned:{batch_id}")):
                 e = conn.execute(select(table.name, table.unit_code)
                                  .where(table.id == int(entity_id))).first()
-                fmt = lambda d: "；".join(f"{k}={x}" for k, x in json.loads(d).items())  # noqa: E731
-                out.append((e.name, e.unit_code, "", fmt(before), fmt(after), "changed"))
+                out.append((e.name, e.unit_code, "", _fields_text(batch.kind, json.loads(before)),
+                            _fields_text(batch.kind, json.loads(after)), "changed"))
     return pd.DataFrame(out, columns=BATCH_ROW_COLUMNS)
 
 

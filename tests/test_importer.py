@@ -483,6 +483,8 @@ def test_facility_registry_new_change_and_withdraw(tiny):
     assert [c.action for c in pv.changes] == ["changed"]
     assert importer.changes_frame(pv).loc[0, "new"] == "停用日期=2023-06-15；状态=关闭"
     done = importer.commit(tiny, closing, "close.xlsx", actor="x", now=NOW)
+    assert importer.batch_rows(tiny, done.batch_id)[["item", "old", "new", "action"]].values.tolist() == [
+        ["设施2", "停用日期=；状态=正常", "停用日期=2023-06-15；状态=关闭", "changed"]]
 
     def station_2():
         with tiny.connect() as conn:
@@ -579,3 +581,14 @@ def test_cli_refuses_county_auto_approve(tiny_url, tmp_path, capsys):
     args = ["--url", tiny_url, "import", str(path), "--user", "x", "--unit", A, "--approve", "--yes"]
     assert cli.main(args) == 2
     assert "不能使用 --approve" in capsys.readouterr().err
+
+
+def test_registry_entry_waiting_for_review_cannot_be_sent_again(tiny):
+    first = importer.commit(tiny, xlsx([frow()], FACILITY_HEAD, "设施登记"), "f.xlsx", actor="x", now=NOW)
+    before = dump(tiny)
+    again = xlsx([frow(address="新华区建设路2号")], FACILITY_HEAD, "设施登记")
+    with pytest.raises(v.ImportRejected, match=rf"第2行，“名称”列（D列）：“新华区测试驿站”已在待审核的批次#{first.batch_id}中"):
+        importer.commit(tiny, again, "f2.xlsx", actor="x", now=NOW)
+    assert dump(tiny) == before
+    importer.review(tiny, first.batch_id, "approve", actor="r", now=NOW)
+    assert importer.preview(tiny, again, "f2.xlsx", now=NOW).counts["changed"] == 1  # now a change
