@@ -33,6 +33,8 @@ class Defaults:
     unit_codes: Sequence[str]
     years: Sequence[int]
     year_ranges: Mapping[int, tuple[dt.date, dt.date]] = field(default_factory=dict)
+    # The latest report date of each plan year; it may fall after the year's end (late corrections).
+    latest_by_year: Mapping[int, dt.date] = field(default_factory=dict)
 
 
 def _first(params: Mapping[str, Sequence[str]], key: str) -> str | None:
@@ -87,11 +89,23 @@ def parse_filters(params: Mapping[str, Sequence[str]], d: Defaults) -> tuple[Fil
 
 
 def default_as_of(year: int, d: Defaults) -> dt.date:
-    """The latest report date when it lies in `year`, else the year's end (or start)."""
+    """The year's latest report date; without reports, `d.as_of` held inside the year."""
+    latest = d.latest_by_year.get(year)
+    if latest is not None:
+        return latest
     bounds = d.year_ranges.get(year)
-    if bounds is None or bounds[0] <= d.as_of <= bounds[1]:
+    if bounds is None:
         return d.as_of
-    return bounds[1] if d.as_of > bounds[1] else bounds[0]
+    return min(max(d.as_of, bounds[0]), bounds[1])
+
+
+def as_of_range(year: int, d: Defaults) -> tuple[dt.date | None, dt.date | None]:
+    """The dates the as-of picker offers for `year`: its start to its end or latest report date."""
+    bounds = d.year_ranges.get(year)
+    if bounds is None:
+        return None, None
+    latest = d.latest_by_year.get(year)
+    return bounds[0], max(bounds[1], latest) if latest else bounds[1]
 
 
 def to_params(f: Filters, d: Defaults) -> dict[str, str]:

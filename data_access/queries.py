@@ -201,9 +201,10 @@ def milestones(engine: Engine, year: int) -> pd.DataFrame:
 
 
 def latest_report_date(engine: Engine, year: int | None = None) -> dt.date | None:
-    """The latest period end of any visible progress report (of `year` if given), else None.
-    This is the dashboards' default as-of date."""
-    stmt = select(func.max(ProgressReport.period_end)).where(
+    """The day the latest visible progress report was recorded (of `year`'s targets if given), or
+    None. This is the dashboards' default as-of date: everything reported so far is known on it,
+    including late reports and corrections that arrive after the plan year's last week."""
+    stmt = select(func.max(ProgressReport.recorded_at)).where(
         or_(ProgressReport.batch_id.is_(None),
             ProgressReport.batch_id.in_(
                 select(ImportBatch.id).where(ImportBatch.status == BATCH_APPROVED)))
@@ -218,7 +219,7 @@ def latest_report_date(engine: Engine, year: int | None = None) -> dt.date | Non
 # facts: (target_id, unit_code, day, value) for every measure
 
 
-def _reported_facts(year: int, start: dt.date, as_of: dt.date, units):
+def _reported_facts(year: int, start: dt.date, end: dt.date, as_of: dt.date, units):
     pr = ProgressReport
     ranked = (
         select(
@@ -232,7 +233,7 @@ def _reported_facts(year: int, start: dt.date, as_of: dt.date, units):
         .where(
             Target.year == year,
             pr.period_start >= start,
-            pr.period_end <= as_of,
+            pr.period_end <= min(as_of, end),
             pr.recorded_at < cutoff(as_of),
             visible(pr.batch_id, as_of),
             _units_clause(pr.unit_code, units),
@@ -245,9 +246,11 @@ def _reported_facts(year: int, start: dt.date, as_of: dt.date, units):
     ).where(ranked.c.rn == 1)
 
 
-def facility_filter(kind: str, as_of: dt.date, units, opened_since: dt.date | None = None):
+def facility_filter(kind: str, as_of: dt.date, units, opened_since: dt.date | None = None,
+                    opened_until: dt.date | None = None):
     """The WHERE clause shared by the map's points and the facility targets' counts:
-    facilities of `kind` standing on `as_of` (opened by then, not closed, recorded and approved)."""
+    facilities of `kind` standing on `as_of` (opened by then, not closed, recorded and approved),
+    optionally opened within [opened_since, opened_until] (the plan year, for T06/T07)."""
     f = Facility
     clauses = [
         f.kind == kind,
@@ -259,29 +262,31 @@ def facility_filter(kind: str, as_of: dt.date, units, opened_since: dt.date | No
     ]
     if opened_since is not None:
         clauses.append(f.opened_on >= opened_since)
+    if opened_until is not None:
+        clauses.append(f.opened_on <= opened_until)
     return and_(*clauses)
 
 
-def _facility_facts(year: int, start: dt.date, as_of: dt.date, units):
+def _facility_facts(year: int, start: dt.date, end: dt.date, as_of: dt.date, units):
     selects = []
     for measure, kind in FACILITY_MEASURES.items():
         selects.append(
             select(Target.id.label("target_id"), Facility.unit_code,
                    Facility.opened_on.label("day"), cast(literal(1), Float).label("value"))
             .join(Target, and_(Target.year == year, Target.measure == measure))
-            .where(facility_filter(kind, as_of, units, opened_since=start))
+            .where(facility_filter(kind, as_of, units, opened_since=start, opened_until=end))
         )
     return selects
 
 
-def _union_org_facts(year: int, start: dt.date, as_of: dt.date, units):
+def _union_org_facts(year: int, start: dt.date, end: dt.date, as_of: dt.date, units):
     u = UnionOrg
     return (
         select(Target.id.label("target_id"), u.unit_code, u.founded_on.label("day"),
                cast(literal(1), Float).label("value"))
         .join(Target, and_(Target.year == year, Target.measure == MEASURE_UNION_ORGS))
         .where(
-            u.founded_on >= start, u.founded_on <= as_of, u.recorded_at < cutoff(as_of),
+            u.founded_on >= start, u.founded_on <= min(as_of, end), u.recorded_at < cutoff(as_of),
             visible(u.batch_id, as_of), _units_clause(u.unit_code, units),
         )
     )
@@ -316,8 +321,9 @@ def ne_membership_latest(as_of: dt.date, units, since: dt.date | None = None,
     ).where(ranked.c.rn == 1).subquery("ne_latest")
 
 
-def _membership_facts(year: int, start: dt.date, as_of: dt.date, units):
-    latest = ne_membership_latest(as_of, units, since=first_of_month(start))
+def _membership_facts(year: int, start: dt.date, end: dt.date, as_of: dt.date, units):
+    latest = ne_membership_latest(as_of, units, since=first_of_month(start),
+                                  until_month=first_of_month(end))
     return (
         select(Target.id.label("target_id"), latest.c.unit_code, latest.c.month.label("day"),
                cast(latest.c.new_members, Float).label("value"))
@@ -328,12 +334,12 @@ def _membership_facts(year: int, start: dt.date, as_of: dt.date, units):
 def facts(engine: Engine, year: int, as_of: dt.date, units: Sequence[str] | None = None):
     """The UNION ALL of every measure's facts for `year` as known on `as_of`, as a subquery with
     columns target_id, unit_code, day (date; for membership the month's first day), value."""
-    start, _end = plan_year_bounds(engine, year)
+    start, end = plan_year_bounds(engine, year)
     parts = [
-        _reported_facts(year, start, as_of, units),
-        *_facility_facts(year, start, as_of, units),
-        _union_org_facts(year, start, as_of, units),
-        _membership_facts(year, start, as_of, units),
+        _reported_facts(year, start, end, as_of, units),
+        *_facility_facts(year, start, end, as_of, units),
+        _union_org_facts(year, start, end, as_of, units),
+        _membership_facts(year, start, end, as_of, units),
     ]
     return union_all(*parts).subquery("facts")
 
@@ -391,14 +397,14 @@ def facility_points(engine: Engine, year: int, as_of: dt.date,
     """Facilities standing on `as_of`. Columns: id, kind (care_station|childcare_class), name,
     address, host_org, unit_code, lat, lon (WGS84), opened_on, status (open|paused|closed),
     services, capacity (places), is_new (opened in the plan year: counts toward T06/T07)."""
-    start, _end = plan_year_bounds(engine, year)
+    start, end = plan_year_bounds(engine, year)
     f = Facility
     parts = []
     for kind in kinds:
         parts.append(
             select(f.id, f.kind, f.name, f.address, f.host_org, f.unit_code, f.lat, f.lon,
                    f.opened_on, f.status, f.services, f.capacity,
-                   case((f.opened_on >= start, True), else_=False).label("is_new"))
+                   case((f.opened_on.between(start, end), True), else_=False).label("is_new"))
             .where(facility_filter(kind, as_of, units))
         )
     stmt = union_all(*parts) if len(parts) > 1 else parts[0]
@@ -412,12 +418,12 @@ def facility_counts(engine: Engine, year: int, as_of: dt.date,
                     units: Sequence[str] | None = None) -> pd.DataFrame:
     """Facilities standing on `as_of` per unit and kind. Columns: unit_code, kind, total,
     new_this_year (the figure that counts toward T06/T07)."""
-    start, _end = plan_year_bounds(engine, year)
+    start, end = plan_year_bounds(engine, year)
     parts = []
     for kind in FACILITY_MEASURES.values():
         parts.append(
             select(Facility.unit_code, Facility.kind, func.count(),
-                   func.sum(case((Facility.opened_on >= start, 1), else_=0)))
+                   func.sum(case((Facility.opened_on.between(start, end), 1), else_=0)))
             .where(facility_filter(kind, as_of, units))
             .group_by(Facility.unit_code, Facility.kind)
         )

@@ -350,6 +350,11 @@ def period_shares(code: str, periods) -> list[float]:
     return [sum(daily(d) for d in days_between(s, e)) for s, e in periods]
 
 
+# The year's figures are closed on 31 December: late reports and corrections arrive by then, so the
+# sample's latest report date (the dashboards' default as-of) is the plan year's last day.
+LAST_CALL = dt.datetime(2023, 12, 31, 20, 0)
+
+
 def submission_schedule(rng: random.Random, unit: str, periods, reporters: list[str]) -> list[dict | None]:
     """When (and by whom) a unit submits each week's figures; None for a skipped week."""
     schedule = []
@@ -361,6 +366,7 @@ def submission_schedule(rng: random.Random, unit: str, periods, reporters: list[
             recorded = random_time(rng, end + rng.randint(1, 4) * DAY, 8, 17)
         else:
             recorded = random_time(rng, end, 15, 18)
+        recorded = min(recorded, LAST_CALL)
         schedule.append({"at": recorded, "by": reporters[1] if rng.random() < 0.1 else reporters[0]})
     return schedule
 
@@ -394,7 +400,8 @@ def unit_series(rng, code, unit, steps, shares, periods, schedule) -> list[dict]
                "value": value, "reporter": sub["by"], "recorded_at": sub["at"], "note": note}
         if rng.random() < CORRECTION_P:
             wrong = mistaken(rng, value, step)
-            fixed_at = random_time(rng, sub["at"].date() + rng.randint(2, 7) * DAY, 9, 17)
+            fixed_at = min(random_time(rng, sub["at"].date() + rng.randint(2, 7) * DAY, 9, 17),
+                           LAST_CALL + dt.timedelta(hours=1))
             rows.append({**row, "value": wrong})
             row = {**row, "recorded_at": fixed_at, "note": correction_note(wrong, value)}
         rows.append(row)

@@ -119,8 +119,30 @@ def test_cumulative_series(tiny):
     assert s.loc[D(2023, 1, 31), "actual_cum"] != s.loc[D(2023, 1, 31), "actual_cum"]  # NaN after as_of
 
 
+def test_as_of_after_year_end_counts_only_the_plan_year(tiny):
+    # A report corrected after the year closed is known from that day on; periods stay in 2023.
+    from sqlalchemy import insert
+
+    from data_access import models as m
+
+    with tiny.begin() as conn:
+        conn.execute(insert(m.ProgressReport), [dict(
+            target_id=1, unit_code=A, period_start=D(2023, 1, 1), period_end=D(2023, 1, 6), value=6,
+            reporter="x", recorded_at=dt.datetime(2024, 1, 3, 9), batch_id=None)])
+        conn.execute(insert(m.UnionOrg), [dict(
+            name="次年工会", unit_code=A, founded_on=D(2024, 1, 2), sector="企业", is_new_economy=False,
+            industry=None, platform=None, members_at_founding=5,
+            recorded_at=dt.datetime(2024, 1, 2, 12), batch_id=None)])
+    year_end = by_target(queries.progress_by_unit(tiny, 2023, D(2023, 12, 31)))
+    later = by_target(queries.progress_by_unit(tiny, 2023, D(2024, 1, 5)))
+    assert later["T01"] - year_end["T01"] == 1  # 5 -> 6 for A's first week
+    assert later["T09"] == year_end["T09"] == 2  # the 2024 union is not a 2023 result
+    assert queries.latest_report_date(tiny, 2023) == D(2024, 1, 3)
+
+
 def test_reference_queries(tiny):
-    assert queries.latest_report_date(tiny) == D(2023, 1, 13)  # A's 20 Jan week is pending
+    # the day the latest visible report arrived: A's correction on 16 Jan (its 20 Jan week is pending)
+    assert queries.latest_report_date(tiny) == D(2023, 1, 16)
     assert queries.dataset_info(tiny) == {"dataset": "test"}
     assert list(queries.units(tiny)["code"]) == [A, B, "410400"]
     assert queries.plan_year_bounds(tiny, 2023) == (D(2023, 1, 1), D(2023, 12, 31))

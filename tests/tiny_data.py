@@ -108,3 +108,17 @@ def load_tiny(engine) -> None:
                  due_date=D(2023, 5, 30), status="done", done_on=D(2023, 5, 28), note_zh=None),
         ])
         conn.execute(insert(m.Meta), [dict(key="dataset", value="test")])
+        sync_sequences(conn)
+
+
+def sync_sequences(conn) -> None:
+    """After inserts with explicit ids, move PostgreSQL's id sequences past the highest id, so
+    later inserts without an id do not collide (SQLite and MariaDB need nothing)."""
+    if conn.dialect.name != "postgresql":
+        return
+    for table in m.Base.metadata.sorted_tables:
+        if "id" in table.c and table.c.id.autoincrement in (True, "auto") and table.c.id.primary_key:
+            conn.exec_driver_sql(
+                f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                f"COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)"
+            )

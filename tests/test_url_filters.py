@@ -1,0 +1,58 @@
+"""The shared filters' URL form: parsing, warnings and fallbacks, defaults left out of the URL."""
+import datetime as dt
+
+from dashboard.url_filters import Defaults, Filters, as_of_range, default_as_of, parse_filters, query_string, to_params
+
+D = dt.date
+DEF = Defaults(
+    year=2023, as_of=D(2023, 12, 31), unit_codes=["410402", "410423", "410481"], years=[2022, 2023],
+    year_ranges={2022: (D(2022, 1, 1), D(2022, 12, 31)), 2023: (D(2023, 1, 1), D(2023, 12, 31))},
+    latest_by_year={2023: D(2023, 12, 31)},
+)
+
+
+def test_empty_url_means_defaults():
+    f, warnings = parse_filters({}, DEF)
+    assert f == Filters((), 2023, D(2023, 12, 31), "zh") and warnings == []
+    assert f.units is None
+    assert to_params(f, DEF) == {} and query_string(f, DEF) == ""
+
+
+def test_counties_comma_separated_and_repeated_keys_deduplicated():
+    f, warnings = parse_filters({"county": ["410423,410481", "410423"]}, DEF)
+    assert f.counties == ("410423", "410481") and warnings == []
+    assert to_params(f, DEF) == {"county": "410423,410481"}
+
+
+def test_unknown_county_warns_and_keeps_the_known_ones():
+    f, warnings = parse_filters({"county": ["999999,410423"]}, DEF)
+    assert f.counties == ("410423",)
+    assert warnings == [("warn_unknown_county", {"value": "999999"})]
+
+
+def test_malformed_date_and_year_fall_back_with_warnings():
+    f, warnings = parse_filters({"as_of": ["2023-13-45"], "year": ["20x3"], "lang": ["fr"]}, DEF)
+    assert (f.year, f.as_of, f.lang) == (2023, D(2023, 12, 31), "zh")
+    assert [w[0] for w in warnings] == ["warn_bad_lang", "warn_bad_year", "warn_bad_date"]
+    f, warnings = parse_filters({"as_of": ["2023-6-30"]}, DEF)  # not YYYY-MM-DD
+    assert f.as_of == D(2023, 12, 31) and warnings[0][0] == "warn_bad_date"
+
+
+def test_other_year_defaults_to_its_end_when_it_has_no_reports():
+    f, _ = parse_filters({"year": ["2022"]}, DEF)
+    assert f.as_of == D(2022, 12, 31)
+    assert to_params(f, DEF) == {"year": "2022"}  # its default date stays out of the URL
+
+
+def test_as_of_may_pass_year_end_when_reports_came_later():
+    d = Defaults(**{**DEF.__dict__, "latest_by_year": {2023: D(2024, 1, 3)}})
+    assert default_as_of(2023, d) == D(2024, 1, 3)
+    assert as_of_range(2023, d) == (D(2023, 1, 1), D(2024, 1, 3))
+    assert as_of_range(2022, d) == (D(2022, 1, 1), D(2022, 12, 31))
+
+
+def test_round_trip_with_extra_page_params():
+    f = Filters(("410481",), 2023, D(2023, 6, 30), "en")
+    assert query_string(f, DEF, {"target": "T07"}) == "?county=410481&as_of=2023-06-30&lang=en&target=T07"
+    again, warnings = parse_filters({k: [v] for k, v in to_params(f, DEF).items()}, DEF)
+    assert again == f and warnings == []
