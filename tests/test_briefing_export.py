@@ -1,0 +1,130 @@
+"""The briefing's files: the PDF (made by the command line, read back with pypdf) and the workbook
+(read back with openpyxl), on the committed sample for 30 Jun 2023 and two counties."""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import io
+import re
+
+import openpyxl
+import pytest
+from pypdf import PdfReader
+
+from dashboard import fmt
+from data_access import briefing_export as bx
+from data_access import cli, kpis, meeting
+from data_access.db import make_engine
+from data_access.errors import DataAccessError
+
+DAY = dt.date(2023, 6, 30)
+UNITS = ("410423", "410481")  # 鲁山县, 舞钢市
+
+
+@pytest.fixture(scope="module")
+def sample_engine(sample_db_url):
+    engine = make_engine(sample_db_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def cli_files(sample_db_url, tmp_path_factory):
+    """The scheduled job: PDF into a folder (default dated name), Excel to a file name without the date."""
+    out = tmp_path_factory.mktemp("briefing")
+    code = cli.main(["--url", sample_db_url, "briefing", "--date", DAY.isoformat(), "--county", ",".join(UNITS),
+                     "--pdf", f"{out}/", "--xlsx", str(out / "weekly.xlsx")])
+    assert code == 0
+    return out
+
+
+def plain(text: str) -> str:
+    """pypdf's text with the gaps it puts between CJK glyphs of a CID font removed."""
+    return re.sub(r"[\s\x00]+", "", text)
+
+
+def test_cli_names_files_with_the_date(cli_files):
+    names = sorted(p.name for p in cli_files.iterdir())
+    assert names == ["weekly_2023-06-30.xlsx", "周例会简报_2023-06-30_410423-410481.pdf"]
+
+
+def test_pdf_has_targets_figures_filters_and_charts(cli_files, sample_engine):
+    reader = PdfReader(cli_files / "周例会简报_2023-06-30_410423-410481.pdf")
+    text = plain("".join(page.extract_text() for page in reader.pages))
+    # the filters and the date, on the first page and in every page's header
+    assert plain("范围：鲁山县、舞钢市") in text and "简报日期：2023年6月30日" in text
+    assert plain(reader.pages[1].extract_text()).count("鲁山县、舞钢市") >= 1
+    # every target with its figures as the overview computes them for the same filter
+    ov = kpis.target_overview(sample_engine, 2023, DAY, UNITS)
+    for r in ov.itertuples():
+        assert r.target_code in text
+        assert meeting.short_name(r.name_zh) in text
+        assert plain(meeting.amount(r.actual, r._asdict())) in text
+        assert plain(fmt.percent(r.completion)) in text
+    # the summary's first sentence, and both charts as images
+    assert plain(meeting.summary(meeting.build_briefing(sample_engine, 2023, DAY, UNITS))[0]) in text
+    assert sum(len(page.images) for page in reader.pages) == 2
+    # the CJK font is embedded (a subset), not expected from the reader's machine
+    fonts = {str(f["/BaseFont"]) for page in reader.pages
+             for f in (page["/Resources"].get("/Font") or {}).values() for f in [f.get_object()]}
+    assert any("NotoSansCJK" in name for name in fonts)
+
+
+def test_workbook_figures_equal_the_overview(cli_files, sample_engine):
+    wb = openpyxl.load_workbook(cli_files / "weekly_2023-06-30.xlsx")
+    assert wb.sheetnames == ["简报", "目标进度与序时进度", "本周变化", "各单位本周变化", "滞后序时的目标",
+                             "滞后序时的单位", "本周报送情况", "督办事项"]
+    info = {row[0]: row[1] for row in wb["简报"].iter_rows(min_row=2, values_only=True)}
+    assert info["范围"] == "鲁山县、舞钢市" and info["简报日期"].date() == DAY
+    rows = list(wb["目标进度与序时进度"].iter_rows(values_only=True))
+    head, body = rows[0], rows[1:]
+    col = {name: head.index(name) for name in head}
+    ov = kpis.target_overview(sample_engine, 2023, DAY, UNITS)
+    assert [r[col["编号"]] for r in body] == list(ov["target_code"])
+    for r, o in zip(body, ov.itertuples()):
+        assert r[col["年度目标"]] == pytest.approx(o.target)
+        assert r[col["已完成"]] == pytest.approx(o.actual)
+        assert r[col["序时进度"]] == pytest.approx(o.expected)
+        assert r[col["完成率"]] == pytest.approx(o.completion)
+        assert r[col["状态"]] == o.status
+    # the week's changes sheet: now minus a week earlier, as the overview's own columns
+    changes = list(wb["本周变化"].iter_rows(min_row=2, values_only=True))
+    assert [c[4] for c in changes] == pytest.approx([a - (w or 0) for a, w in zip(ov["actual"], ov["actual_week_ago"])])
+
+
+def test_workbook_in_english_neutralises_formulas(sample_engine):
+    b = meeting.build_briefing(sample_engine, 2023, DAY, UNITS, with_decisions=False)
+    decisions = b.decisions.copy()
+    decisions.loc[0] = {**{c: None for c in decisions.columns}, "id": 1, "meeting_date": DAY,
+                        "note": "=HYPERLINK(\"x\")", "owner": "@me", "due_date": DAY, "state": "open",
+                        "overdue": False}
+    b = dataclasses.replace(b, decisions=decisions)
+    wb = openpyxl.load_workbook(io.BytesIO(bx.xlsx_bytes(b, "en")))
+    assert wb.sheetnames[0] == "Briefing"
+    ws = wb["Decisions to follow up"]
+    values = [c.value for c in ws[2]]
+    assert "'=HYPERLINK(\"x\")" in values and "'@me" in values
+
+
+def test_missing_font_is_a_clear_error(monkeypatch, tmp_path):
+    bx.cjk_font.cache_clear()
+    monkeypatch.setenv("KPI_CJK_FONT", str(tmp_path / "none.ttc"))
+    try:
+        with pytest.raises(DataAccessError) as err:
+            bx.cjk_font()
+        assert "KPI_CJK_FONT" in err.value.message_zh
+    finally:
+        monkeypatch.delenv("KPI_CJK_FONT")
+        bx.cjk_font.cache_clear()
+
+
+def test_cli_refuses_unknown_county(sample_db_url, capsys):
+    assert cli.main(["--url", sample_db_url, "briefing", "--county", "999999"]) == cli.EXIT_ERROR
+    assert "未知的单位代码：999999" in capsys.readouterr().err
+
+
+def test_cli_prints_the_summary_without_files(sample_db_url, capsys):
+    assert cli.main(["--url", sample_db_url, "briefing", "--date", "2023-06-30"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("周例会简报 2023-06-30（全市）")
+    assert "截至2023年6月30日，全市的11项年度目标中" in out

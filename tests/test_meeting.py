@@ -1,0 +1,247 @@
+"""The weekly meeting's briefing on the tiny dataset (tests/tiny_data.py), every figure by hand.
+
+Meeting of Fri 13 Jan 2023: the week is 7–13 Jan; "a week ago" is what was known at the end of
+6 Jan. Known at the end of 13 Jan (cut-off 14 Jan 00:00):
+- T01 (reported): A 5 (1–6 Jan) + 7 (7–13 Jan; the correction to 9 comes on 16 Jan) = 12;
+  B 3 (1–6 Jan, recorded late on 9 Jan); B's 2 for 7–13 Jan is in a batch approved on 14 Jan:
+  not yet. City 15. Known on 6 Jan: only A's 5. Change +10 (A +7, B +3: B's late report counts
+  in the week it became known).
+- T06 childcare classes: B's class opened 8 Jan -> 0 -> 1.
+- T07 care stations: A's opened 5 Jan (both), A's opened 10 Jan (closed 15 Jan: standing on
+  13 Jan); B's opened 12 Jan but recorded 14 Jan (not yet) -> 1 -> 2.
+- T09 unions: A's founded 3 Jan, B's founded 11 Jan -> 1 -> 2.
+- T11 membership: January is not complete on 13 Jan -> 0 -> 0.
+Pace on 13 Jan: 13/365 of the year (T06's curve: 0 in January).
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+from sqlalchemy import func, insert, select
+
+from data_access import kpis, meeting
+from data_access import models as m
+from data_access.decision_models import DECISION_DONE, DECISION_IN_PROGRESS, DECISION_OPEN
+from data_access.meeting import DecisionError
+from tests.tiny_data import A, B, C
+
+D = dt.date
+MEETING = D(2023, 1, 13)
+FRACTION = 13 / 365
+
+
+def changes_of(b) -> dict[str, tuple[float, float, float]]:
+    return {r.target_code: (r.actual_week_ago, r.actual, r.change) for r in b.changes.itertuples()}
+
+
+def test_week_changes_city(tiny):
+    b = meeting.build_briefing(tiny, 2023, MEETING)
+    assert changes_of(b) == {
+        "T01": (5.0, 15.0, 10.0), "T06": (0.0, 1.0, 1.0), "T07": (1.0, 2.0, 1.0),
+        "T09": (1.0, 2.0, 1.0), "T11": (0.0, 0.0, 0.0),
+    }
+    # the same numbers as the overview's own columns
+    ov = kpis.target_overview(tiny, 2023, MEETING)
+    assert list(b.changes["actual"]) == list(ov["actual"])
+    assert b.week_start == D(2023, 1, 7)
+
+
+def test_week_changes_by_unit_add_up(tiny):
+    b = meeting.build_briefing(tiny, 2023, MEETING)
+    cc = b.county_changes.set_index(["unit_code", "target_code"])["change"].to_dict()
+    assert cc[(A, "T01")] == 7.0 and cc[(B, "T01")] == 3.0
+    assert cc[(A, "T07")] == 1.0 and cc[(B, "T06")] == 1.0 and cc[(B, "T09")] == 1.0
+    assert cc[(A, "T09")] == 0.0  # founded 3 Jan: known both weeks
+    sums = b.county_changes.groupby("target_code")["change"].sum()
+    for code, (_ago, _now, change) in changes_of(b).items():
+        assert sums.get(code, 0.0) == change
+    matrix = meeting.county_change_matrix(b.county_changes, b.overview)
+    assert list(matrix.columns) == ["unit_name_zh", "T01", "T06", "T07", "T09", "T11"]
+    assert matrix.iloc[0].tolist() == ["新华区", 7.0, 0.0, 1.0, 0.0, 0.0]
+    assert matrix.iloc[1].tolist() == ["鲁山县", 3.0, 1.0, 0.0, 1.0, 0.0]
+
+
+def test_week_changes_for_one_county(tiny):
+    b = meeting.build_briefing(tiny, 2023, MEETING, [B])
+    assert changes_of(b) == {
+        "T01": (0.0, 3.0, 3.0), "T06": (0.0, 1.0, 1.0), "T07": (0.0, 0.0, 0.0),
+        "T09": (0.0, 1.0, 1.0), "T11": (0.0, 0.0, 0.0),
+    }
+    assert b.scope() == "鲁山县"
+
+
+def test_first_week_of_the_year_counts_from_zero(tiny):
+    b = meeting.build_briefing(tiny, 2023, D(2023, 1, 6))  # a week earlier is last year
+    assert changes_of(b)["T01"] == (0.0, 5.0, 5.0)
+    assert changes_of(b)["T07"] == (0.0, 1.0, 1.0)
+
+
+def test_a_correction_downwards_is_a_negative_change(tiny):
+    with tiny.begin() as conn:
+        conn.execute(insert(m.ProgressReport).values(
+            target_id=1, unit_code=A, period_start=D(2023, 1, 1), period_end=D(2023, 1, 6), value=1,
+            reporter="x", recorded_at=dt.datetime(2023, 1, 12, 9), batch_id=None))
+    b = meeting.build_briefing(tiny, 2023, MEETING)
+    # A's 1–6 Jan figure was corrected from 5 to 1 during the week: 5 -> 1 + 7 + B's 3 = 11
+    assert changes_of(b)["T01"] == (5.0, 11.0, 6.0)
+    assert "群众性文化活动6场次" in meeting.summary(b)[1]
+
+
+def test_behind_targets_and_units_with_required_rates(tiny):
+    b = meeting.build_briefing(tiny, 2023, MEETING)
+    # only T11 is behind: 0 done, 1000 × 13/365 expected; 1000 left over 352 days
+    assert list(b.behind_targets["target_code"]) == ["T11"]
+    row = b.behind_targets.iloc[0]
+    assert row["expected"] == pytest.approx(1000 * FRACTION)
+    assert row["required_weekly"] == pytest.approx(1000 / (352 / 7))
+    assert row["change_week"] == 0.0
+    # per unit against allocations: A behind on T11 (600); B on T07 (4, none known yet) and T11 (400)
+    pairs = list(zip(b.behind_counties["unit_code"], b.behind_counties["target_code"]))
+    assert pairs == [(A, "T11"), (B, "T07"), (B, "T11")]
+    rates = b.behind_counties.set_index(["unit_code", "target_code"])["required_weekly"]
+    assert rates[(B, "T07")] == pytest.approx(4 / (352 / 7))
+    assert rates[(A, "T11")] == pytest.approx(600 / (352 / 7))
+    per_unit = meeting.behind_by_unit(b.behind_counties)
+    assert per_unit[["unit_code", "count", "targets"]].values.tolist() == [[B, 2, "T07,T11"], [A, 1, "T11"]]
+
+
+def test_reporting_status(tiny):
+    rep = meeting.build_briefing(tiny, 2023, MEETING).reporting.set_index("unit_code")
+    # T01 is the only reported target; A and B have allocations, C (市总本级) none
+    assert list(rep.index) == [B, A]  # did not report first
+    assert rep.loc[A, ["expected", "reported", "missing", "state"]].tolist() == [1, 1, "", "complete"]
+    # B's 7–13 Jan report is in a batch approved only on 14 Jan
+    assert rep.loc[B, ["expected", "reported", "missing", "state"]].tolist() == [1, 0, "T01", "none"]
+    assert rep.loc[B, "last_period_end"] == D(2023, 1, 6)
+    # a week later: A's 14–20 Jan report waits for review, B sent nothing: neither reported
+    later = meeting.reporting_status(tiny, 2023, D(2023, 1, 20)).set_index("unit_code")
+    assert later["state"].to_dict() == {A: "none", B: "none"}
+    assert later["last_period_end"].to_dict() == {A: D(2023, 1, 13), B: D(2023, 1, 13)}
+    only_a = meeting.reporting_status(tiny, 2023, MEETING, [A])
+    assert list(only_a["unit_code"]) == [A]
+
+
+def test_summary_in_chinese_and_english(tiny):
+    b = meeting.build_briefing(tiny, 2023, MEETING)
+    zh = meeting.summary(b, "zh")
+    assert zh[0] == "截至2023年1月13日，全市的5项年度目标中，4项超序时、0项达序时、1项滞后序时。"
+    assert zh[1] == ("本周（1月7日–1月13日）新增：群众性文化活动10场次、职工子女爱心托管班1家、"
+                     "新建户外劳动者爱心驿站1家、新建基层工会1家。本周无进展：其中新业态劳动者会员。")
+    assert zh[2] == "滞后序时的目标：其中新业态劳动者会员（完成0人，序时进度36人，此后每周需完成20人）。"
+    assert zh[3] == "2个单位有目标滞后序时，较多的是鲁山县（2项）、新华区（1项）。"
+    assert zh[4] == "本周未报送：鲁山县。"
+    assert zh[5] == "暂无督办事项。"
+    en = meeting.summary(b, "en")
+    assert en[0].startswith("As of 13 Jan 2023, the whole city: of 5 targets, ahead of pace 4")
+    assert "Did not report this week: Lushan County." in en
+
+
+def test_past_briefing_unchanged_by_later_reports(tiny):
+    before = meeting.build_briefing(tiny, 2023, MEETING, with_decisions=False)
+    with tiny.begin() as conn:
+        # reported after the meeting for a period inside its week, and a station recorded late
+        # (explicit id: tiny_data sets its own, so PostgreSQL's sequence is behind)
+        conn.execute(insert(m.ProgressReport).values(
+            target_id=1, unit_code=B, period_start=D(2023, 1, 7), period_end=D(2023, 1, 13), value=50,
+            reporter="late", recorded_at=dt.datetime(2023, 1, 20, 10), batch_id=None))
+        conn.execute(insert(m.Facility).values(
+            id=100, kind="care_station", name="补录驿站", address="地址", host_org="单位", unit_code=A, lat=33.7,
+            lon=113.0, opened_on=D(2023, 1, 9), closed_on=None, status="open", services=None,
+            capacity=None, recorded_at=dt.datetime(2023, 1, 25, 10), batch_id=None))
+    after = meeting.build_briefing(tiny, 2023, MEETING, with_decisions=False)
+    for field in ("overview", "changes", "county_changes", "behind_targets", "behind_counties", "reporting"):
+        pd.testing.assert_frame_equal(getattr(before, field), getattr(after, field), check_dtype=False)
+    assert meeting.summary(before) == meeting.summary(after)
+    # the late rows are real: the briefing of the 27th sees them
+    now = meeting.build_briefing(tiny, 2023, D(2023, 1, 27), with_decisions=False)
+    # stations standing on 27 Jan: A's of 5 Jan, B's of 12 Jan, the late one (A's of 10 Jan closed)
+    assert now.overview.set_index("target_code").loc["T07", "actual"] == 3.0
+
+
+# ---------------------------------------------------------------------------------------------
+# decisions
+
+
+def _new(engine, **over):
+    values = dict(year=2023, meeting_date=D(2023, 1, 6), note="督促鲁山县补报", owner="鲁山县总工会",
+                  due_date=D(2023, 1, 20), created_by="秘书", unit_code=B,
+                  now=dt.datetime(2023, 1, 6, 16))
+    values.update(over)
+    return meeting.create_decision(engine, **values)
+
+
+def test_decision_lifecycle_and_snapshots(tiny):
+    first = _new(tiny, target_code="T11")
+    city = _new(tiny, unit_code=None, target_code="T01", note="全市文化活动提速", owner="宣教部",
+                due_date=D(2023, 1, 10))
+    listed = meeting.list_decisions(tiny, 2023, D(2023, 1, 6))
+    assert listed["id"].tolist() == [first, city]
+    assert listed["state"].tolist() == [DECISION_OPEN, DECISION_OPEN]
+    assert listed.iloc[0][["target_name_zh", "unit_name_zh"]].tolist() == ["其中新业态劳动者会员", "鲁山县"]
+    assert listed["overdue"].tolist() == [False, False]
+    # next week's meeting: the city one is past due; the first is updated, then closed
+    meeting.set_decision_state(tiny, first, DECISION_IN_PROGRESS, by="秘书", on_date=MEETING,
+                               comment="已约谈", now=dt.datetime(2023, 1, 13, 15))
+    meeting.set_decision_state(tiny, first, DECISION_DONE, by="秘书", on_date=MEETING,
+                               now=dt.datetime(2023, 1, 13, 16))
+    week2 = meeting.list_decisions(tiny, 2023, MEETING).set_index("id")
+    assert week2.loc[first, "state"] == DECISION_DONE and week2.loc[first, "state_on"] == MEETING
+    assert bool(week2.loc[city, "overdue"]) is True
+    b = meeting.build_briefing(tiny, 2023, MEETING)
+    assert meeting.summary(b)[-1] == "督办事项1项在办（其中逾期1项），本周办结1项。"
+    # the briefing of 6 Jan still shows both open; a week after closing, the done one drops off
+    assert meeting.list_decisions(tiny, 2023, D(2023, 1, 6))["state"].tolist() == [DECISION_OPEN] * 2
+    assert meeting.list_decisions(tiny, 2023, D(2023, 1, 20))["id"].tolist() == [city]
+    assert meeting.list_decisions(tiny, 2023, D(2023, 1, 20), include_closed=True)["id"].tolist() == [first, city]
+    # not listed before the meeting that made it
+    assert meeting.list_decisions(tiny, 2023, D(2023, 1, 5)).empty
+    # county filter: that county's decisions and the city-wide ones
+    assert meeting.list_decisions(tiny, 2023, MEETING, [A])["id"].tolist() == [city]
+    assert meeting.get_decision(tiny, first)["state"] == DECISION_DONE
+    with tiny.connect() as conn:
+        actions = conn.execute(select(m.AuditLog.action).where(m.AuditLog.entity == "decision")
+                               .order_by(m.AuditLog.id)).scalars().all()
+    assert actions == ["create", "create", "state", "state"]
+
+
+def test_decision_edit(tiny):
+    did = _new(tiny)
+    meeting.update_decision(tiny, did, by="秘书", owner="  叶县总工会 ", due_date=D(2023, 1, 27))
+    row = meeting.get_decision(tiny, did)
+    assert (row["owner"], row["due_date"], row["note"]) == ("叶县总工会", D(2023, 1, 27), "督促鲁山县补报")
+
+
+@pytest.mark.parametrize("over, message", [
+    (dict(unit_code=None), "请选择督办事项对应的目标或区县。"),
+    (dict(target_code="T99"), "2023年没有目标 T99。"),
+    (dict(unit_code="999999"), "没有单位 999999。"),
+    (dict(note="  "), "请填写督办内容。"),
+    (dict(owner=""), "请填写责任人。"),
+    (dict(owner="长" * 65), "责任人不能超过64个字。"),
+    (dict(due_date=D(2023, 1, 5)), "办结期限不能早于会议日期。"),
+])
+def test_decision_validation(tiny, over, message):
+    with pytest.raises(DecisionError) as err:
+        _new(tiny, **over)
+    assert err.value.message_zh == message
+    with tiny.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(m.AuditLog)).scalar() == 0
+
+
+def test_decision_history_is_not_rewritten(tiny):
+    did = _new(tiny)
+    meeting.set_decision_state(tiny, did, DECISION_IN_PROGRESS, by="秘书", on_date=MEETING)
+    with pytest.raises(DecisionError):  # a state dated before the last one
+        meeting.set_decision_state(tiny, did, DECISION_DONE, by="秘书", on_date=D(2023, 1, 10))
+    with pytest.raises(DecisionError):
+        meeting.set_decision_state(tiny, did, "lost", by="秘书", on_date=MEETING)
+    with pytest.raises(DecisionError):
+        meeting.set_decision_state(tiny, 999, DECISION_DONE, by="秘书", on_date=MEETING)
+    assert meeting.get_decision(tiny, did)["state"] == DECISION_IN_PROGRESS
+
+
+def test_unit_c_has_no_reporting_duty(tiny):
+    rep = meeting.reporting_status(tiny, 2023, MEETING)
+    assert C not in set(rep["unit_code"])
