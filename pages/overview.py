@@ -1,10 +1,53 @@
-"""Overview page (placeholder while it is built)."""
+"""Overview: every target of the plan year against its 序时进度, milestones, what needs attention.
+
+Laid out for the screen-shared weekly meeting at 1920x1080: tiles, one bullet chart with all
+targets (figures written on the chart) and, beside it, the attention list and the milestones.
+"""
 import streamlit as st
 
-from dashboard import data, ui
+from dashboard import charts, data, overview_data, ui
+from dashboard import overview_view as ov_view
+from dashboard.i18n import t
 from dashboard.state import current
+
+ATTENTION_UNITS_SHOWN = 4
+PLOT_CONFIG = {"displayModeBar": False, "staticPlot": True}
 
 f = current()
 ui.banner()
-df = data.target_overview(f.year, f.as_of, f.units)
-st.dataframe(df)
+ov = data.target_overview(f.year, f.as_of, f.units)
+if ov.empty:
+    st.info(t("no_data"))
+    st.stop()
+ms = data.milestones(f.year)
+ub = data.unit_breakdown(f.year, f.as_of, f.units)
+
+for col, (label, value, colour) in zip(st.columns(5), ov_view.tiles(ov, ms, f.as_of, f.lang)):
+    col.container(border=True).markdown(ov_view.tile_html(label, value, colour),
+                                        unsafe_allow_html=True)
+
+left, right = st.columns([2.4, 1], gap="medium")
+with left:
+    st.markdown(f"**{t('ov_chart_title')}**")
+    rows = ov_view.bullet_table(ov, f.lang, overview_data.projects(f.year))
+    fig = charts.bullet_rows(rows, ov_view.text_column_titles(f.lang),
+                             target_label=t("ov_target_line"), **ov_view.BULLET_LAYOUT[f.lang])
+    st.plotly_chart(fig, config=PLOT_CONFIG, key="ov_bullets")
+
+with right:
+    st.markdown(f"**{t('ov_attention')}**")
+    with st.container(border=True):
+        st.caption(t("ov_att_targets"))
+        lines = ov_view.behind_targets(ov, f.lang)
+        st.markdown("\n".join(f"- {line}" for line in lines) or t("ov_att_none_targets"))
+        st.caption(t("ov_att_units"))
+        behind = ov_view.behind_unit_rows(ub, ov)
+        lines = ov_view.unit_lines(behind, f.lang, ATTENTION_UNITS_SHOWN, per_unit=1)
+        st.markdown("\n".join(f"- {line}" for line in lines) or t("ov_att_none_units"))
+        if len(behind):
+            with st.expander(t("ov_att_more", n=len(behind))):
+                st.dataframe(ov_view.behind_units_table(behind, f.lang), hide_index=True)
+    st.markdown(f"**{t('ov_milestones')}**")
+    with st.container(border=True):
+        ms_lines = ov_view.milestone_lines(ms, f.as_of, f.lang)
+        st.markdown("\n".join(f"- {line}" for _, line in ms_lines) or t("ov_ms_none"))

@@ -1,0 +1,85 @@
+"""Target detail: one target (?target=T07 or the picker) — cumulative progress against the pace
+line and the forecast range, each unit against its own allocation, the ranking, downloads."""
+import streamlit as st
+
+from dashboard import charts, data, ui
+from dashboard import targets_view as tv
+from dashboard.i18n import t
+from dashboard.overview_view import tile_html
+from dashboard.state import current
+
+PLOT_CONFIG = {"displayModeBar": False, "staticPlot": True}
+PICK = "tg_pick"
+LAST = "tg_last"  # widget state is dropped on other pages; this remembers the pick
+
+f = current()
+ui.banner()
+ov = data.target_overview(f.year, f.as_of, f.units)
+if ov.empty:
+    st.info(t("no_data"))
+    st.stop()
+codes = list(ov["target_code"])
+titles = {r["target_code"]: tv.target_title(r, f.lang) for _, r in ov.iterrows()}
+
+# ?target= is this page's own parameter: the link picks the target, the picker writes it back.
+raw = st.query_params.get("target")
+code, valid = tv.resolve_target(raw, codes, st.session_state.get(LAST))
+if not valid:
+    st.warning(t("tg_bad_code", value=raw, code=titles[code]), icon=":material/warning:")
+st.session_state[PICK] = st.session_state[LAST] = code
+if st.query_params.get("target") != code:
+    st.query_params["target"] = code
+
+
+def _picked() -> None:
+    st.query_params["target"] = st.session_state[PICK]
+
+
+st.selectbox(t("tg_pick"), codes, key=PICK, format_func=titles.get, on_change=_picked)
+
+row = tv.target_row(ov, code)
+unit_zh = str(row["unit_zh"])
+for col, (label, value, colour) in zip(st.columns(6), tv.headline(row, f.lang)):
+    col.container(border=True, height=118).markdown(
+        tile_html(label, value, colour, inline=False, size="1.4rem"), unsafe_allow_html=True)
+
+year_end = tv.year_end(data.plan_years(), f.year)
+series = data.cumulative_series(f.year, f.as_of, code, f.units)
+ub = data.unit_breakdown(f.year, f.as_of, f.units, code)
+
+unit_fig = None
+if not ub.empty:
+    unit_fig = charts.bullet_rows(tv.unit_bullet_table(ub, unit_zh, f.lang),
+                                  tv.unit_text_titles(f.lang), target_label=t("tg_allocation_line"),
+                                  **tv.UNIT_BULLET_LAYOUT[f.lang])
+left, right = st.columns([1.1, 1], gap="medium")
+with left:
+    st.markdown(f"**{t('tg_cum_title')}**")
+    names, texts = tv.chart_labels(row, f.as_of, f.lang)
+    fig = charts.cumulative_chart(series, as_of=f.as_of, year_end=year_end,
+                                  target=float(row["target"]), forecast=tv.forecast_tuple(row),
+                                  names=names, texts=texts,
+                                  month_format="%-m月" if f.lang == "zh" else "%b",
+                                  height=max(420, unit_fig.layout.height if unit_fig else 0),
+                                  y_format=lambda v: tv.amount(v, unit_zh, f.lang))
+    st.plotly_chart(fig, config=PLOT_CONFIG, key="tg_cumulative")
+with right:
+    st.markdown(f"**{t('tg_units_title')}**")
+    if unit_fig is None:
+        st.info(t("no_data"))
+    else:
+        st.plotly_chart(unit_fig, config=PLOT_CONFIG, key="tg_units")
+
+rank_col, series_col = st.columns([1.6, 1], gap="medium")
+with rank_col:
+    st.markdown(f"**{t('tg_ranking')}**")
+    ranking = tv.ranking_table(ub, unit_zh, f.lang)
+    st.dataframe(ranking, hide_index=True)
+    ui.download_buttons(ranking, t("tg_file_units", code=code), key="tg_dl_units",
+                        sheet=t("tg_ranking"))
+with series_col:
+    st.markdown(f"**{t('tg_series_table')}**")
+    table = tv.series_table(series, f.lang)
+    st.dataframe(table, hide_index=True, height=300)
+    ui.download_buttons(table, t("tg_file_series", code=code), key="tg_dl_series",
+                        sheet=t("tg_series_table"))
