@@ -385,27 +385,32 @@ def cjk_font() -> CjkFont:
     return CjkFont(regular, _sc_index(regular))
 
 
-def _figure_png(draw, height_in: float) -> bytes:
-    """Run `draw(ax)` on a new matplotlib figure (offline Agg backend) and return PNG bytes."""
+@lru_cache(maxsize=1)
+def _matplotlib_font() -> None:
+    """Make matplotlib draw text in the CJK font (once per process; this program is its only user)."""
     import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     from matplotlib import font_manager
 
     font = cjk_font()
     font_manager.fontManager.addfont(font.path)  # no-op when fontconfig already listed it
     family = font_manager.FontProperties(fname=font.path).get_name()
-    with matplotlib.rc_context({"font.family": ["Noto Sans CJK SC", family, "DejaVu Sans"],
-                                "axes.unicode_minus": False}):
-        fig, ax = plt.subplots(figsize=(10.5, height_in), dpi=160)
-        try:
-            draw(ax)
-            fig.tight_layout()
-            buf = io.BytesIO()
-            fig.savefig(buf, format="png")
-        finally:
-            plt.close(fig)
+    matplotlib.rcParams["font.family"] = ["Noto Sans CJK SC", family, "DejaVu Sans"]
+    matplotlib.rcParams["axes.unicode_minus"] = False
+
+
+def _figure_png(draw, height_in: float) -> bytes:
+    """Run `draw(ax)` on a new matplotlib figure and return PNG bytes. No pyplot: the page makes
+    PDFs on download threads, and a bare Figure with the Agg canvas shares no global state."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    _matplotlib_font()
+    fig = Figure(figsize=(10.5, height_in), dpi=160)
+    FigureCanvasAgg(fig)
+    draw(fig.subplots())
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
     return buf.getvalue()
 
 
