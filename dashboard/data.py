@@ -61,6 +61,11 @@ def latest_report_date(year: int | None = None) -> dt.date | None:
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
+def projects(year: int) -> pd.DataFrame:
+    return queries.projects(engine(), year)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
 def targets(year: int) -> pd.DataFrame:
     return queries.targets(engine(), year)
 

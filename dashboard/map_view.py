@@ -25,7 +25,7 @@ from data_access.queries import FACILITY_MEASURES
 from . import data, fmt, map_layers
 from .i18n import register, tr
 from .state import current
-from .ui import STATUS_ICONS
+from .status_style import STATUS_ICONS
 from .url_filters import Filters
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -13,13 +13,13 @@ import textwrap
 
 import pandas as pd
 
+from data_access import metrics
 from data_access.metrics import STATUS_AHEAD, STATUS_BEHIND, STATUS_ON_PACE
 
 from . import fmt
 from .i18n import register, tr
+from .status_style import STATUS_COLOURS, STATUS_ICONS
 
-STATUS_COLOURS = {STATUS_AHEAD: "#1a7f37", STATUS_ON_PACE: "#1f6feb", STATUS_BEHIND: "#cf222e"}
-STATUS_ICONS = {STATUS_AHEAD: "▲", STATUS_ON_PACE: "●", STATUS_BEHIND: "▼"}
 NO_TARGET_COLOUR = "#8c959f"
 TEXT_COLOUR = "#24292f"
 
@@ -288,26 +288,13 @@ def unit_lines(rows: pd.DataFrame, lang: str, limit: int, per_unit: int = 2) -> 
     return out
 
 
-def milestone_state(status: str, due: dt.date | None, done_on: dt.date | None,
-                    as_of: dt.date) -> str:
-    """The milestone's state as known on as_of: done only if done by then; an open milestone
-    past its due date is overdue."""
-    if done_on is not None and done_on <= as_of:
-        return "done"
-    if status == "done":  # done later than as_of: still open on that day
-        status = "in_progress"
-    if due is not None and due < as_of:
-        return "overdue"
-    return status if status in MS_ICONS else "not_started"
-
-
 def milestone_lines(ms: pd.DataFrame, as_of: dt.date, lang: str) -> list[tuple[str, str]]:
     """(state, markdown line) per milestone, by due date: '5月30日 职工经典诵读活动 ✓ 已完成'."""
     out = []
     for _, r in ms.sort_values("due_date").iterrows():
         due = r["due_date"] if not _missing(r["due_date"]) else None
         done_on = r["done_on"] if not _missing(r["done_on"]) else None
-        state = milestone_state(r["status"], due, done_on, as_of)
+        state = metrics.milestone_state(r["status"], due, done_on, as_of)
         name = r["name_en"] if lang == "en" else r["name_zh"]
         when = (f"{due.month}月{due.day}日" if lang == "zh" else f"{due.day} {due:%b}") if due else "—"
         badge = f":{MS_COLOURS[state]}-badge[{MS_ICONS[state]} {tr('ms_' + state, lang)}]"

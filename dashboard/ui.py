@@ -9,9 +9,7 @@ import streamlit as st
 from . import data, exports, fmt
 from .i18n import t
 from .state import current, scope_label
-
-STATUS_COLOURS = {"超序时": "#1a7f37", "达序时": "#1f6feb", "滞后序时": "#cf222e"}
-STATUS_ICONS = {"超序时": "▲", "达序时": "●", "滞后序时": "▼"}
+from .status_style import STATUS_BADGES, STATUS_COLOURS, STATUS_ICONS  # noqa: F401 (re-exported)
 
 
 def banner() -> None:
@@ -30,7 +28,7 @@ def banner() -> None:
 def status_badge(status: str, lang: str | None = None) -> str:
     """A text badge (icon + word) so status never depends on colour alone; markdown colour syntax."""
     word = t(f"status_{status}")
-    colour = {"超序时": "green", "达序时": "blue", "滞后序时": "red"}.get(status, "gray")
+    colour = STATUS_BADGES.get(status, "gray")
     return f":{colour}-badge[{STATUS_ICONS.get(status, '')} {word}]"
 
 

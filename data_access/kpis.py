@@ -85,7 +85,12 @@ def target_overview(engine: Engine, year: int, as_of: dt.date,
         fracs = [metrics.expected_fraction(d, start, end, t.pace_curve) for d in checkpoints]
         if checkpoints and checkpoints[-1] != as_of:  # as_of after year end: last point is the total
             cum[-1] = done
-        fc = metrics.forecast_year_end(cum, fracs) if checkpoints else metrics.Forecast(None, None, None)
+        if as_of >= end:  # the year is over: the result is known, nothing left to forecast
+            fc = metrics.Forecast(done, done, done)
+        elif checkpoints:
+            fc = metrics.forecast_year_end(cum, fracs)
+        else:
+            fc = metrics.Forecast(None, None, None)
         rows.append({
             "target_code": t.target_code, "project_code": t.project_code,
             "project_name_zh": t.project_name_zh, "project_name_en": t.project_name_en,

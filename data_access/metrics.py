@@ -130,6 +130,19 @@ def required_weekly_rate(actual: float, target: float, as_of: dt.date, year_end:
     return remaining / weeks_left
 
 
+def milestone_state(status: str, due: dt.date | None, done_on: dt.date | None, as_of: dt.date) -> str:
+    """A milestone's state as known on `as_of`: done only if done by then (a milestone finished
+    later was still in progress); an open milestone past its due date is overdue.
+    Returns done | in_progress | not_started | delayed | overdue."""
+    if done_on is not None and done_on <= as_of:
+        return "done"
+    if status == "done":
+        status = "in_progress"
+    if due is not None and due < as_of:
+        return "overdue"
+    return status if status in ("in_progress", "not_started", "delayed") else "not_started"
+
+
 def change_since(current: float, earlier: float | None) -> float | None:
     """Difference against an earlier reading (None when there was none)."""
     if earlier is None or (isinstance(earlier, float) and math.isnan(earlier)):

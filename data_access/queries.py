@@ -150,6 +150,13 @@ def plan_year_bounds(engine: Engine, year: int) -> tuple[dt.date, dt.date]:
     return _as_date(row[0]), _as_date(row[1])
 
 
+def projects(engine: Engine, year: int) -> pd.DataFrame:
+    """The five projects of a plan year in plan order. Columns: code, name_zh, name_en."""
+    stmt = (select(Project.code, Project.name_zh, Project.name_en)
+            .where(Project.year == year).order_by(Project.sort_order, Project.code))
+    return _read(engine, stmt, ["code", "name_zh", "name_en"])
+
+
 def targets(engine: Engine, year: int) -> pd.DataFrame:
     """Targets of a plan year. Columns: target_id, target_code, project_code, project_name_zh,
     project_name_en, name_zh, name_en, unit_zh, unit_en, value (annual target, base unit),

@@ -5,7 +5,7 @@ targets (figures written on the chart) and, beside it, the attention list and th
 """
 import streamlit as st
 
-from dashboard import charts, data, overview_data, ui
+from dashboard import charts, data, ui
 from dashboard import overview_view as ov_view
 from dashboard.i18n import t
 from dashboard.state import current
@@ -29,7 +29,7 @@ for col, (label, value, colour) in zip(st.columns(5), ov_view.tiles(ov, ms, f.as
 left, right = st.columns([2.4, 1], gap="medium")
 with left:
     st.markdown(f"**{t('ov_chart_title')}**")
-    rows = ov_view.bullet_table(ov, f.lang, overview_data.projects(f.year))
+    rows = ov_view.bullet_table(ov, f.lang, data.projects(f.year))
     fig = charts.bullet_rows(rows, ov_view.text_column_titles(f.lang),
                              target_label=t("ov_target_line"), **ov_view.BULLET_LAYOUT[f.lang])
     st.plotly_chart(fig, config=PLOT_CONFIG, key="ov_bullets")

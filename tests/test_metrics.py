@@ -69,6 +69,15 @@ def test_required_weekly_rate():
     assert mt.required_weekly_rate(90, 100, Y1, Y1) == pytest.approx(10.0)
 
 
+def test_milestone_state_as_known_on_a_date():
+    d = dt.date
+    assert mt.milestone_state("done", d(2023, 5, 30), d(2023, 5, 28), d(2023, 6, 30)) == "done"
+    assert mt.milestone_state("done", d(2023, 11, 30), d(2023, 11, 17), d(2023, 6, 30)) == "in_progress"
+    assert mt.milestone_state("in_progress", d(2023, 5, 1), None, d(2023, 6, 30)) == "overdue"
+    assert mt.milestone_state("not_started", d(2023, 9, 1), None, d(2023, 6, 30)) == "not_started"
+    assert mt.milestone_state("delayed", d(2023, 10, 31), None, d(2023, 6, 30)) == "delayed"
+
+
 def test_completion_and_change():
     assert mt.completion_rate(30, 120) == pytest.approx(0.25)
     assert mt.completion_rate(3, 0) is None

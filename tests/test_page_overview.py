@@ -9,7 +9,7 @@ import pytest
 
 from dashboard import fmt
 from dashboard import overview_view as v
-from data_access import kpis, queries
+from data_access import kpis, metrics, queries
 from data_access.db import make_engine
 from tests.apptest_support import open_page, plotly_specs
 
@@ -155,11 +155,11 @@ def test_short_name():
 
 def test_milestone_state_as_of():
     d = dt.date
-    assert v.milestone_state("done", d(2023, 5, 30), d(2023, 5, 28), d(2023, 6, 30)) == "done"
-    assert v.milestone_state("done", d(2023, 11, 30), d(2023, 11, 17), d(2023, 6, 30)) == "in_progress"
-    assert v.milestone_state("in_progress", d(2023, 5, 1), None, d(2023, 6, 30)) == "overdue"
-    assert v.milestone_state("not_started", d(2023, 9, 1), None, d(2023, 6, 30)) == "not_started"
-    assert v.milestone_state("delayed", d(2023, 10, 31), None, d(2023, 6, 30)) == "delayed"
+    assert metrics.milestone_state("done", d(2023, 5, 30), d(2023, 5, 28), d(2023, 6, 30)) == "done"
+    assert metrics.milestone_state("done", d(2023, 11, 30), d(2023, 11, 17), d(2023, 6, 30)) == "in_progress"
+    assert metrics.milestone_state("in_progress", d(2023, 5, 1), None, d(2023, 6, 30)) == "overdue"
+    assert metrics.milestone_state("not_started", d(2023, 9, 1), None, d(2023, 6, 30)) == "not_started"
+    assert metrics.milestone_state("delayed", d(2023, 10, 31), None, d(2023, 6, 30)) == "delayed"
 
 
 def _ov_rows():

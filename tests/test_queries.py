@@ -97,6 +97,13 @@ def test_target_overview_city(tiny):
     assert ov.loc["T06", "expected"] == 0.0  # childcare curve expects nothing before June
 
 
+def test_forecast_is_the_result_once_the_year_is_over(tiny):
+    ov = kpis.target_overview(tiny, 2023, D(2023, 12, 31)).set_index("target_code")
+    t01 = ov.loc["T01"]
+    assert t01["actual"] == 19 and t01["forecast"] == t01["forecast_low"] == t01["forecast_high"] == 19
+    assert t01["fraction"] == 1.0 and t01["status"] == "滞后序时"
+
+
 def test_target_overview_counties_use_allocations(tiny):
     ov = kpis.target_overview(tiny, 2023, D(2023, 1, 16), units=[B]).set_index("target_code")
     assert ov.loc["T01", "target"] == 40 and ov.loc["T01", "actual"] == 5
