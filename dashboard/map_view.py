@@ -20,9 +20,10 @@ import streamlit as st
 from shapely.geometry import shape
 from shapely.ops import polylabel
 
+from data_access import fmt
 from data_access.queries import FACILITY_MEASURES
 
-from . import data, fmt, map_layers
+from . import data, map_layers
 from .i18n import register, tr
 from .state import current
 from .status_style import STATUS_ICONS

@@ -14,11 +14,11 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from data_access import briefing_export as bx
-from data_access import meeting
+from data_access import fmt, meeting
 from data_access.decision_models import CLOSED_STATES, DECISION_STATES
 from data_access.errors import DataAccessError
 
-from . import data, fmt
+from . import data
 from .i18n import register, t, tr
 
 register({f"mt_{k}": v for k, v in meeting.TEXT.items()})

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 import pandas as pd
 import streamlit as st
 
-from data_access import anomaly, queries
+from data_access import anomaly, fmt, queries
 from data_access import new_economy as ne
 
-from . import data, fmt
+from . import data
 from .i18n import register, tr
 
 T11 = "T11"

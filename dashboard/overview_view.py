@@ -13,10 +13,9 @@ import textwrap
 
 import pandas as pd
 
-from data_access import metrics
+from data_access import fmt, metrics
 from data_access.metrics import STATUS_AHEAD, STATUS_BEHIND, STATUS_ON_PACE
 
-from . import fmt
 from .i18n import register, tr
 from .status_style import STATUS_COLOURS, STATUS_ICONS
 

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from data_access import auth, importer, templates
+from data_access import auth, fmt, importer, templates
 from data_access import validation as v
 from data_access.errors import DataAccessError
 
-from . import data, fmt
+from . import data
 from .i18n import register, tr
 
 TTL = 30  # batches change while people work on this page

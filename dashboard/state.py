@@ -10,7 +10,9 @@ import datetime as dt
 
 import streamlit as st
 
-from . import data, fmt
+from data_access import fmt
+
+from . import data
 from .i18n import t, tr
 from .url_filters import FILTER_KEYS, Defaults, Filters, parse_filters, to_params
 

@@ -10,10 +10,10 @@ import textwrap
 
 import pandas as pd
 
-from . import fmt
+from data_access import fmt
+
 from .i18n import register, tr
-from .overview_view import (NO_TARGET_COLOUR, STATUS_COLOURS, TEXT_COLOUR, amount, bare,
-                            status_text)
+from .overview_view import NO_TARGET_COLOUR, STATUS_COLOURS, TEXT_COLOUR, amount, bare, status_text
 
 register({
     "tg_pick": ("选择目标", "Target"),

@@ -6,7 +6,9 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from . import data, exports, fmt
+from data_access import exports, fmt
+
+from . import data
 from .i18n import t
 from .state import current, scope_label
 from .status_style import STATUS_BADGES, STATUS_COLOURS, STATUS_ICONS  # noqa: F401 (re-exported)

@@ -17,11 +17,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from dashboard import fmt
-from dashboard.exports import neutralise
-
-from . import meeting, metrics
+from . import fmt, meeting, metrics
 from .errors import DataAccessError
+from .exports import neutralise
 from .meeting import Briefing, amount, short_name, tx
 
 STATUS_COLOURS = {metrics.STATUS_AHEAD: "#1a7f37", metrics.STATUS_ON_PACE: "#1f6feb",

@@ -19,9 +19,7 @@ from typing import Sequence
 import pandas as pd
 from sqlalchemy import Engine, and_, case, func, insert, or_, select, true, update
 
-from dashboard import fmt  # pure formatting (万, dates), shared with the pages
-
-from . import kpis, metrics, queries
+from . import fmt, kpis, metrics, queries
 from .decision_models import (
     CLOSED_STATES,
     DECISION_OPEN,

@@ -3,11 +3,11 @@ the union organisations in the field, and months whose intake needs a question."
 import streamlit as st
 
 from dashboard import charts_new_economy as charts
-from dashboard import data, fmt, ui
+from dashboard import data, ui
 from dashboard import new_economy_view as view
 from dashboard.i18n import t, tr
 from dashboard.state import current
-from data_access import anomaly
+from data_access import anomaly, fmt
 
 f = current()
 lang = f.lang

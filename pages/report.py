@@ -4,9 +4,11 @@ import hashlib
 import streamlit as st
 
 from dashboard import auth as auth_gate
-from dashboard import data, fmt, report_view as rv, ui
+from dashboard import data, ui
+from dashboard import report_view as rv
 from dashboard.i18n import t
 from dashboard.state import current
+from data_access import fmt
 from data_access import validation as v
 from data_access.errors import DataAccessError
 

@@ -17,8 +17,11 @@ def open_page(db_url: str, script: str | None = None, params: dict[str, str] | N
     """Run the app with `params` in the URL, then switch to pages/`script` (None: the default page).
 
     Caches are cleared first: they are process-wide and each test may use another database.
+    Page-content tests run with authentication off unless the test chose a KPI_AUTH_MODE itself
+    (the access-control tests do); conftest restores both variables after every test.
     """
     os.environ["KPI_DATABASE_URL"] = db_url
+    os.environ.setdefault("KPI_AUTH_MODE", "none")
     st.cache_data.clear()
     st.cache_resource.clear()
     at = AppTest.from_file(APP, default_timeout=timeout)

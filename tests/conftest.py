@@ -126,12 +126,22 @@ def sample_db_url(tmp_path_factory) -> str:
     return url
 
 
+APP_ENV_VARS = ("KPI_DATABASE_URL", "KPI_AUTH_MODE")
+
+
+@pytest.fixture(autouse=True)
+def _restore_app_env():
+    """Every test leaves the app's environment variables as it found them (AppTests set them)."""
+    before = {k: os.environ.get(k) for k in APP_ENV_VARS}
+    yield
+    for key, value in before.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
 @pytest.fixture
 def restore_db_env():
-    """Put KPI_DATABASE_URL back as it was after an AppTest changed it."""
-    before = os.environ.get("KPI_DATABASE_URL")
+    """Kept for readability in page tests; the autouse fixture above does the work."""
     yield
-    if before is None:
-        os.environ.pop("KPI_DATABASE_URL", None)
-    else:
-        os.environ["KPI_DATABASE_URL"] = before

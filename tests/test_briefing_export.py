@@ -11,9 +11,8 @@ import openpyxl
 import pytest
 from pypdf import PdfReader
 
-from dashboard import fmt
 from data_access import briefing_export as bx
-from data_access import cli, kpis, meeting
+from data_access import cli, fmt, kpis, meeting
 from data_access.db import make_engine
 from data_access.errors import DataAccessError
 

@@ -7,8 +7,7 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from dashboard import fmt
-from data_access import kpis, schema
+from data_access import fmt, kpis, schema
 from data_access.db import make_engine
 from tests.apptest_support import open_page, plotly_specs
 from tests.ne_fixture import AS_OF, EXPECTED, load_ne

@@ -7,9 +7,8 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from dashboard import fmt
 from dashboard import overview_view as v
-from data_access import kpis, metrics, queries
+from data_access import fmt, kpis, metrics, queries
 from data_access.db import make_engine
 from tests.apptest_support import open_page, plotly_specs
 

@@ -125,7 +125,7 @@ def accounts_db(report_db, monkeypatch):
     from data_access import auth
     from data_access.auth_models import User
 
-    monkeypatch.delenv("KPI_AUTH_MODE", raising=False)  # tiny is not the sample: built-in login
+    monkeypatch.setenv("KPI_AUTH_MODE", "builtin")  # tiny is not the sample: built-in login
     url, engine, batch_id = report_db
     people = (("xinhua", "reporter", A), ("shenhe", "reviewer", None), ("lingdao", "leader", None))
     for name, role, unit in people:

@@ -8,9 +8,8 @@ import io
 import pandas as pd
 import pytest
 
-from dashboard import exports
 from dashboard import targets_view as tv
-from data_access import kpis
+from data_access import exports, kpis
 from data_access.db import make_engine
 from tests.apptest_support import open_page, plotly_specs
 
