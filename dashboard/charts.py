@@ -46,7 +46,7 @@ def bullet_rows(
 
     `rows` (top to bottom): row_id (unique), label (tick text), header (bool: a group heading
     with no bar), actual_share (actual / annual target), expected_share (序时进度 / annual
-    target), colour (bar colour), bar_text (label at the bar end), and one column per key of
+    target), colour (bar colour), bar_labels (label at the bar end), and one column per key of
     `text_columns` (key -> column heading). Shares are fractions of the row's annual target, so
     every row ends at 1.0 (the vertical target line, labelled `target_label`).
     Bands: below THRESHOLDS['on_pace'] × expected, up to THRESHOLDS['ahead'] × expected, beyond.
@@ -77,7 +77,7 @@ def bullet_rows(
                     showlegend=False)
     # The bar's label sits right of both the bar end and the marker, so neither hides it.
     label_x = pd.concat([actual, exp0], axis=1).max(axis=1).clip(upper=x_max) + 0.015 * x_max
-    fig.add_scatter(name="bar_text", y=y, x=_floats(label_x), text=list(data["bar_text"]),
+    fig.add_scatter(name="bar_labels", y=y, x=_floats(label_x), text=list(data["bar_labels"]),
                     mode="text", textposition="middle right",
                     textfont=dict(size=13, color=TEXT_COLOUR), hoverinfo="skip",
                     showlegend=False, cliponaxis=False)

@@ -357,7 +357,7 @@ def period_text(p: Periods, lang: str) -> str:
     return f"本年：{rng(p.start, p.until)}；去年同期：{rng(p.ly_start, p.ly_until)}（按已结束的月份统计）。"
 
 
-def bar_text(df: pd.DataFrame, lang: str) -> list[str]:
+def bar_labels(df: pd.DataFrame, lang: str) -> list[str]:
     """'1,234人 · 12.3% · 同比 +5.0%' for each row of a breakdown (growth left out where unknown)."""
     out = []
     for v, s, g in zip(df["new_members"], df["share"], df["growth"]):
@@ -368,7 +368,7 @@ def bar_text(df: pd.DataFrame, lang: str) -> list[str]:
     return out
 
 
-def per_org_text(fed: pd.DataFrame, lang: str) -> list[str]:
+def per_org_labels(fed: pd.DataFrame, lang: str) -> list[str]:
     """'1,071人（218个）': members per organisation and the number of organisations."""
     return [tr("ne_per_org_text", lang, members=fmt.number(v, "人", lang), orgs=fmt.number(n, "个", lang))
             for v, n in zip(fed["per_org"], fed["orgs"])]

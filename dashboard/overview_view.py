@@ -97,7 +97,7 @@ def amount_range(low, high, unit_zh: str, lang: str) -> str:
     return f"{bare(low, unit_zh, lang)}–{amount(high, unit_zh, lang)}"
 
 
-def status_text(status: str, lang: str) -> str:
+def status_label(status: str, lang: str) -> str:
     """Icon and word, so the status never depends on colour alone: '▼ 滞后序时'."""
     return f"{STATUS_ICONS.get(status, '')} {tr(f'status_{status}', lang)}".strip()
 
@@ -182,11 +182,11 @@ def bullet_table(ov: pd.DataFrame, lang: str, projects: pd.DataFrame | None = No
                 "actual_share": float(r["actual"]) / target if has_target else 0.0,
                 "expected_share": float(r["expected"]) / target if has_target else float("nan"),
                 "colour": STATUS_COLOURS.get(r["status"]) if has_target else NO_TARGET_COLOUR,
-                "bar_text": fmt.percent(r["completion"], lang, 0) if has_target
+                "bar_labels": fmt.percent(r["completion"], lang, 0) if has_target
                 else tr("ov_no_alloc", lang),
                 "done": f"{bare(r['actual'], unit, lang)} / {amount(target, unit, lang)}",
                 "pace": amount(r["expected"], unit, lang),
-                "status": status_text(r["status"], lang) if has_target else "—",
+                "status": status_label(r["status"], lang) if has_target else "—",
                 "status_colour": STATUS_COLOURS.get(r["status"]) if has_target
                 else NO_TARGET_COLOUR,
                 "week": fmt.signed(None if _missing(r["change_week"]) else
@@ -231,7 +231,7 @@ def tiles(ov: pd.DataFrame, ms: pd.DataFrame, as_of: dt.date, lang: str) -> list
     """(label, value, colour) of the KPI tiles: targets, the three status counts, milestones."""
     counts = status_counts(ov)
     out = [(tr("ov_tile_targets", lang), tr("ov_tile_count", lang, n=len(ov)), TEXT_COLOUR)]
-    out += [(status_text(s, lang), tr("ov_tile_count", lang, n=n), STATUS_COLOURS[s])
+    out += [(status_label(s, lang), tr("ov_tile_count", lang, n=n), STATUS_COLOURS[s])
             for s, n in counts.items()]
     done, total = milestones_done(ms, as_of)
     out.append((tr("ov_tile_milestones", lang), f"{done} / {total}", TEXT_COLOUR))

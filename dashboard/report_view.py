@@ -68,17 +68,17 @@ KIND_EN = {"progress": "Weekly progress", "facilities": "Stations and childcare 
 ACTION_EN = {"new": "New", "changed": "Changed", "unchanged": "Unchanged"}
 
 
-def status_text(status, lang: str) -> str:
+def status_label(status, lang: str) -> str:
     status = status if isinstance(status, str) else None
     return STATUS_EN.get(status, str(status)) if lang == "en" else importer.STATUS_ZH.get(status, str(status))
 
 
-def kind_text(kind: str, lang: str) -> str:
+def kind_label(kind: str, lang: str) -> str:
     return KIND_EN.get(kind, kind) if lang == "en" else v.KINDS[kind].title if kind in v.KINDS else kind
 
 
 def kind_namer(lang: str):
-    return lambda kind: kind_text(kind, lang)
+    return lambda kind: kind_label(kind, lang)
 
 
 def fit(table: pd.DataFrame) -> int:
@@ -198,15 +198,15 @@ def changes_table(pv: importer.Preview, lang: str) -> pd.DataFrame:
 def batch_label(row, unit_names: dict[str, str], lang: str) -> str:
     unit = unit_names.get(row.unit_code, row.unit_code) if isinstance(row.unit_code, str) else (
         "Several units" if lang == "en" else "多个单位")
-    return (f"#{row.id} · {kind_text(row.kind, lang)} · {unit} · {row.file_name} · {row.uploaded_by} · "
-            f"{pd.Timestamp(row.uploaded_at):%Y-%m-%d %H:%M} · {status_text(row.status, lang)}")
+    return (f"#{row.id} · {kind_label(row.kind, lang)} · {unit} · {row.file_name} · {row.uploaded_by} · "
+            f"{pd.Timestamp(row.uploaded_at):%Y-%m-%d %H:%M} · {status_label(row.status, lang)}")
 
 
 def batch_table(df: pd.DataFrame, unit_names: dict[str, str], lang: str) -> pd.DataFrame:
     out = df.assign(
-        kind=df["kind"].map(lambda k: kind_text(k, lang)),
+        kind=df["kind"].map(lambda k: kind_label(k, lang)),
         unit_code=df["unit_code"].map(lambda u: unit_names.get(u, u) if isinstance(u, str) else "—"),
-        status=df["status"].map(lambda s: status_text(s, lang)))
+        status=df["status"].map(lambda s: status_label(s, lang)))
     cols = _headers(lang, {"id": ("批次", "Batch"), "kind": ("类型", "Kind"), "unit_code": ("单位", "Unit"),
                            "file_name": ("文件", "File"), "uploaded_at": ("上传时间", "Uploaded"),
                            "row_count": ("行数", "Rows"), "status": ("状态", "Status"),
@@ -231,7 +231,7 @@ def history_table(df: pd.DataFrame, unit_zh: str, lang: str) -> pd.DataFrame:
         "recorded_at": df["recorded_at"].map(lambda x: f"{pd.Timestamp(x):%Y-%m-%d %H:%M}"),
         "reporter": df["reporter"],
         "batch": df["batch_id"].map(lambda b: "" if pd.isna(b) else f"#{int(b)}"),
-        "status": df["status"].map(lambda s: status_text(s, lang)),
+        "status": df["status"].map(lambda s: status_label(s, lang)),
         "note": df["note"].fillna(""),
     })
     return out.rename(columns=_headers(lang, {

@@ -13,7 +13,7 @@ import pandas as pd
 from data_access import fmt
 
 from .i18n import register, tr
-from .overview_view import NO_TARGET_COLOUR, STATUS_COLOURS, TEXT_COLOUR, amount, bare, status_text
+from .overview_view import NO_TARGET_COLOUR, STATUS_COLOURS, TEXT_COLOUR, amount, bare, status_label
 
 register({
     "tg_pick": ("选择目标", "Target"),
@@ -99,7 +99,7 @@ def headline(row, lang: str) -> list[tuple[str, str, str]]:
         (tr("tg_m_done", lang), f"{bare(row['actual'], unit, lang)} / "
                                 f"{amount(row['target'], unit, lang)}", TEXT_COLOUR),
         (tr("tg_m_pace", lang), amount(row["expected"], unit, lang), TEXT_COLOUR),
-        (tr("tg_m_status", lang), status_text(row["status"], lang),
+        (tr("tg_m_status", lang), status_label(row["status"], lang),
          STATUS_COLOURS.get(row["status"], TEXT_COLOUR)),
         (tr("tg_m_week", lang), fmt.signed(week, unit, lang), TEXT_COLOUR),
         (tr("tg_m_forecast", lang), forecast, TEXT_COLOUR),
@@ -139,9 +139,9 @@ def unit_bullet_table(ub: pd.DataFrame, unit_zh: str, lang: str) -> pd.DataFrame
             "actual_share": float(r["actual"]) / alloc if has else 0.0,
             "expected_share": float(r["expected"]) / alloc if has else float("nan"),
             "colour": STATUS_COLOURS.get(r["status"]) if has else NO_TARGET_COLOUR,
-            "bar_text": fmt.percent(r["completion"], lang, 0) if has else tr("ov_no_alloc", lang),
+            "bar_labels": fmt.percent(r["completion"], lang, 0) if has else tr("ov_no_alloc", lang),
             "done": f"{bare(r['actual'], unit_zh, lang)} / {amount(alloc, unit_zh, lang)}",
-            "status": status_text(r["status"], lang) if has else "—",
+            "status": status_label(r["status"], lang) if has else "—",
             "status_colour": STATUS_COLOURS.get(r["status"]) if has else NO_TARGET_COLOUR,
             "rank": tr("tg_rank_n", lang, n=int(r["rank"])) if not pd.isna(r["rank"]) else "—",
             "weekly": amount(r["required_weekly"], unit_zh, lang) if has else "—",

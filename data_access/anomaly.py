@@ -64,7 +64,7 @@ def flag_jumps(monthly: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=FLAG_COLUMNS)
 
 
-def rule_text(lang: str = "zh") -> str:
+def rule_sentence(lang: str = "zh") -> str:
     """The rule as a sentence for the page, with the constants above."""
     if lang == "en":
         return (f"A month is flagged when a unit's intake is more than {JUMP_FACTOR:g}× the median of "

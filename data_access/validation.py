@@ -142,7 +142,7 @@ class Issue:
     column: str | None = None  # the header label
     col_pos: str | None = None  # "H" in a workbook, "第8列" in a CSV
 
-    def text(self) -> str:
+    def line(self) -> str:
         parts = [f"文件“{self.file}”"]
         if self.sheet:
             parts.append(f"工作表“{self.sheet}”")
@@ -158,7 +158,7 @@ class ImportRejected(DataAccessError):
 
     def __init__(self, issues: list[Issue]):
         self.issues = issues
-        shown = "\n".join(i.text() for i in issues[:20])
+        shown = "\n".join(i.line() for i in issues[:20])
         more = f"\n……另有{len(issues) - 20}处问题" if len(issues) > 20 else ""
         super().__init__(f"文件未导入，共发现{len(issues)}处问题：\n{shown}{more}")
 

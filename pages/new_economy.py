@@ -69,7 +69,7 @@ with g2:
                     key="ne_cumulative")
 
 st.subheader(t("ne_sec_flags"))
-st.caption(anomaly.rule_text(lang))
+st.caption(anomaly.rule_sentence(lang))
 if m["flags"].empty:
     st.success(t("ne_no_flags"), icon=":material/check_circle:")
 else:
@@ -86,7 +86,7 @@ for col, key, title, label in zip(st.columns(3), ("by_industry", "by_platform", 
     with col:
         df = m[key]
         st.markdown(f"**{t(title)}**")
-        st.plotly_chart(charts.share_bars(df.assign(text=view.bar_text(df, lang)), value="new_members",
+        st.plotly_chart(charts.share_bars(df.assign(text=view.bar_labels(df, lang)), value="new_members",
                                           name=t(title)), key=f"ne_{key}")
         table = view.localise(df, lang, label)
         with st.expander(t("ne_table")):
@@ -105,7 +105,7 @@ with o1:
 with o2:
     st.markdown(f"**{t('ne_per_org')}**")
     fed = m["federations"]
-    st.plotly_chart(charts.share_bars(fed.assign(text=view.per_org_text(fed, lang)), value="per_org",
+    st.plotly_chart(charts.share_bars(fed.assign(text=view.per_org_labels(fed, lang)), value="per_org",
                                       name=t("ne_per_org"), colour=view.COLOURS["物流与电商"]),
                     key="ne_per_org")
     st.caption(t("ne_fed_note"))

@@ -78,11 +78,11 @@ with tab_up:
             pv = rv.preview(content, upload.name, scope)
         except v.ImportRejected as exc:
             st.error(t("rep_rejected", n=len(exc.issues)), icon=":material/block:")
-            st.markdown("\n".join(f"- {i.text()}" for i in exc.issues[:50]))
+            st.markdown("\n".join(f"- {i.line()}" for i in exc.issues[:50]))
         except DataAccessError as exc:
             st.error(said(exc))
         else:
-            st.info(t("rep_counts", title=rv.kind_text(pv.kind, lang), **pv.counts))
+            st.info(t("rep_counts", title=rv.kind_label(pv.kind, lang), **pv.counts))
             st.dataframe(rv.changes_table(pv, lang), hide_index=True)
             auto = me.can_review and scope is None and st.checkbox(t("rep_auto_approve"), key="rep_auto")
             if st.button(t("rep_confirm"), type="primary", key="rep_confirm", icon=":material/upload:"):
@@ -92,7 +92,7 @@ with tab_up:
                     st.error(said(exc))
                 else:
                     st.session_state["rep_flash"] = t("rep_done", id=done.batch_id,
-                                                      status=rv.status_text(done.status, lang))
+                                                      status=rv.status_label(done.status, lang))
                     st.session_state["rep_done_sha"] = hashlib.sha256(content).hexdigest()
                     st.rerun()
 
@@ -111,10 +111,10 @@ with tab_review:
                 reason = c1.text_input(t("rep_reason"), key=f"rep_reason_{row.id}")
                 if c2.button(t("rep_approve"), key=f"rep_ok_{row.id}", type="primary"):
                     act(rv.review, int(row.id), "approve", me,
-                        message=f"#{row.id}：{rv.status_text('approved', lang)}")
+                        message=f"#{row.id}：{rv.status_label('approved', lang)}")
                 if c3.button(t("rep_return"), key=f"rep_back_{row.id}"):
                     act(rv.review, int(row.id), "return", me, reason,
-                        message=f"#{row.id}：{rv.status_text('returned', lang)}")
+                        message=f"#{row.id}：{rv.status_label('returned', lang)}")
     st.subheader(t("rep_returned_head", n=len(returned)))
     st.dataframe(rv.batch_table(returned, names, lang), hide_index=True)
 
@@ -126,7 +126,7 @@ with tab_mine:
         c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
         pick = c1.selectbox(t("rep_withdraw_pick"), live, format_func=lambda i: f"#{i}", key="rep_wd_pick")
         if c2.button(t("rep_withdraw"), key="rep_wd", icon=":material/undo:"):
-            act(rv.withdraw, pick, me, message=f"#{pick}：{rv.status_text('withdrawn', lang)}")
+            act(rv.withdraw, pick, me, message=f"#{pick}：{rv.status_label('withdrawn', lang)}")
 
 with tab_hist:
     tg = data.targets(f.year)

@@ -80,7 +80,7 @@ def test_empty_input():
 
 
 def test_rule_text_states_the_constants():
-    zh, en = anomaly.rule_text("zh"), anomaly.rule_text("en")
+    zh, en = anomaly.rule_sentence("zh"), anomaly.rule_sentence("en")
     for text in (zh, en):
         for number in ("12", "3", "100", "6"):
             assert number in text

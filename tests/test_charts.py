@@ -20,10 +20,10 @@ def bullet_df():
     return pd.DataFrame([
         {"row_id": "P1", "label": "P1 heading", "header": True},
         {"row_id": "A", "label": "Row A", "header": False, "actual_share": 0.3,
-         "expected_share": 0.5, "colour": "#cf222e", "bar_text": "30%", "done": "30 / 100",
+         "expected_share": 0.5, "colour": "#cf222e", "bar_labels": "30%", "done": "30 / 100",
          "status": "▼ behind", "status_colour": "#cf222e"},
         {"row_id": "B", "label": "Row B", "header": False, "actual_share": 1.2,
-         "expected_share": 0.5, "colour": "#1a7f37", "bar_text": "120%", "done": "12 / 10",
+         "expected_share": 0.5, "colour": "#1a7f37", "bar_labels": "120%", "done": "12 / 10",
          "status": "▲ ahead", "status_colour": "#1a7f37"},
     ])
 
@@ -53,7 +53,7 @@ def test_bullet_text_columns_are_on_the_chart(bullet_df):
     assert list(done.x) == [0.5, 0.5] and done.xaxis == "x2"
     assert list(status.text) == ["▼ behind", "▲ ahead"]
     assert list(status.textfont.color) == ["#cf222e", "#1a7f37"]
-    assert list(_trace(fig, "bar_text").text) == ["30%", "120%"]
+    assert list(_trace(fig, "bar_labels").text) == ["30%", "120%"]
     headings = [a.text for a in fig.layout.annotations]
     assert "<b>Done</b>" in headings and "<b>Status</b>" in headings and "<b>Target</b>" in headings
     # Category order top to bottom; headings written in bold inside their row; no hover needed.
@@ -65,7 +65,7 @@ def test_bullet_text_columns_are_on_the_chart(bullet_df):
 
 def test_bullet_row_without_target_has_no_marker():
     df = pd.DataFrame([{"row_id": "X", "label": "X", "header": False, "actual_share": 0.0,
-                        "expected_share": float("nan"), "colour": "#888", "bar_text": "none",
+                        "expected_share": float("nan"), "colour": "#888", "bar_labels": "none",
                         "done": "0 / 0"}])
     fig = charts.bullet_rows(df, {"done": "Done"}, target_label="T")
     assert _trace(fig, "expected").x[0] is None  # no marker drawn

@@ -186,7 +186,7 @@ def test_bullet_table_by_hand():
     assert rows.loc["T06", "forecast_colour"] == v.STATUS_COLOURS["滞后序时"]  # 40 < 50
     assert rows.loc["T06", "week"] == "+1家"
     # No allocation for the chosen county: no status, no marker, said in words.
-    assert rows.loc["T08", "bar_text"] == "无分配任务" and rows.loc["T08", "status"] == "—"
+    assert rows.loc["T08", "bar_labels"] == "无分配任务" and rows.loc["T08", "status"] == "—"
     assert pd.isna(rows.loc["T08", "expected_share"])
     assert v.status_counts(_ov_rows()) == {"超序时": 1, "达序时": 0, "滞后序时": 1}
     assert v.behind_targets(_ov_rows(), "zh") == ["▼ **T06 职工子女爱心托管班** 每周需1.6家"]

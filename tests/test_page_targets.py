@@ -58,7 +58,7 @@ def test_t07_cumulative_chart_equals_kpis(sample_db_url, kpi, restore_db_env):
     assert "6月30日 累计 30家" in texts and "年度目标 50家" in texts
     # Tiles: done / target and the status word with its icon.
     text = "\n".join(m.value for m in at.markdown)
-    assert "30 / 50家" in text and f"{tv.status_text(row['status'], 'zh')}</span>" in text
+    assert "30 / 50家" in text and f"{tv.status_label(row['status'], 'zh')}</span>" in text
     assert at.query_params["target"] == "T07"
 
 
@@ -149,7 +149,7 @@ def test_unit_rows_and_ranking_by_hand():
     assert list(rows["actual_share"]) == [1.0, 0.25, 0.0]
     assert list(rows["done"]) == ["2 / 2家", "1 / 4家", "1 / 0家"]
     assert list(rows["rank"]) == ["第1名", "第2名", "—"]
-    assert rows["bar_text"].iloc[2] == "无分配任务"
+    assert rows["bar_labels"].iloc[2] == "无分配任务"
     table = tv.ranking_table(_ub(), "家", "zh")
     assert list(table.columns) == ["排名", "单位", "完成（家）", "分配任务（家）", "完成率（%）",
                                    "序时进度（家）", "状态", "每周需完成（家）"]
