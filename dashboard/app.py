@@ -10,6 +10,7 @@ if str(ROOT) not in sys.path:  # `streamlit run dashboard/app.py` puts only dash
 
 import streamlit as st  # noqa: E402
 
+from dashboard import auth as auth_gate  # noqa: E402
 from dashboard import data, state  # noqa: E402
 from dashboard.i18n import t, tr  # noqa: E402
 from dashboard.navigation import build_pages  # noqa: E402
@@ -28,11 +29,13 @@ except LookupError:
     st.error(tr("no_plan_year", "zh"), icon=":material/error:")
     st.stop()
 
+auth_gate.gate()  # no login, no page: stops here with the login form (issue 7)
 filters = state.setup(defaults)
 with st.sidebar:
     st.markdown(f"### {t('app_title')}")
     st.caption(t("app_subtitle"))
 page = st.navigation(build_pages(filters.lang), position="sidebar")
 state.sidebar(defaults)
+auth_gate.sidebar_account()
 state.show_warnings()
 page.run()

@@ -12,6 +12,7 @@ import streamlit as st
 
 from data_access import fmt
 
+from . import auth as auth_gate
 from . import data
 from .i18n import t, tr
 from .url_filters import FILTER_KEYS, Defaults, Filters, parse_filters, to_params
@@ -52,7 +53,10 @@ def setup(d: Defaults) -> Filters:
         st.session_state[_WARNINGS] = warnings
     elif _FILTERS not in st.session_state:
         st.session_state[_FILTERS], st.session_state[_WARNINGS] = parse_filters({}, d)
-    f = st.session_state[_FILTERS]
+    # A restricted viewer's counties are cut to its own unit here, whatever the URL asked for.
+    f, scope_warnings = auth_gate.clamp_filters(st.session_state[_FILTERS])
+    st.session_state[_FILTERS] = f
+    st.session_state[_WARNINGS] = list(st.session_state.get(_WARNINGS, [])) + scope_warnings
     st.session_state["lang"] = f.lang
     _sync_url(f, d)
     return f
@@ -84,9 +88,8 @@ def _on_change(d: Defaults) -> None:
         from .url_filters import default_as_of
 
         as_of = default_as_of(year, d)
-    ss[_FILTERS] = Filters(tuple(ss.get("w_county", f.counties)), year, as_of,
-                           ss.get("w_lang") or f.lang)
-    ss[_WARNINGS] = []
+    ss[_FILTERS], ss[_WARNINGS] = auth_gate.clamp_filters(
+        Filters(tuple(ss.get("w_county", f.counties)), year, as_of, ss.get("w_lang") or f.lang))
     _sync_url(ss[_FILTERS], d)
 
 
@@ -103,7 +106,7 @@ def sidebar(d: Defaults) -> Filters:
     start, end = d.year_ranges.get(f.year, (None, None))
     with st.sidebar:
         st.markdown(f"**{t('filter_header')}**")
-        st.multiselect(t("filter_county"), options=list(unit_df["code"]), key="w_county",
+        st.multiselect(t("filter_county"), options=auth_gate.viewable(unit_df["code"]), key="w_county",
                        format_func=lambda c: names.get(c, c), placeholder=t("filter_county_placeholder"),
                        on_change=_on_change, args=(d,))
         st.selectbox(t("filter_year"), options=d.years, key="w_year", on_change=_on_change, args=(d,),

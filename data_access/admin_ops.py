@@ -355,14 +355,13 @@ def save_milestones(engine: Engine, actor: AuthUser, year: int, edited: pd.DataF
 
 
 def _create_milestone(conn, actor, year: int, code: str, rec: dict, now) -> None:
-    values = _clean_milestone(code, {f: _plain(rec.get(f)) for f in MILESTONE_FIELDS})
-    values["status"] = values.get("status") or "not_started"
-    values = _clean_milestone(code, values)
-    if values["name_en"] is None:
-        values["name_en"] = values["name_zh"]
+    values = {f: _plain(rec.get(f)) for f in MILESTONE_FIELDS}
     if values["name_zh"] is None or values["due_date"] is None:
         raise DataAccessError(f"新增里程碑 {code} 须填写名称和截止日期",
                               f"New milestone {code} needs a name and a due date")
+    values["status"] = values["status"] or "not_started"
+    values["name_en"] = values["name_en"] or values["name_zh"]
+    values = _clean_milestone(code, values)
     conn.execute(insert(Milestone).values(year=year, code=code, project_id=None, **values))
     write_audit(conn, actor, "create", "milestones", f"{year}/{code}", None, values, now)
 
