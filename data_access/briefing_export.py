@@ -512,8 +512,9 @@ def pdf_bytes(b: Briefing, lang: str = "zh", generated_at: dt.datetime | None = 
     pdf.multi_cell(0, 6, filters, new_x="LMARGIN", new_y="NEXT", wrapmode=wrap)
     pdf.ln(3)
 
-    def heading(text: str) -> None:
-        if pdf.get_y() > pdf.h - 40:
+    def heading(text: str, keep: float = 26) -> None:
+        """A section title, moved to a new page with what follows it when `keep` mm don't fit."""
+        if pdf.get_y() + 9 + keep > pdf.h - 14:
             pdf.add_page()
         pdf.set_font("cjk", "", 13.5)
         pdf.cell(0, 9, text, new_x="LMARGIN", new_y="NEXT")
@@ -525,12 +526,15 @@ def pdf_bytes(b: Briefing, lang: str = "zh", generated_at: dt.datetime | None = 
         pdf.multi_cell(0, 6, paragraph, new_x="LMARGIN", new_y="NEXT", wrapmode=wrap)
         pdf.ln(1)
 
-    def chart(png: bytes) -> None:
-        width = pdf.epw * 0.8
+    def chart_size(png: bytes) -> tuple[float, float]:
         from PIL import Image
 
+        width = pdf.epw * 0.8
         with Image.open(io.BytesIO(png)) as im:
-            height = width * im.height / im.width
+            return width, width * im.height / im.width
+
+    def chart(png: bytes) -> None:
+        width, height = chart_size(png)
         if pdf.get_y() + height > pdf.h - 14:
             pdf.add_page()
         pdf.image(io.BytesIO(png), w=width, h=height)
@@ -553,12 +557,11 @@ def pdf_bytes(b: Briefing, lang: str = "zh", generated_at: dt.datetime | None = 
         pdf.ln(3)
 
     shown = tables(b, lang, formatted=True)
-    heading(lb("sec_progress", lang))
-    chart(progress_png(b, lang))
-    table(shown["progress"], _PDF_WIDTHS["progress"])
-    heading(lb("sec_changes", lang))
-    chart(changes_png(b, lang))
-    table(shown["changes"], _PDF_WIDTHS["changes"])
+    for title, png, name in ((lb("sec_progress", lang), progress_png(b, lang), "progress"),
+                             (lb("sec_changes", lang), changes_png(b, lang), "changes")):
+        heading(title, keep=chart_size(png)[1])  # the title stays with its chart
+        chart(png)
+        table(shown[name], _PDF_WIDTHS[name])
     matrix = shown["county_changes"]
     if not matrix.empty:
         heading(lb("sec_county_changes", lang))
