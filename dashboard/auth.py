@@ -347,3 +347,14 @@ def viewable(codes) -> list[str]:
     """The unit codes of `codes` the user may view (for the sidebar's options)."""
     allowed = auth.readable_units(current_user()) if current_user() is not None else None
     return list(codes) if allowed is None else [c for c in codes if c in allowed]
+
+
+def scoped_units(units):
+    """`units` (None: whole city) cut to what the signed-in user may view. Meant for every reader in
+    dashboard/data.py, so that a page asking for the whole city (a ranking, the map) still gets only
+    a restricted viewer's own unit. Before the gate has run (no user yet) `units` passes unchanged."""
+    user = current_user()
+    allowed = auth.readable_units(user) if user is not None else None
+    if allowed is None:
+        return units
+    return tuple(c for c in (units or ()) if c in allowed) or allowed

@@ -188,6 +188,17 @@ def test_reporter_with_the_default_city_view_sees_other_counties(db, monkeypatch
     assert len(at.multiselect(key="w_county").options) == 13
 
 
+def test_scoped_units_for_the_data_readers(monkeypatch):
+    own = auth.AuthUser("lu", "lu", auth.ROLE_REPORTER, unit_code=LUSHAN, view_scope=auth.VIEW_UNIT)
+    city = auth.AuthUser("wang", "wang", auth.ROLE_REPORTER, unit_code=XINHUA)
+    monkeypatch.setattr(gate, "current_user", lambda: own)
+    assert gate.scoped_units(None) == (LUSHAN,)  # "whole city" asked by a ranking or the map
+    assert gate.scoped_units((XINHUA, LUSHAN)) == (LUSHAN,)
+    assert gate.scoped_units((XINHUA,)) == (LUSHAN,)
+    monkeypatch.setattr(gate, "current_user", lambda: city)
+    assert gate.scoped_units(None) is None and gate.scoped_units((LUSHAN,)) == (LUSHAN,)
+
+
 def test_upload_for_another_county_is_refused(db):
     lu = auth.load_user(db[1], "lu")
     with pytest.raises(DataAccessError, match=f"只能填报本单位（{LUSHAN}）的数据，不能填报 {XINHUA}"):

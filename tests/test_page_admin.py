@@ -11,8 +11,11 @@ from sqlalchemy import select
 from data_access import admin_ops, auth
 from data_access.auth_models import User
 from tests.apptest_support import open_page
-from tests.test_access_control import PW, XINHUA, _sign_in_by_cookie, db  # noqa: F401 - fixture
+from tests import test_access_control as ac
+from tests.test_access_control import PW, XINHUA, _sign_in_by_cookie
 from tests.test_auth import fast_argon2  # noqa: F401 - autouse fixture
+
+db = ac.db  # the fixture: a copy of the sample database with four accounts
 
 TABS = ["账号", "目标", "区县分配", "里程碑", "新计划年度", "审计日志"]
 
