@@ -542,6 +542,8 @@ def login(engine: Engine, username: str, password: str, *, settings: AuthSetting
     code = new_token()
     with engine.begin() as conn:
         conn.execute(delete(LoginThrottle).where(LoginThrottle.username == name))
+        # Housekeeping: logins that ended a month ago are of no further use.
+        conn.execute(delete(LoginSession).where(LoginSession.expires_at < now - dt.timedelta(days=30)))
         if _hasher.check_needs_rehash(row.password_hash):
             conn.execute(update(User).where(User.id == row.id).values(password_hash=hash_password(password)))
         conn.execute(update(User).where(User.id == row.id).values(last_login_at=now))
@@ -637,12 +639,6 @@ def _revoke_all(conn: Connection, user_id: int, now: dt.datetime) -> None:
                                             LoginSession.revoked_at.is_(None)).values(revoked_at=now))
 
 
-def purge_sessions(engine: Engine, older_than_days: int = 30, now: dt.datetime | None = None) -> int:
-    """Delete sessions that ended more than `older_than_days` ago; returns how many."""
-    cutoff = (now or _now()) - dt.timedelta(days=older_than_days)
-    with engine.begin() as conn:
-        res = conn.execute(delete(LoginSession).where(LoginSession.expires_at < cutoff))
-        return res.rowcount or 0
 
 
 def audit_actor(actor: AuthUser | str) -> str:
