@@ -16,8 +16,11 @@ from dashboard.i18n import t, tr  # noqa: E402
 from dashboard.navigation import build_pages  # noqa: E402
 from data_access.errors import DataAccessError  # noqa: E402
 
-st.set_page_config(page_title="鹰城工会看板", page_icon=":material/monitoring:", layout="wide",
-                   initial_sidebar_state="expanded")
+# Presentation mode of the meeting page (?present=1): no sidebar, no navigation, big type.
+presenting = st.query_params.get("present") in ("1", "true")
+# An emoji icon is drawn locally; a :material: page icon makes the browser fetch it from a CDN.
+st.set_page_config(page_title="鹰城工会看板", page_icon="📊", layout="wide",
+                   initial_sidebar_state="collapsed" if presenting else "expanded")
 
 try:
     data.engine()
@@ -29,13 +32,14 @@ except LookupError:
     st.error(tr("no_plan_year", "zh"), icon=":material/error:")
     st.stop()
 
-auth_gate.gate()  # no login, no page: stops here with the login form (issue 7)
+user = auth_gate.gate()  # no login, no page: stops here with the login form (issue 7)
 filters = state.setup(defaults)
-with st.sidebar:
-    st.markdown(f"### {t('app_title')}")
-    st.caption(t("app_subtitle"))
-page = st.navigation(build_pages(filters.lang), position="sidebar")
-state.sidebar(defaults)
-auth_gate.sidebar_account()
+page = st.navigation(build_pages(filters.lang, user.role), position="hidden" if presenting else "sidebar")
+if not presenting:
+    with st.sidebar:
+        st.markdown(f"### {t('app_title')}")
+        st.caption(t("app_subtitle"))
+    state.sidebar(defaults)
+    auth_gate.sidebar_account()
 state.show_warnings()
 page.run()

@@ -6,6 +6,8 @@ or a plain value; callers must not mutate what they get (it is shared across ses
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import inspect
 
 import pandas as pd
 import streamlit as st
@@ -33,6 +35,24 @@ def engine():
     else:
         schema.require_current(eng)
     return eng
+
+
+def scoped(fn):
+    """Cut the reader's `units` argument (None: whole city) to what the signed-in user may view,
+    before the cache is consulted: the county scope is enforced where figures are read, whatever
+    a page or the URL asked for."""
+    signature = inspect.signature(fn)
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        from .auth import scoped_units  # late: auth imports this module
+
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        bound.arguments["units"] = scoped_units(bound.arguments["units"])
+        return fn(*bound.args, **bound.kwargs)
+
+    return wrapper
 
 
 def clear() -> None:
@@ -75,28 +95,33 @@ def milestones(year: int) -> pd.DataFrame:
     return queries.milestones(engine(), year)
 
 
+@scoped
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=256)
 def target_overview(year: int, as_of: dt.date, units: tuple[str, ...] | None) -> pd.DataFrame:
     return kpis.target_overview(engine(), year, as_of, units)
 
 
+@scoped
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=256)
 def unit_breakdown(year: int, as_of: dt.date, units: tuple[str, ...] | None,
                    target_code: str | None = None) -> pd.DataFrame:
     return kpis.unit_breakdown(engine(), year, as_of, units, target_code)
 
 
+@scoped
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=256)
 def cumulative_series(year: int, as_of: dt.date, target_code: str,
                       units: tuple[str, ...] | None) -> pd.DataFrame:
     return kpis.cumulative_series(engine(), year, as_of, target_code, units)
 
 
+@scoped
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=128)
 def facility_points(year: int, as_of: dt.date, units: tuple[str, ...] | None) -> pd.DataFrame:
     return queries.facility_points(engine(), year, as_of, units)
 
 
+@scoped
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=128)
 def facility_counts(year: int, as_of: dt.date, units: tuple[str, ...] | None) -> pd.DataFrame:
     return queries.facility_counts(engine(), year, as_of, units)

@@ -23,6 +23,7 @@ from shapely.ops import polylabel
 from data_access import fmt
 from data_access.queries import FACILITY_MEASURES
 
+from . import auth as auth_gate
 from . import data, map_layers
 from .i18n import register, tr
 from .state import current
@@ -359,10 +360,12 @@ def build(f: Filters, kind: str, shade_by: str, kinds_shown: Sequence[str]) -> M
     target = kind_target(data.targets(f.year), kind)
     empty = pd.DataFrame(columns=["unit_code", "allocation", "completion", "status"])
     all_breakdown = data.unit_breakdown(f.year, f.as_of, None, target) if target else empty
-    all_rows = county_counts(units, data.facility_counts(f.year, f.as_of, None), all_breakdown, kind, ())
+    # A viewer restricted to its own unit gets rows (and figures on the map) for that unit only.
+    seen = units[units["code"].isin(auth_gate.viewable(units["code"]))]
+    all_rows = county_counts(seen, data.facility_counts(f.year, f.as_of, None), all_breakdown, kind, ())
     shading = county_shading(all_rows, kind, f.lang)
     points = point_rows(data.facility_points(f.year, f.as_of, f.units), units, f.lang)
-    rows = county_counts(units, data.facility_counts(f.year, f.as_of, f.units),
+    rows = county_counts(seen, data.facility_counts(f.year, f.as_of, f.units),
                          all_breakdown, kind, f.counties)
     total = None
     if target:

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import streamlit as st
 
+from data_access.auth_models import ROLE_ADMIN
+
 from .i18n import tr
 
 PAGES_DIR = Path(__file__).resolve().parent.parent / "pages"
@@ -22,13 +24,29 @@ PAGE_TABLE = [
 ]
 
 
-def build_pages(lang: str) -> dict[str, list]:
-    sections: dict[str, list] = {}
-    for script, url_path, title_key, icon, section_key in PAGE_TABLE:
-        path = PAGES_DIR / script
-        if not path.exists():
+# Pages listed in the menu only for these roles; for others they stay reachable by URL but hidden,
+# so that /admin shows the page's own refusal rather than silently another page.
+PAGE_ROLES = {"admin": (ROLE_ADMIN,)}
+
+
+def page_entries(role: str | None = None) -> list[tuple[tuple, bool]]:
+    """(PAGE_TABLE row, shown in the menu) for every page whose script exists, for `role`
+    (None: authentication off, everything shown)."""
+    out = []
+    for row in PAGE_TABLE:
+        script, url_path = row[0], row[1]
+        if not (PAGES_DIR / script).exists():
             continue
-        page = st.Page(path, title=tr(title_key, lang), icon=icon, url_path=url_path,
-                       default=url_path == "overview")
+        hidden = role is not None and url_path in PAGE_ROLES and role not in PAGE_ROLES[url_path]
+        out.append((row, not hidden))
+    return out
+
+
+def build_pages(lang: str, role: str | None = None) -> dict[str, list]:
+    """The navigation's sections for the user's `role`."""
+    sections: dict[str, list] = {}
+    for (script, url_path, title_key, icon, section_key), shown in page_entries(role):
+        page = st.Page(PAGES_DIR / script, title=tr(title_key, lang), icon=icon, url_path=url_path,
+                       default=url_path == "overview", visibility="visible" if shown else "hidden")
         sections.setdefault(tr(section_key, lang), []).append(page)
     return sections

@@ -15,7 +15,7 @@ from data_access import fmt
 from . import auth as auth_gate
 from . import data
 from .i18n import t, tr
-from .url_filters import FILTER_KEYS, Defaults, Filters, parse_filters, to_params
+from .url_filters import FILTER_KEYS, Defaults, Filters, as_of_range, parse_filters, to_params
 
 _FILTERS = "filters"
 _WARNINGS = "filter_warnings"
@@ -23,16 +23,17 @@ _SEEN_PARAMS = "filter_seen_params"
 
 
 def defaults() -> Defaults:
+    """Default filters: the plan year with the latest report, as of the day that report arrived."""
     years = data.plan_years()
     if years.empty:
         raise LookupError("no plan year")
-    latest = data.latest_report_date()
     year_list = [int(y) for y in years["year"]]
-    year = latest.year if latest is not None and latest.year in year_list else max(year_list)
     ranges = {int(r.year): (r.start_date, r.end_date) for r in years.itertuples()}
-    as_of = latest or min(dt.date.today(), ranges[year][1])
+    latest = {y: day for y in year_list if (day := data.latest_report_date(y)) is not None}
+    year = max(latest, key=latest.get) if latest else max(year_list)
+    as_of = latest.get(year) or min(max(dt.date.today(), ranges[year][0]), ranges[year][1])
     return Defaults(year=year, as_of=as_of, unit_codes=list(data.units()["code"]),
-                    years=year_list, year_ranges=ranges)
+                    years=year_list, year_ranges=ranges, latest_by_year=latest)
 
 
 def _url_params() -> dict[str, list[str]]:
@@ -103,7 +104,7 @@ def sidebar(d: Defaults) -> Filters:
     ss["w_lang"] = f.lang
     unit_df = data.units()
     names = dict(zip(unit_df["code"], unit_df["name_en" if f.lang == "en" else "name_zh"]))
-    start, end = d.year_ranges.get(f.year, (None, None))
+    start, end = as_of_range(f.year, d)
     with st.sidebar:
         st.markdown(f"**{t('filter_header')}**")
         st.multiselect(t("filter_county"), options=auth_gate.viewable(unit_df["code"]), key="w_county",

@@ -180,6 +180,49 @@ def test_restricted_reporter_cannot_read_another_county_through_the_url(db, monk
     assert at.session_state["filters"].counties == (LUSHAN,) and not at.warning
 
 
+def test_restricted_reporter_gets_only_its_unit_from_every_reader(db, monkeypatch):
+    """The map asks the readers for the whole city; a unit-only viewer still gets its own unit."""
+    from data_access import queries
+    from tests.apptest_support import deck_specs
+
+    _builtin(monkeypatch)
+    _sign_in_by_cookie(monkeypatch, db[1], "lu")
+    at = open_page(db[0], "map.py")
+    own = queries.facility_points(db[1], 2023, at.session_state["filters"].as_of, [LUSHAN])
+    points = [o for layer in deck_specs(at)[0]["layers"]
+              if layer["id"] in ("care_station", "childcare_class") for o in layer["data"]]
+    assert sorted(o["id"] for o in points) == sorted(own["id"]) and len(points) > 0
+    assert {o["unit_code"] for o in points} == {LUSHAN}
+    # The county shading is read for the whole city; other counties' figures must not reach it.
+    tips = {f["properties"]["adcode"]: f["properties"]["tip_body"]
+            for f in deck_specs(at)[0]["layers"][0]["data"]["features"]}
+    assert "今年新建" in tips[LUSHAN]
+    assert not any("今年新建" in tip for code, tip in tips.items() if code != LUSHAN)
+
+
+def test_cached_readers_cut_whole_city_requests_to_the_viewer(db, monkeypatch):
+    import datetime as dt
+
+    import streamlit as st
+
+    from dashboard import data
+    from data_access import kpis
+
+    monkeypatch.setenv("KPI_DATABASE_URL", db[0])
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    own = auth.AuthUser("lu", "lu", auth.ROLE_REPORTER, unit_code=LUSHAN, view_scope=auth.VIEW_UNIT)
+    monkeypatch.setattr(gate, "current_user", lambda: own)
+    day = dt.date(2023, 6, 30)
+    assert set(data.facility_counts(2023, day, None)["unit_code"]) == {LUSHAN}
+    assert set(data.unit_breakdown(2023, day, None, "T07")["unit_code"]) == {LUSHAN}
+    got = data.target_overview(2023, day, None).set_index("target_code")["actual"]
+    want = kpis.target_overview(db[1], 2023, day, (LUSHAN,)).set_index("target_code")["actual"]
+    assert got.to_dict() == want.to_dict()
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
 def test_reporter_with_the_default_city_view_sees_other_counties(db, monkeypatch):
     _builtin(monkeypatch)
     _sign_in_by_cookie(monkeypatch, db[1], "wang")

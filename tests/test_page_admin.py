@@ -120,3 +120,15 @@ def test_audit_tab_shows_each_change_with_before_and_after(db, monkeypatch):
     assert [b.label for b in at.get("download_button")] == ["下载 CSV", "下载 Excel"]
     at.selectbox(key="admin_audit_entity").set_value("targets").run()
     assert list(at.dataframe[0].value["entity"].unique()) == ["targets"]
+
+
+def test_admin_page_is_in_the_menu_only_for_administrators():
+    from dashboard.navigation import page_entries
+
+    def visible(role):
+        return [row[1] for row, shown in page_entries(role) if shown]
+
+    assert "admin" in visible("admin") and "admin" in visible(None)
+    for role in ("leader", "reporter", "reviewer"):
+        assert "admin" not in visible(role) and "overview" in visible(role)
+        assert "admin" in [row[1] for row, _ in page_entries(role)]  # still reachable: it refuses
