@@ -10,7 +10,7 @@ import getpass
 import os
 from pathlib import Path
 
-from . import importer, schema, templates
+from . import auth, importer, schema, templates
 from . import validation as v
 from .db import check_reachable, make_engine
 from .errors import DataAccessError
@@ -25,6 +25,22 @@ def _engine(args):
 
 def _user(args) -> str:
     return args.user or os.environ.get("KPI_USER") or getpass.getuser()
+
+
+def _rights(args, engine) -> tuple[str, tuple[str, ...] | None, object]:
+    """(actor, allowed units, account) for a command that writes.
+
+    With --user the account's own rights apply: a county reporter writes only for its unit
+    (a --unit outside it is refused), leaders write for none. Without --user the command runs as
+    the server's operator, limited only by --unit."""
+    units = tuple(args.unit) if getattr(args, "unit", None) else None
+    if not args.user:
+        return _user(args), units, None
+    account = auth.load_user(engine, args.user)
+    allowed = auth.writable_units(account)
+    for unit in units or ():
+        auth.require_write_scope(account, unit)
+    return account.username, units if units is not None else allowed, account
 
 
 def _date(text: str | None) -> dt.date | None:
@@ -51,7 +67,9 @@ def _cmd_import(args) -> str:
     engine = _engine(args)
     path = Path(args.file)
     data = path.read_bytes()
-    units = args.unit or None
+    actor, units, account = _rights(args, engine)
+    if args.approve and account is not None:
+        auth.require_review(account)
     if args.approve and units:
         raise DataAccessError("区县上报（--unit）须经审核，不能使用 --approve")
     pv = importer.preview(engine, data, path.name, allowed_units=units, year=args.year, kind=args.kind)
@@ -64,20 +82,24 @@ def _cmd_import(args) -> str:
     if not args.yes:
         lines.append("以上为预览，尚未写入。确认无误后加 --yes 重新运行以导入。")
         return "\n".join(lines)
-    done = importer.commit(engine, data, path.name, actor=_user(args), allowed_units=units, year=args.year,
+    done = importer.commit(engine, data, path.name, actor=actor, allowed_units=units, year=args.year,
                            kind=args.kind, auto_approve=args.approve, expect=pv.fingerprint)
     lines.append(f"已导入：批次#{done.batch_id}，状态：{importer.STATUS_ZH[done.status]}。")
     return "\n".join(lines)
 
 
 def _cmd_review(args) -> str:
-    status = importer.review(_engine(args), args.batch, args.decision, actor=_user(args), reason=args.reason)
+    engine = _engine(args)
+    if args.user:  # an account named on the command line must be a reviewer or administrator
+        auth.require_review(auth.load_user(engine, args.user))
+    status = importer.review(engine, args.batch, args.decision, actor=_user(args), reason=args.reason)
     return f"批次#{args.batch}：{importer.STATUS_ZH[status]}。"
 
 
 def _cmd_withdraw(args) -> str:
-    importer.withdraw(_engine(args), args.batch, actor=_user(args), allowed_units=args.unit or None,
-                      reason=args.reason)
+    engine = _engine(args)
+    actor, units, _account = _rights(args, engine)
+    importer.withdraw(engine, args.batch, actor=actor, allowed_units=units, reason=args.reason)
     return f"批次#{args.batch}已撤回：其数据不再计入看板（原始记录仍保留）。"
 
 

@@ -269,6 +269,28 @@ def test_command_line_refuses_another_county(db, capsys):
     assert capsys.readouterr().err.strip() == f"错误：账号“lu”只能填报本单位（{LUSHAN}）的数据，不能填报 {XINHUA}"
 
 
+def test_command_line_import_acts_with_the_named_accounts_rights(db, tmp_path, capsys):
+    head = "单位代码,单位名称,指标代码,指标名称,计量单位,周期开始,周期结束,本期完成数,备注"
+    forged = tmp_path / "forged.csv"
+    forged.write_bytes(f"{head}\n{XINHUA},,T01,,,2023-06-24,2023-06-30,3,\n".encode("utf-8-sig"))
+    with db[1].connect() as conn:
+        before = conn.execute(select(func.count()).select_from(ImportBatch)).scalar()
+    # lu (鲁山县) may not import 新华区's figures, nor name 新华区 as its unit, nor self-approve.
+    for extra in ([], ["--unit", XINHUA], ["--approve"]):
+        code = cli_main(["--url", db[0], "import", str(forged), "--user", "lu", "--yes", *extra])
+        err = capsys.readouterr().err.strip()
+        assert code == 2 and err.startswith("错误："), (extra, err)
+    assert "不能填报" in err or "无权" in err
+    # A leader (boss) views everything but writes for no unit.
+    assert cli_main(["--url", db[0], "import", str(forged), "--user", "boss", "--yes"]) == 2
+    capsys.readouterr()
+    with db[1].connect() as conn:
+        assert conn.execute(select(func.count()).select_from(ImportBatch)).scalar() == before
+    # A county reporter cannot approve a batch from the command line either.
+    assert cli_main(["--url", db[0], "review", "1", "approve", "--user", "lu"]) == 2
+    assert "无权进行此操作" in capsys.readouterr().err
+
+
 def _run(db_url, script="overview.py", user: dict | None = None, secrets: dict | None = None) -> AppTest:
     """Like open_page, but leaves KPI_AUTH_MODE alone (unset means the app's own default) and can
     preset st.user (what Streamlit fills from the trusted header or OIDC)."""
