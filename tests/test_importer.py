@@ -546,30 +546,32 @@ def tiny_url(tmp_path):
     return url
 
 
-def test_cli_import_review_history_withdraw(tiny_url, tmp_path, capsys):
+def test_cli_import_review_history_withdraw(tiny_url, tmp_path, capsys, monkeypatch):
+    # No accounts in tiny: the commands run as the server's operator, recorded under KPI_USER.
+    monkeypatch.setenv("KPI_USER", "王芳")
     history = ["--url", tiny_url, "history", "--target", "T01", "--unit", A, "--period", "2023-01-10"]
     path = tmp_path / "新华区第1周更正.xlsx"
     # the week of 7–13 January: tiny has 7, corrected to 9 (both loaded directly); now 11
     path.write_bytes(xlsx([prow(start=D(2023, 1, 7), end=D(2023, 1, 13), value=11)]))
-    assert cli.main(["--url", tiny_url, "import", str(path), "--user", "王芳", "--unit", A]) == 0
+    assert cli.main(["--url", tiny_url, "import", str(path), "--unit", A]) == 0
     out = capsys.readouterr().out
     assert "修改" in out and "以上为预览，尚未写入" in out
     assert cli.main(["--url", tiny_url, "batches", "--status", "pending"]) == 0
     assert "新华区第1周更正" not in capsys.readouterr().out
-    assert cli.main(["--url", tiny_url, "import", str(path), "--user", "王芳", "--unit", A, "--yes"]) == 0
+    assert cli.main(["--url", tiny_url, "import", str(path), "--unit", A, "--yes"]) == 0
     out = capsys.readouterr().out
     batch_id = int(re.search(r"已导入：批次#(\d+)，状态：待审核", out)[1])
-    assert cli.main(["--url", tiny_url, "import", str(path), "--user", "王芳", "--yes"]) == 2
+    assert cli.main(["--url", tiny_url, "import", str(path), "--yes"]) == 2
     assert "不能重复导入" in capsys.readouterr().err
-    assert cli.main(["--url", tiny_url, "review", str(batch_id), "return", "--user", "审核员"]) == 2
+    assert cli.main(["--url", tiny_url, "review", str(batch_id), "return"]) == 2
     assert "退回时必须填写退回原因" in capsys.readouterr().err
-    assert cli.main(["--url", tiny_url, "review", str(batch_id), "approve", "--user", "审核员"]) == 0
+    assert cli.main(["--url", tiny_url, "review", str(batch_id), "approve"]) == 0
     assert f"批次#{batch_id}：已通过" in capsys.readouterr().out
     assert cli.main(history) == 0
     lines = [l for l in capsys.readouterr().out.splitlines() if l.startswith("2023-01-07")]
     assert [l.split()[2] for l in lines] == ["7.0", "9.0", "11.0"]
     assert lines[-1].split()[-1] == "★" and "★" not in lines[0] and "★" not in lines[1]
-    assert cli.main(["--url", tiny_url, "withdraw", str(batch_id), "--user", "王芳"]) == 0
+    assert cli.main(["--url", tiny_url, "withdraw", str(batch_id)]) == 0
     assert cli.main(history) == 0
     lines = [l for l in capsys.readouterr().out.splitlines() if l.startswith("2023-01-07")]
     assert "已撤回" in lines[-1] and lines[1].split()[-1] == "★"
@@ -578,7 +580,7 @@ def test_cli_import_review_history_withdraw(tiny_url, tmp_path, capsys):
 def test_cli_refuses_county_auto_approve(tiny_url, tmp_path, capsys):
     path = tmp_path / "a.xlsx"
     path.write_bytes(xlsx([prow(start=D(2023, 1, 7), end=D(2023, 1, 13), value=11)]))
-    args = ["--url", tiny_url, "import", str(path), "--user", "x", "--unit", A, "--approve", "--yes"]
+    args = ["--url", tiny_url, "import", str(path), "--unit", A, "--approve", "--yes"]
     assert cli.main(args) == 2
     assert "不能使用 --approve" in capsys.readouterr().err
 
