@@ -82,6 +82,7 @@ section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
 # data
 
 
+@data.scoped
 @st.cache_data(ttl=data.TTL, show_spinner=False, max_entries=64)
 def _figures(year: int, as_of: dt.date, units: tuple[str, ...] | None) -> meeting.Briefing:
     return meeting.build_briefing(data.engine(), year, as_of, units, with_decisions=False)

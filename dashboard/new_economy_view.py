@@ -117,12 +117,14 @@ def month_label(month: dt.date, lang: str) -> str:
 # cached wrappers (arguments hashable: dates, tuples)
 
 
+@data.scoped
 @st.cache_data(ttl=data.TTL, show_spinner=False, max_entries=512)
 def members(as_of: dt.date, units: tuple[str, ...] | None, by: tuple[str, ...] = (),
             since: dt.date | None = None, until_month: dt.date | None = None) -> pd.DataFrame:
     return ne.members(data.engine(), as_of, units, by=by, since=since, until_month=until_month)
 
 
+@data.scoped
 @st.cache_data(ttl=data.TTL, show_spinner=False, max_entries=512)
 def orgs(as_of: dt.date, units: tuple[str, ...] | None, by: tuple[str, ...] = (),
          founded_since: dt.date | None = None) -> pd.DataFrame:
