@@ -24,6 +24,7 @@ from data_access.errors import DataAccessError
 from . import auth_routes, auth_settings, data
 from .i18n import register, tr
 from .navigation import build_pages
+from .safe_text import md
 
 register({
     "auth_login_title": ("登录", "Sign in"),
@@ -79,13 +80,10 @@ def _lang() -> str:
     return lang if lang in ("zh", "en") else "zh"
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~$:!])")
-
-
 def plain(text: str) -> str:
     """`text` with markdown syntax escaped: messages quoting user input (a user name from the proxy,
     a cell from an editor) go through st.error/st.success, which render markdown."""
-    return _MD_SPECIAL.sub(r"\\\1", str(text))
+    return md(text)
 
 
 def _msg(exc: DataAccessError, lang: str) -> str:

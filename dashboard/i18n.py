@@ -28,6 +28,7 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "warn_unknown_county": ("链接中的区县代码无法识别：{value}，已忽略。", "Unknown county code in the link: {value}; ignored."),
     "warn_bad_year": ("链接中的年度“{value}”无效，已改为默认年度。", "Invalid year “{value}” in the link; using the default."),
     "warn_bad_date": ("链接中的日期“{value}”格式不对（应为 YYYY-MM-DD），已改为最新填报日期。", "Invalid date “{value}” in the link (expected YYYY-MM-DD); using the latest report date."),
+    "warn_date_out_of_range": ("链接中的日期“{value}”不在所选计划年度内（{start} 至 {end}），已改为最新填报日期。", "The date “{value}” in the link is outside the plan year ({start} to {end}); using the latest report date."),
     "warn_bad_lang": ("链接中的语言“{value}”无效，已改为中文。", "Invalid language “{value}” in the link; using Chinese."),
     "banner_sample": ("示例数据：本看板当前显示的是根据2023年工作要点生成的示例数据，并非真实填报。", "Sample data: this dashboard shows generated sample data based on the 2023 plan, not real reports."),
     "banner_last_report": ("数据截至 {as_of}；最新填报日期 {latest}。", "Data as of {as_of}; latest report {latest}."),

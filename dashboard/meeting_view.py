@@ -14,12 +14,13 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from data_access import briefing_export as bx
-from data_access import fmt, meeting
+from data_access import fmt, kpis, meeting, metrics
 from data_access.decision_models import CLOSED_STATES, DECISION_STATES
 from data_access.errors import DataAccessError
 
 from . import data
 from .i18n import register, t, tr
+from .safe_text import md
 
 register({f"mt_{k}": v for k, v in meeting.TEXT.items()})
 register({f"mtx_{k}": v for k, v in bx.LABELS.items()})
@@ -212,12 +213,9 @@ def change_figure(rows: pd.DataFrame, title: str, big: bool = False) -> go.Figur
 # sections
 
 
-_MD_SPECIAL = set("\\`*_[]()#|~$<>!")
-
-
 def md_escape(text) -> str:
     """Text shown through markdown (st.markdown, st.table cells) as typed: no links, images, maths."""
-    return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in str(text))
+    return md(text)
 
 
 def _table(df: pd.DataFrame, big: bool) -> None:
@@ -242,13 +240,13 @@ def downloads(b: meeting.Briefing, lang: str) -> None:
 
 
 def show_summary(b: meeting.Briefing, lang: str, big: bool) -> None:
-    counts = b.overview["status"].value_counts()
+    counts = kpis.status_counts(b.overview)
     rep = b.reporting
     open_ = b.decisions[~b.decisions["state"].isin(CLOSED_STATES)]
     cols = st.columns(5)
-    cols[0].metric(t("mtp_k_ahead"), int(counts.get("超序时", 0)), border=True)
-    cols[1].metric(t("mtp_k_on"), int(counts.get("达序时", 0)), border=True)
-    cols[2].metric(t("mtp_k_behind"), int(counts.get("滞后序时", 0)), border=True)
+    cols[0].metric(t("mtp_k_ahead"), counts[metrics.STATUS_AHEAD], border=True)
+    cols[1].metric(t("mtp_k_on"), counts[metrics.STATUS_ON_PACE], border=True)
+    cols[2].metric(t("mtp_k_behind"), counts[metrics.STATUS_BEHIND], border=True)
     cols[3].metric(t("mtp_k_not_reported"), int((rep["state"] != meeting.REPORT_COMPLETE).sum()), border=True)
     cols[4].metric(t("mtp_k_open"), len(open_), border=True,
                    delta=t("mtp_k_overdue", n=int(open_["overdue"].sum())) if len(open_) else None,

@@ -7,14 +7,15 @@ figure on the page can be checked in a notebook or a unit test.
 from __future__ import annotations
 
 import datetime as dt
+import html
 import math
 import re
 import textwrap
 
 import pandas as pd
 
-from data_access import fmt, metrics
-from data_access.metrics import STATUS_AHEAD, STATUS_BEHIND, STATUS_ON_PACE
+from data_access import fmt, kpis, metrics
+from data_access.metrics import STATUS_BEHIND
 
 from .i18n import register, tr
 from .status_style import STATUS_COLOURS, STATUS_ICONS
@@ -199,12 +200,6 @@ def bullet_table(ov: pd.DataFrame, lang: str, projects: pd.DataFrame | None = No
     return pd.DataFrame(rows)
 
 
-def status_counts(ov: pd.DataFrame) -> dict[str, int]:
-    """How many targets (with a target > 0) are 超序时 / 达序时 / 滞后序时."""
-    live = ov[ov["target"] > 0]
-    return {s: int((live["status"] == s).sum()) for s in (STATUS_AHEAD, STATUS_ON_PACE, STATUS_BEHIND)}
-
-
 def behind_targets(ov: pd.DataFrame, lang: str) -> list[str]:
     """One markdown line per target behind pace, worst (lowest actual/expected) first, with the
     weekly amount it needs from now on: '▼ **T06 职工子女爱心托管班** 每周需1.4家'."""
@@ -221,16 +216,17 @@ def behind_targets(ov: pd.DataFrame, lang: str) -> list[str]:
 
 def tile_html(label: str, value: str, colour: str = TEXT_COLOUR, inline: bool = True,
               size: str = "1.6rem") -> str:
-    """A compact KPI tile's markdown (st.metric is taller and cuts long values off)."""
+    """A compact KPI tile's HTML (st.metric is taller and cuts long values off). Label and value
+    are escaped: they carry names and units an administrator can edit."""
     sep = "　" if inline else "<br>"
-    return (f"{label}{sep}<span style='font-size:{size};font-weight:700;color:{colour};"
-            f"line-height:1.25'>{value}</span>")
+    return (f"{html.escape(label)}{sep}<span style='font-size:{size};font-weight:700;color:{colour};"
+            f"line-height:1.25'>{html.escape(value)}</span>")
 
 
 def tiles(ov: pd.DataFrame, ms: pd.DataFrame, as_of: dt.date, lang: str) -> list[tuple[str, str, str]]:
     """(label, value, colour) of the KPI tiles: targets, the three status counts, milestones."""
-    counts = status_counts(ov)
-    out = [(tr("ov_tile_targets", lang), tr("ov_tile_count", lang, n=len(ov)), TEXT_COLOUR)]
+    counts = kpis.status_counts(ov)
+    out = [(tr("ov_tile_targets", lang), tr("ov_tile_count", lang, n=counts.pop("total")), TEXT_COLOUR)]
     out += [(status_label(s, lang), tr("ov_tile_count", lang, n=n), STATUS_COLOURS[s])
             for s, n in counts.items()]
     done, total = milestones_done(ms, as_of)

@@ -16,6 +16,7 @@ from data_access.errors import DataAccessError
 
 from . import data
 from .i18n import register, tr
+from .safe_text import md
 
 TTL = 30  # batches change while people work on this page
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -198,7 +199,8 @@ def changes_table(pv: importer.Preview, lang: str) -> pd.DataFrame:
 def batch_label(row, unit_names: dict[str, str], lang: str) -> str:
     unit = unit_names.get(row.unit_code, row.unit_code) if isinstance(row.unit_code, str) else (
         "Several units" if lang == "en" else "多个单位")
-    return (f"#{row.id} · {kind_label(row.kind, lang)} · {unit} · {row.file_name} · {row.uploaded_by} · "
+    # File and uploader names are the user's: escaped, since an expander label renders markdown.
+    return (f"#{row.id} · {kind_label(row.kind, lang)} · {unit} · {md(row.file_name)} · {md(row.uploaded_by)} · "
             f"{pd.Timestamp(row.uploaded_at):%Y-%m-%d %H:%M} · {status_label(row.status, lang)}")
 
 

@@ -15,6 +15,7 @@ from data_access import fmt
 from . import auth as auth_gate
 from . import data
 from .i18n import t, tr
+from .safe_text import md
 from .url_filters import FILTER_KEYS, Defaults, Filters, as_of_range, parse_filters, to_params
 
 _FILTERS = "filters"
@@ -77,7 +78,8 @@ def _sync_url(f: Filters, d: Defaults) -> None:
 def show_warnings() -> None:
     lang = current().lang
     for key, args in st.session_state.get(_WARNINGS, []):
-        st.warning(tr(key, lang, **args), icon=":material/warning:")
+        # The values come from the URL: shown as typed, never as links or images.
+        st.warning(tr(key, lang, **{k: md(v) for k, v in args.items()}), icon=":material/warning:")
 
 
 def _on_change(d: Defaults) -> None:

@@ -83,6 +83,12 @@ def parse_filters(params: Mapping[str, Sequence[str]], d: Defaults) -> tuple[Fil
         except ValueError:
             warnings.append(("warn_bad_date", {"value": raw_as_of}))
             as_of = None
+    low, high = as_of_range(year, d)
+    if as_of is not None and low is not None and not low <= as_of <= high:
+        # The picker cannot show a date outside the plan year (and its late reports).
+        warnings.append(("warn_date_out_of_range", {"value": raw_as_of, "start": low.isoformat(),
+                                                    "end": high.isoformat()}))
+        as_of = None
     if as_of is None:
         as_of = default_as_of(year, d)
     return Filters(tuple(counties), year, as_of, lang), warnings

@@ -66,10 +66,18 @@ def _cmd_briefing(args) -> str:
     engine = make_engine(args.url)
     check_reachable(engine)
     schema.require_current(engine)
-    day = _date(args.date) if args.date else queries.latest_report_date(engine, args.year)
+    view = queries.default_view(engine)
+    if args.date:
+        day = _date(args.date)
+    elif args.year:
+        day = queries.latest_report_date(engine, args.year)
+    else:
+        day = view[1] if view else None
     if day is None:
         raise DataAccessError("还没有任何填报数据，请用 --date 指定简报日期。", "No reports yet; give --date.")
-    year = args.year or day.year
+    # The plan year: as asked; else the one the date falls in; else the latest one with data.
+    years = set(queries.plan_years(engine)["year"])
+    year = args.year or (day.year if day.year in years else (view[0] if view else day.year))
     try:
         queries.plan_year_bounds(engine, year)
     except KeyError:

@@ -19,10 +19,25 @@ OVERVIEW_COLUMNS = [
 ]
 
 
+def status_for(actual: float, expected: float, target: float) -> str | None:
+    """The pace status, or None where there is no target (a unit without an allocation): such a
+    row is neither ahead nor behind and is left out of every status count."""
+    return metrics.pace_status(actual, expected) if target > 0 else None
+
+
+def status_counts(table: pd.DataFrame) -> dict[str, int]:
+    """How many rows of a target_overview or unit_breakdown table are 超序时 / 达序时 / 滞后序时,
+    plus 'total' (rows with a target). The one count every page, briefing and export shows."""
+    counts = {s: int((table["status"] == s).sum()) for s in
+              (metrics.STATUS_AHEAD, metrics.STATUS_ON_PACE, metrics.STATUS_BEHIND)}
+    counts["total"] = int(table["status"].notna().sum())
+    return counts
+
+
 def _target_values(engine: Engine, year: int, tg: pd.DataFrame,
                    units: Sequence[str] | None) -> pd.Series:
     """Annual target per target_code: the plan's value city-wide, the allocation sum for units."""
-    if not units:
+    if units is None:
         return tg.set_index("target_code")["value"].astype(float)
     alloc = queries.allocations(engine, year, units)
     sums = alloc.groupby("target_code")["value"].sum()
@@ -55,7 +70,7 @@ def target_overview(engine: Engine, year: int, as_of: dt.date,
       unit_en, measure; target (annual target: plan value city-wide, allocation sum for units);
       actual (done since 1 Jan); fraction (share of the year expected by as_of, 0..1);
       expected (序时进度 amount); completion (actual/target); pace_ratio (actual/expected);
-      status (超序时/达序时/滞后序时); actual_week_ago (as known 7 days earlier); change_week;
+      status (超序时/达序时/滞后序时; None where the target is 0); actual_week_ago (as known 7 days earlier); change_week;
       forecast, forecast_low, forecast_high (year-end); required_weekly (weekly amount still needed
       to finish on time); gap (expected - actual, positive when behind).
     """
@@ -64,14 +79,16 @@ def target_overview(engine: Engine, year: int, as_of: dt.date,
     if tg.empty:
         return pd.DataFrame(columns=OVERVIEW_COLUMNS)
     target_value = _target_values(engine, year, tg, units)
-    actual = queries.progress_by_unit(engine, year, as_of, units).groupby("target_code")["actual"].sum()
+    # Actual and the time series come from one read of the facts; the week-ago figure is a second
+    # read because it is what was *known* a week earlier (late reports and corrections differ).
+    daily = queries.progress_by_day(engine, year, as_of, units)
+    actual = daily.groupby("target_code")["value"].sum()
     week_ago_day = as_of - dt.timedelta(days=7)
     if week_ago_day >= start:
         week_ago = queries.progress_by_unit(engine, year, week_ago_day, units).groupby(
             "target_code")["actual"].sum()
-    else:
+    else:  # a week earlier the year had not begun: nothing was done yet
         week_ago = pd.Series(dtype=float)
-    daily = queries.progress_by_day(engine, year, as_of, units)
     checkpoints = weekly_checkpoints(min(as_of, end), start, metrics.FORECAST_WINDOW_WEEKS)
 
     rows = []
@@ -80,7 +97,7 @@ def target_overview(engine: Engine, year: int, as_of: dt.date,
         done = float(actual.get(t.target_code, 0.0))
         fraction = metrics.expected_fraction(as_of, start, end, t.pace_curve)
         expected = metrics.expected_to_date(value, fraction)
-        ago = float(week_ago.get(t.target_code, 0.0)) if week_ago_day >= start else None
+        ago = float(week_ago.get(t.target_code, 0.0))
         cum = cumulative_at(daily[daily["target_code"] == t.target_code], checkpoints)
         fracs = [metrics.expected_fraction(d, start, end, t.pace_curve) for d in checkpoints]
         if checkpoints and checkpoints[-1] != as_of:  # as_of after year end: last point is the total
@@ -98,7 +115,7 @@ def target_overview(engine: Engine, year: int, as_of: dt.date,
             "measure": t.measure, "target": value, "actual": done, "fraction": fraction,
             "expected": expected, "completion": metrics.completion_rate(done, value),
             "pace_ratio": metrics.pace_ratio(done, expected),
-            "status": metrics.pace_status(done, expected),
+            "status": status_for(done, expected, value),
             "actual_week_ago": ago, "change_week": metrics.change_since(done, ago),
             "forecast": fc.point, "forecast_low": fc.low, "forecast_high": fc.high,
             "required_weekly": metrics.required_weekly_rate(done, value, as_of, end),
@@ -146,7 +163,7 @@ def unit_breakdown(engine: Engine, year: int, as_of: dt.date,
             "allocation": r.allocation, "actual": r.actual, "expected": expected,
             "completion": metrics.completion_rate(r.actual, r.allocation),
             "pace_ratio": metrics.pace_ratio(r.actual, expected),
-            "status": metrics.pace_status(r.actual, expected),
+            "status": status_for(r.actual, expected, r.allocation),
             "required_weekly": metrics.required_weekly_rate(r.actual, r.allocation, as_of, end),
             "gap": expected - r.actual,
         })
@@ -162,9 +179,6 @@ def unit_breakdown(engine: Engine, year: int, as_of: dt.date,
     order = unit_names["sort_order"]
     df["_order"] = df["unit_code"].map(order)
     return df.sort_values(["target_code", "_order"]).drop(columns="_order").reset_index(drop=True)
-
-
-SERIES_COLUMNS = ["day", "actual_cum", "expected_cum"]
 
 
 def cumulative_series(engine: Engine, year: int, as_of: dt.date, target_code: str,

@@ -508,10 +508,10 @@ def summary(b: Briefing, lang: str = "zh", top: int = 3) -> list[str]:
     """The briefing in a few sentences (one paragraph per topic), from templates."""
     sep, isep = tx("list_sep", lang), tx("item_sep", lang)
     ov = b.overview
-    counts = ov["status"].value_counts()
-    out = [tx("sum_status", lang, date=fmt.date(b.meeting_date, lang), scope=b.scope(lang), n=len(ov),
-              ahead=int(counts.get(metrics.STATUS_AHEAD, 0)), on=int(counts.get(metrics.STATUS_ON_PACE, 0)),
-              behind=int(counts.get(metrics.STATUS_BEHIND, 0)))]
+    counts = kpis.status_counts(ov)
+    out = [tx("sum_status", lang, date=fmt.date(b.meeting_date, lang), scope=b.scope(lang),
+              n=counts["total"], ahead=counts[metrics.STATUS_AHEAD], on=counts[metrics.STATUS_ON_PACE],
+              behind=counts[metrics.STATUS_BEHIND])]
 
     week = week_label(b, lang)
     moved = b.changes[b.changes["change"] != 0]

@@ -34,7 +34,6 @@ from .models import (
     MEASURE_CARE_STATIONS,
     MEASURE_CHILDCARE,
     MEASURE_NE_MEMBERS,
-    MEASURE_REPORTED,
     MEASURE_UNION_ORGS,
     Allocation,
     Facility,
@@ -89,7 +88,8 @@ def visible(batch_id_col, as_of: dt.date):
 
 
 def _units_clause(col, units: Sequence[str] | None):
-    return col.in_(list(units)) if units else true()
+    """None: the whole city. A sequence, even an empty one (a viewer with no unit), limits to it."""
+    return true() if units is None else col.in_(list(units))
 
 
 def _read(engine: Engine, stmt, columns: list[str]) -> pd.DataFrame:
@@ -207,19 +207,48 @@ def milestones(engine: Engine, year: int) -> pd.DataFrame:
     return df
 
 
+def _latest_known(table, in_year):
+    """The latest moment a visible row of `table` satisfying `in_year` became known: its
+    recorded_at, or its batch's approval if that came later."""
+    known = case((and_(ImportBatch.reviewed_at.is_not(None), ImportBatch.reviewed_at > table.recorded_at),
+                  ImportBatch.reviewed_at), else_=table.recorded_at)
+    return (select(func.max(known)).select_from(table)
+            .outerjoin(ImportBatch, ImportBatch.id == table.batch_id)
+            .where(in_year, or_(table.batch_id.is_(None), ImportBatch.status == BATCH_APPROVED)))
+
+
 def latest_report_date(engine: Engine, year: int | None = None) -> dt.date | None:
-    """The day the latest visible progress report was recorded (of `year`'s targets if given), or
-    None. This is the dashboards' default as-of date: everything reported so far is known on it,
-    including late reports and corrections that arrive after the plan year's last week."""
-    stmt = select(func.max(ProgressReport.recorded_at)).where(
-        or_(ProgressReport.batch_id.is_(None),
-            ProgressReport.batch_id.in_(
-                select(ImportBatch.id).where(ImportBatch.status == BATCH_APPROVED)))
-    )
-    if year is not None:
-        stmt = stmt.join(Target, Target.id == ProgressReport.target_id).where(Target.year == year)
+    """The day the latest figure became known (recorded, and approved where it came in a batch)
+    in any fact table: reports of `year`'s targets, facilities opened, unions founded and membership
+    months in `year` (all years if None). None when there is nothing. The dashboards' default
+    as-of date: everything known so far counts on it, including late reports and corrections."""
+    if year is None:
+        bounds = (dt.date.min, dt.date.max)
+        reports = true()
+    else:
+        bounds = plan_year_bounds(engine, year)
+        reports = ProgressReport.target_id.in_(select(Target.id).where(Target.year == year))
+    stmts = [
+        _latest_known(ProgressReport, reports),
+        _latest_known(Facility, Facility.opened_on.between(*bounds)),
+        _latest_known(UnionOrg, UnionOrg.founded_on.between(*bounds)),
+        _latest_known(NeMembership, NeMembership.month.between(*bounds)),
+    ]
     with engine.connect() as conn:
-        return _as_date(conn.execute(stmt).scalar())
+        days = [_as_date(conn.execute(stmt).scalar()) for stmt in stmts]
+    days = [d for d in days if d is not None]
+    return max(days) if days else None
+
+
+def default_view(engine: Engine) -> tuple[int, dt.date] | None:
+    """(plan year, as-of date) shown when nothing is chosen: the plan year whose latest figure
+    became known last, as of that day (it may fall after the year's end). None without any data."""
+    latest = {int(y): d for y in plan_years(engine)["year"]
+              if (d := latest_report_date(engine, int(y))) is not None}
+    if not latest:
+        return None
+    year = max(latest, key=latest.get)
+    return year, latest[year]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -338,9 +367,12 @@ def _membership_facts(year: int, start: dt.date, end: dt.date, as_of: dt.date, u
     )
 
 
-def facts(engine: Engine, year: int, as_of: dt.date, units: Sequence[str] | None = None):
+def facts(engine: Engine, year: int, as_of: dt.date, units: Sequence[str] | None = None,
+          target_codes: Sequence[str] | None = None):
     """The UNION ALL of every measure's facts for `year` as known on `as_of`, as a subquery with
-    columns target_id, unit_code, day (date; for membership the month's first day), value."""
+    columns target_id, unit_code, day (date; for membership the month's first day), value.
+    With `target_codes`, only those targets' facts (each part filters, so no table is scanned
+    for a target that was not asked for)."""
     start, end = plan_year_bounds(engine, year)
     parts = [
         _reported_facts(year, start, end, as_of, units),
@@ -348,6 +380,9 @@ def facts(engine: Engine, year: int, as_of: dt.date, units: Sequence[str] | None
         _union_org_facts(year, start, end, as_of, units),
         _membership_facts(year, start, end, as_of, units),
     ]
+    if target_codes is not None:
+        wanted = select(Target.id).where(Target.year == year, Target.code.in_(list(target_codes)))
+        parts = [part.where(part.selected_columns[0].in_(wanted)) for part in parts]
     return union_all(*parts).subquery("facts")
 
 
@@ -373,15 +408,14 @@ def progress_by_day(engine: Engine, year: int, as_of: dt.date,
     """Increments per target and day, summed over the chosen units, as known on `as_of`.
     Columns: target_code, day (date: period end for reports, opening/founding date for
     registries, month end for membership), value (base unit). Sorted by target_code, day."""
-    f = facts(engine, year, as_of, units)
+    codes = list(target_codes) if target_codes is not None else None
+    f = facts(engine, year, as_of, units, codes)
     stmt = (
         select(Target.code, Target.measure, f.c.day, func.sum(f.c.value))
         .join(Target, Target.id == f.c.target_id)
         .group_by(Target.code, Target.measure, f.c.day)
         .order_by(Target.code, f.c.day)
     )
-    if target_codes is not None:
-        stmt = stmt.where(Target.code.in_(list(target_codes)))
     df = _read(engine, stmt, ["target_code", "measure", "day", "value"])
     df["day"] = df["day"].map(_as_date)
     is_month = df["measure"] == MEASURE_NE_MEMBERS

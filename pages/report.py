@@ -7,6 +7,7 @@ from dashboard import auth as auth_gate
 from dashboard import data, ui
 from dashboard import report_view as rv
 from dashboard.i18n import t
+from dashboard.safe_text import md
 from dashboard.state import current
 from data_access import fmt
 from data_access import validation as v
@@ -23,7 +24,8 @@ if "rep_flash" in st.session_state:
 
 
 def said(exc: DataAccessError) -> str:
-    return exc.message_en if lang == "en" else exc.message_zh
+    """The error's message, markdown-escaped: it quotes cells and file names from the upload."""
+    return md(exc.message_en if lang == "en" else exc.message_zh)
 
 
 def act(fn, *args, message: str) -> None:
@@ -78,7 +80,7 @@ with tab_up:
             pv = rv.preview(content, upload.name, scope)
         except v.ImportRejected as exc:
             st.error(t("rep_rejected", n=len(exc.issues)), icon=":material/block:")
-            st.markdown("\n".join(f"- {i.line()}" for i in exc.issues[:50]))
+            st.markdown("\n".join(f"- {md(i.line())}" for i in exc.issues[:50]))
         except DataAccessError as exc:
             st.error(said(exc))
         else:

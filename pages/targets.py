@@ -6,6 +6,7 @@ from dashboard import charts, data, ui
 from dashboard import targets_view as tv
 from dashboard.i18n import t
 from dashboard.overview_view import tile_html
+from dashboard.safe_text import md
 from dashboard.state import current
 
 PLOT_CONFIG = {"displayModeBar": False, "staticPlot": True}
@@ -25,7 +26,7 @@ titles = {r["target_code"]: tv.target_title(r, f.lang) for _, r in ov.iterrows()
 raw = st.query_params.get("target")
 code, valid = tv.resolve_target(raw, codes, st.session_state.get(LAST))
 if not valid:
-    st.warning(t("tg_bad_code", value=raw, code=titles[code]), icon=":material/warning:")
+    st.warning(t("tg_bad_code", value=md(raw), code=titles[code]), icon=":material/warning:")
 st.session_state[PICK] = st.session_state[LAST] = code
 if st.query_params.get("target") != code:
     st.query_params["target"] = code

@@ -495,6 +495,7 @@ def facility_row(rng, kind, unit, opened, taken, locator, paused_p) -> dict:
     lat, lon = locator.point(rng, unit, SPREAD[item["near"], unit in URBAN])
     lag = rng.randint(1, 10) if rng.random() < 0.15 else 0  # some are entered days later
     recorded = random_time(rng, opened + lag * DAY, 9, 17) if lag else at(opened, 10)
+    recorded = min(recorded, LAST_CALL) if opened.year == YEAR else recorded
     return {"kind": kind, "name": item["name"], "address": item["address"], "host_org": item["host_org"],
             "unit_code": unit, "lat": lat, "lon": lon, "opened_on": opened, "closed_on": None,
             "status": "paused" if rng.random() < paused_p else "open",
@@ -582,7 +583,8 @@ def union_row(rng, unit, founded, taken, new_economy: bool) -> dict:
     return {"name": item["name"], "unit_code": unit, "founded_on": founded, "sector": item["sector"],
             "is_new_economy": new_economy, "industry": item["industry"], "platform": item["platform"],
             "members_at_founding": item["members"],
-            "recorded_at": random_time(rng, founded + rng.randint(0, 7) * DAY, 9, 17)}
+            "recorded_at": min(random_time(rng, founded + rng.randint(0, 7) * DAY, 9, 17),
+                               LAST_CALL if founded.year == YEAR else dt.datetime.max)}
 
 
 def build_union_orgs(rng: random.Random, alloc) -> list[dict]:

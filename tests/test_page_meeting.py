@@ -63,7 +63,7 @@ def test_county_filter_in_english(sample_db_url, restore_db_env):
     at = open_page(sample_db_url, PAGE, {"as_of": DAY.isoformat(), "county": "410423,410481", "lang": "en"})
     assert [h.value for h in at.header][:2] == ["Summary", "Progress against expected pace"]
     shown = [m.value for m in at.markdown]
-    assert any(s.startswith("As of 30 Jun 2023, Lushan County, Wugang \\(county-level city\\): of 11 targets")
+    assert any(s.startswith("As of 30 Jun 2023, Lushan County, Wugang \\(county-level city\\)\\: of 11 targets")
                for s in shown)
     engine = make_engine(sample_db_url)
     ov = kpis.target_overview(engine, 2023, DAY, ("410423", "410481"))

@@ -171,7 +171,7 @@ def _ov_rows():
         dict(base, target_code="T07", name_zh="新建户外劳动者爱心驿站", target=50.0, actual=30.0,
              expected=25.0, completion=0.6, pace_ratio=1.2, status="超序时", required_weekly=0.8),
         dict(base, target_code="T08", name_zh="环卫工人免费早餐投入", target=0.0, actual=0.0,
-             expected=0.0, completion=None, pace_ratio=None, status="达序时", required_weekly=0.0,
+             expected=0.0, completion=None, pace_ratio=None, status=None, required_weekly=0.0,
              unit_zh="元"),
     ])
 
@@ -188,7 +188,7 @@ def test_bullet_table_by_hand():
     # No allocation for the chosen county: no status, no marker, said in words.
     assert rows.loc["T08", "bar_labels"] == "无分配任务" and rows.loc["T08", "status"] == "—"
     assert pd.isna(rows.loc["T08", "expected_share"])
-    assert v.status_counts(_ov_rows()) == {"超序时": 1, "达序时": 0, "滞后序时": 1}
+    assert kpis.status_counts(_ov_rows()) == {"超序时": 1, "达序时": 0, "滞后序时": 1, "total": 2}
     assert v.behind_targets(_ov_rows(), "zh") == ["▼ **T06 职工子女爱心托管班** 每周需1.6家"]
 
 

@@ -4,6 +4,7 @@ Every expected figure is worked out by hand from the rows in tiny_data.py.
 """
 import datetime as dt
 
+import pandas as pd
 import pytest
 
 from data_access import kpis, queries
@@ -123,7 +124,7 @@ def test_cumulative_series(tiny):
     assert s.loc[D(2023, 1, 6), "actual_cum"] == 8  # A 5 + B 3 (both known by 16 Jan)
     assert s.loc[D(2023, 1, 13), "actual_cum"] == 19
     assert s.loc[D(2023, 12, 31), "expected_cum"] == pytest.approx(100)
-    assert s.loc[D(2023, 1, 31), "actual_cum"] != s.loc[D(2023, 1, 31), "actual_cum"]  # NaN after as_of
+    assert pd.isna(s.loc[D(2023, 1, 31), "actual_cum"])  # nothing is known after as_of
 
 
 def test_as_of_after_year_end_counts_only_the_plan_year(tiny):
@@ -147,9 +148,45 @@ def test_as_of_after_year_end_counts_only_the_plan_year(tiny):
     assert queries.latest_report_date(tiny, 2023) == D(2024, 1, 3)
 
 
+def test_zero_target_has_no_status_and_is_not_counted(tiny):
+    # 市总本级 has no allocation in tiny: its figures exist but it is neither ahead nor behind.
+    ov = kpis.target_overview(tiny, 2023, D(2023, 1, 16), units=["410400"])
+    assert ov["target"].eq(0).all() and ov["status"].isna().all()
+    assert kpis.status_counts(ov) == {"超序时": 0, "达序时": 0, "滞后序时": 0, "total": 0}
+    city = kpis.status_counts(kpis.target_overview(tiny, 2023, D(2023, 1, 16)))
+    assert city == {"超序时": 4, "达序时": 0, "滞后序时": 1, "total": 5}
+
+
+def test_week_change_in_the_first_week_counts_from_zero(tiny):
+    ov = kpis.target_overview(tiny, 2023, D(2023, 1, 6)).set_index("target_code")
+    assert ov.loc["T01", "actual_week_ago"] == 0 and ov.loc["T01", "change_week"] == 5
+
+
+def test_empty_unit_scope_reads_nothing(tiny):
+    assert queries.progress_by_unit(tiny, 2023, D(2023, 1, 16), units=()).empty
+    assert queries.facility_points(tiny, 2023, D(2023, 1, 16), units=()).empty
+    ov = kpis.target_overview(tiny, 2023, D(2023, 1, 16), units=())
+    assert ov["actual"].eq(0).all() and ov["target"].eq(0).all()
+
+
+def test_default_date_counts_approvals_and_registries(tiny):
+    from sqlalchemy import update
+
+    from data_access import models as m
+
+    # The latest figure known is a registry row: the membership correction recorded on 3 Feb.
+    assert queries.latest_report_date(tiny, 2023) == D(2023, 2, 3)
+    # A's pending batch (uploaded 20 Jan) approved on 10 Feb becomes known that day.
+    with tiny.begin() as conn:
+        conn.execute(update(m.ImportBatch).where(m.ImportBatch.id == 1).values(
+            status=m.BATCH_APPROVED, reviewed_at=dt.datetime(2023, 2, 10, 9)))
+    assert queries.latest_report_date(tiny, 2023) == D(2023, 2, 10)
+    assert by_target(queries.progress_by_unit(tiny, 2023, D(2023, 2, 10)))["T01"] == 23.0  # 19 + 4
+
+
 def test_reference_queries(tiny):
-    # the day the latest visible report arrived: A's correction on 16 Jan (its 20 Jan week is pending)
-    assert queries.latest_report_date(tiny) == D(2023, 1, 16)
+    # the latest figure known: the membership correction of 3 Feb (A's 20 Jan week is pending)
+    assert queries.latest_report_date(tiny) == D(2023, 2, 3)
     assert queries.dataset_info(tiny) == {"dataset": "test"}
     assert list(queries.units(tiny)["code"]) == [A, B, "410400"]
     assert queries.plan_year_bounds(tiny, 2023) == (D(2023, 1, 1), D(2023, 12, 31))

@@ -56,3 +56,13 @@ def test_round_trip_with_extra_page_params():
     assert query_string(f, DEF, {"target": "T07"}) == "?county=410481&as_of=2023-06-30&lang=en&target=T07"
     again, warnings = parse_filters({k: [v] for k, v in to_params(f, DEF).items()}, DEF)
     assert again == f and warnings == []
+
+
+def test_date_outside_the_plan_year_falls_back_with_a_warning():
+    for raw in ("2030-01-01", "2020-01-01"):
+        f, warnings = parse_filters({"as_of": [raw]}, DEF)
+        assert f.as_of == D(2023, 12, 31)
+        assert warnings == [("warn_date_out_of_range",
+                             {"value": raw, "start": "2023-01-01", "end": "2023-12-31"})]
+    f, warnings = parse_filters({"year": ["2022"], "as_of": ["2023-06-30"]}, DEF)
+    assert (f.year, f.as_of) == (2022, D(2022, 12, 31)) and warnings[0][0] == "warn_date_out_of_range"
