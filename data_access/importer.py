@@ -544,7 +544,7 @@ def withdraw(engine: Engine, batch_id: int, *, actor: str, allowed_units: Iterab
             raise DataAccessError(f"批次#{batch_id}已撤回", f"Batch #{batch_id} is already withdrawn")
         if batch.status == BATCH_APPROVED and batch.kind in REGISTRY:
             _move_registry(conn, batch_id, batch.kind, actor, now, forward=False)
-        _set_status(conn, batch_id, batch.status, status=BATCH_WITHDRAWN)
+        _set_status(conn, batch_id, batch.status, status=BATCH_WITHDRAWN, withdrawn_at=now)
         _audit(conn, now, actor, "withdraw", "import_batches", batch_id, {"status": batch.status},
                {"status": BATCH_WITHDRAWN, "reason": reason})
 

@@ -161,6 +161,9 @@ class ImportBatch(Base):
     reviewed_by: Mapped[str | None] = mapped_column(String(64))
     reviewed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     review_note: Mapped[str | None] = mapped_column(Text)
+    # When an approved batch was withdrawn: its rows count for as-of dates before this moment only,
+    # so a past meeting's figures do not change afterwards.
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
 class ProgressReport(Base):

@@ -31,6 +31,7 @@ from sqlalchemy import (
 
 from .models import (
     BATCH_APPROVED,
+    BATCH_WITHDRAWN,
     MEASURE_CARE_STATIONS,
     MEASURE_CHILDCARE,
     MEASURE_NE_MEMBERS,
@@ -80,11 +81,15 @@ def month_end(month: dt.date) -> dt.date:
 
 
 def visible(batch_id_col, as_of: dt.date):
-    """Rows with no batch, or whose batch was approved before the end of `as_of`."""
-    approved = select(ImportBatch.id).where(
-        ImportBatch.status == BATCH_APPROVED, ImportBatch.reviewed_at < cutoff(as_of)
+    """Rows with no batch, or whose batch was approved before the end of `as_of` and, if it was
+    withdrawn later, not withdrawn by then: a withdrawal does not rewrite the past."""
+    end = cutoff(as_of)
+    counted = select(ImportBatch.id).where(
+        ImportBatch.reviewed_at < end,
+        or_(ImportBatch.status == BATCH_APPROVED,
+            and_(ImportBatch.status == BATCH_WITHDRAWN, ImportBatch.withdrawn_at >= end)),
     )
-    return or_(batch_id_col.is_(None), batch_id_col.in_(approved))
+    return or_(batch_id_col.is_(None), batch_id_col.in_(counted))
 
 
 def _units_clause(col, units: Sequence[str] | None):

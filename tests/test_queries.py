@@ -184,6 +184,21 @@ def test_default_date_counts_approvals_and_registries(tiny):
     assert by_target(queries.progress_by_unit(tiny, 2023, D(2023, 2, 10)))["T01"] == 23.0  # 19 + 4
 
 
+def test_withdrawal_does_not_rewrite_the_past(tiny):
+    from sqlalchemy import update
+
+    from data_access import models as m
+
+    with tiny.begin() as conn:  # B's approved batch (2 events) withdrawn on 20 Jan at 10:00
+        conn.execute(update(m.ImportBatch).where(m.ImportBatch.id == 2).values(
+            status=m.BATCH_WITHDRAWN, withdrawn_at=dt.datetime(2023, 1, 20, 10)))
+    b = lambda day: queries.progress_by_unit(tiny, 2023, day).query("target_code == 'T01'").set_index(  # noqa: E731
+        "unit_code")["actual"].get(B)
+    assert b(D(2023, 1, 16)) == 5.0  # as known on 16 Jan: still counted
+    assert b(D(2023, 1, 19)) == 5.0
+    assert b(D(2023, 1, 20)) == 3.0  # from the day of the withdrawal on: gone
+
+
 def test_reference_queries(tiny):
     # the latest figure known: the membership correction of 3 Feb (A's 20 Jan week is pending)
     assert queries.latest_report_date(tiny) == D(2023, 2, 3)
