@@ -145,3 +145,23 @@ def _restore_app_env():
 def restore_db_env():
     """Kept for readability in page tests; the autouse fixture above does the work."""
     yield
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Debian Chromium for the whole run, driven by Playwright's sync API (never
+    `playwright install`). Session-wide and shared by every browser test: a second sync_playwright()
+    in the same thread would find this one's event loop running."""
+    try:
+        from playwright.sync_api import sync_playwright
+
+        from tests.browser.support import launch_chromium
+    except ImportError as exc:
+        skip_or_fail(f"Chromium not available: playwright cannot be imported ({exc})")
+    with sync_playwright() as p:
+        try:
+            b = launch_chromium(p)
+        except Exception as exc:  # noqa: BLE001 - missing binary or a launch failure alike
+            skip_or_fail(f"Chromium not available: {str(exc).splitlines()[0]}")
+        yield b
+        b.close()

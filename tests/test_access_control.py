@@ -4,6 +4,7 @@ notice when authentication is off. AppTest against a copy of the sample database
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import os
 import re
 import shutil
@@ -405,7 +406,9 @@ def _asgi_post(app, path: str, body: bytes, headers: dict[str, str]) -> tuple[in
     async def send(message):
         sent.append(message)
 
-    asyncio.run(app(scope, receive, send))
+    # On a thread of its own: the session's Playwright loop may be running in this one.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, app(scope, receive, send)).result()
     start = sent[0]
     return start["status"], [(k.decode(), v.decode()) for k, v in start["headers"]]
 
@@ -442,17 +445,12 @@ def test_cookie_route_sets_an_httponly_strict_cookie_for_same_origin_only(db, mo
 
 
 @pytest.mark.browser
-def test_browser_login_survives_reload_and_logout_ends_it(db, tmp_path):
+def test_browser_login_survives_reload_and_logout_ends_it(db, tmp_path, browser):
     import subprocess
     import sys
 
     from tests.browser import support
-    from tests.conftest import skip_or_fail
 
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError as exc:
-        skip_or_fail(f"Chromium not available: playwright cannot be imported ({exc})")
     port = support._free_port()
     log = tmp_path / "server.log"
     env = {**os.environ, "KPI_DATABASE_URL": db[0], "KPI_AUTH_MODE": "builtin", "PYTHONUNBUFFERED": "1"}
@@ -465,39 +463,34 @@ def test_browser_login_survives_reload_and_logout_ends_it(db, tmp_path):
     base = f"http://127.0.0.1:{port}"
     try:
         support._wait_healthy(base, proc, log, 60)
-        with sync_playwright() as p:
-            try:
-                browser = support.launch_chromium(p)
-            except Exception as exc:  # noqa: BLE001
-                skip_or_fail(f"Chromium not available: {str(exc).splitlines()[0]}")
-            outside: list[str] = []
-            context = support.new_context(browser, outside)
-            page = context.new_page()
-            page.goto(f"{base}/admin?county={XINHUA}")
-            support.wait_ready(page)
-            page.get_by_label("用户名").fill("root")
-            page.get_by_label("密码").fill(PW)
-            page.get_by_role("button", name="登录").click()
-            page.get_by_role("heading", name="系统管理").wait_for()
-            page.wait_for_function("() => document.cookie !== undefined")
-            for _ in range(50):  # the hand-over request runs in the background
-                cookies = {c["name"]: c for c in context.cookies()}
-                if "kpi_session" in cookies:
-                    break
-                page.wait_for_timeout(100)
-            c = cookies["kpi_session"]
-            assert c["httpOnly"] and c["sameSite"] == "Strict" and c["path"] == "/"
-            assert "kpi_session" not in page.evaluate("document.cookie")  # not readable by scripts
-            assert c["value"] not in page.url and PW not in page.url
-            page.reload()
-            support.wait_ready(page)
-            page.get_by_role("heading", name="系统管理").wait_for()  # same page, still signed in
-            assert page.get_by_label("密码").count() == 0
-            page.get_by_role("button", name="退出登录").click()
-            page.get_by_label("密码").wait_for()
-            page.reload()
-            support.wait_ready(page)
-            page.get_by_label("密码").wait_for()  # signed out for good
-            browser.close()
+        outside: list[str] = []
+        context = support.new_context(browser, outside)
+        page = context.new_page()
+        page.goto(f"{base}/admin?county={XINHUA}")
+        support.wait_ready(page)
+        page.get_by_label("用户名").fill("root")
+        page.get_by_label("密码").fill(PW)
+        page.get_by_role("button", name="登录").click()
+        page.get_by_role("heading", name="系统管理").wait_for()
+        page.wait_for_function("() => document.cookie !== undefined")
+        for _ in range(50):  # the hand-over request runs in the background
+            cookies = {c["name"]: c for c in context.cookies()}
+            if "kpi_session" in cookies:
+                break
+            page.wait_for_timeout(100)
+        c = cookies["kpi_session"]
+        assert c["httpOnly"] and c["sameSite"] == "Strict" and c["path"] == "/"
+        assert "kpi_session" not in page.evaluate("document.cookie")  # not readable by scripts
+        assert c["value"] not in page.url and PW not in page.url
+        page.reload()
+        support.wait_ready(page)
+        page.get_by_role("heading", name="系统管理").wait_for()  # same page, still signed in
+        assert page.get_by_label("密码").count() == 0
+        page.get_by_role("button", name="退出登录").click()
+        page.get_by_label("密码").wait_for()
+        page.reload()
+        support.wait_ready(page)
+        page.get_by_label("密码").wait_for()  # signed out for good
+        context.close()
     finally:
         support.stop_server(proc)

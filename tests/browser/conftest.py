@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.support import launch_chromium, new_context, start_server, stop_server, wait_ready
-from tests.conftest import skip_or_fail
+from tests.browser.support import new_context, start_server, stop_server, wait_ready
 
 __all__ = ["wait_ready"]
 
@@ -22,21 +21,6 @@ def app_url(sample_db_url, tmp_path_factory):
     proc, url = start_server(sample_db_url, log)
     yield url
     stop_server(proc)
-
-
-@pytest.fixture(scope="session")
-def browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError as exc:
-        skip_or_fail(f"Chromium not available: playwright cannot be imported ({exc})")
-    with sync_playwright() as p:
-        try:
-            b = launch_chromium(p)
-        except Exception as exc:  # noqa: BLE001 - missing binary or a launch failure alike
-            skip_or_fail(f"Chromium not available: {str(exc).splitlines()[0]}")
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="session")
