@@ -8,7 +8,7 @@ if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "No
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
   else
-    echo "note: chromium / fonts-noto-cjk missing and not root: browser tests will skip" >&2
+    echo "note: chromium / fonts-noto-cjk missing and not root: browser and PDF tests will skip" >&2
   fi
 fi
 python3 -m pip install -q --disable-pip-version-check -r requirements-dev.txt
