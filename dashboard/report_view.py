@@ -124,6 +124,7 @@ def identity_from(user: auth.AuthUser | None) -> Identity:
 # cached reads
 
 
+@data.scoped
 @st.cache_data(ttl=TTL, show_spinner=False)
 def batches(statuses: tuple[str, ...] | None = None, units: tuple[str, ...] | None = None,
             uploaded_by: str | None = None) -> pd.DataFrame:
@@ -140,9 +141,12 @@ def batch_file(batch_id: int) -> tuple[str, bytes]:
     return importer.batch_file(data.engine(), batch_id)
 
 
+@data.scoped
 @st.cache_data(ttl=TTL, show_spinner=False)
-def reporting_status(year: int, as_of: dt.date) -> pd.DataFrame:
-    return importer.reporting_status(data.engine(), year, dt.datetime.combine(as_of, dt.time(23, 59, 59)))
+def reporting_status(year: int, as_of: dt.date, units: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """Who reported when, for the units the viewer may see (a 13-row table: filtered after reading)."""
+    df = importer.reporting_status(data.engine(), year, dt.datetime.combine(as_of, dt.time(23, 59, 59)))
+    return df if units is None else df[df["unit_code"].isin(units)].reset_index(drop=True)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
