@@ -114,8 +114,9 @@ def test_malformed_date_warns_and_falls_back_to_latest_report(page, app_url):
     assert page.locator(".st-key-w_as_of input").input_value() == "2023-12-31"
 
 
-def _download(page, label: str, dest: Path) -> Path:
-    button = page.locator("[data-testid='stDownloadButton'] button", has_text=label).first
+def _download(page, key: str, dest: Path) -> Path:
+    """Click the download button with Streamlit key `key` (its element carries class st-key-<key>)."""
+    button = page.locator(f".st-key-{key} button")
     with page.expect_download() as info:
         button.click()
     download = info.value
@@ -134,7 +135,8 @@ def test_target_downloads_open_as_csv_and_excel(page, app_url, sample_db_url, tm
     names = set(units["unit_name_zh"])
     assert names == {"鲁山县", "舞钢市"}
 
-    csv_path = _download(page, "下载 CSV", tmp_path)
+    assert "下载 CSV" in page.locator(".st-key-tg_dl_units_csv button").inner_text()
+    csv_path = _download(page, "tg_dl_units_csv", tmp_path)  # the ranking table's CSV
     assert csv_path.suffix == ".csv" and "2023-06-30" in csv_path.name
     raw = csv_path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # the BOM that makes Excel read it as UTF-8
@@ -146,7 +148,7 @@ def test_target_downloads_open_as_csv_and_excel(page, app_url, sample_db_url, tm
     for name in names:
         assert name in flat, (name, flat[:500])
 
-    xlsx_path = _download(page, "下载 Excel", tmp_path)
+    xlsx_path = _download(page, "tg_dl_units_xlsx", tmp_path)
     assert xlsx_path.suffix == ".xlsx"
     wb = openpyxl.load_workbook(xlsx_path, read_only=True)
     sheet_rows = [r for ws in wb.worksheets for r in ws.iter_rows(values_only=True)]
