@@ -19,10 +19,11 @@ OVERVIEW_COLUMNS = [
 ]
 
 
-def status_for(actual: float, expected: float, target: float) -> str | None:
+def status_for(actual: float, expected: float, target: float, fraction: float) -> str | None:
     """The pace status, or None where there is no target (a unit without an allocation): such a
-    row is neither ahead nor behind and is left out of every status count."""
-    return metrics.pace_status(actual, expected) if target > 0 else None
+    row is neither ahead nor behind and is left out of every status count. Once the whole year is
+    expected (fraction 1) the verdict is final: short of the target is behind."""
+    return metrics.pace_status(actual, expected, final=fraction >= 1.0) if target > 0 else None
 
 
 def status_counts(table: pd.DataFrame) -> dict[str, int]:
@@ -115,7 +116,7 @@ def target_overview(engine: Engine, year: int, as_of: dt.date,
             "measure": t.measure, "target": value, "actual": done, "fraction": fraction,
             "expected": expected, "completion": metrics.completion_rate(done, value),
             "pace_ratio": metrics.pace_ratio(done, expected),
-            "status": status_for(done, expected, value),
+            "status": status_for(done, expected, value, fraction),
             "actual_week_ago": ago, "change_week": metrics.change_since(done, ago),
             "forecast": fc.point, "forecast_low": fc.low, "forecast_high": fc.high,
             "required_weekly": metrics.required_weekly_rate(done, value, as_of, end),
@@ -163,7 +164,7 @@ def unit_breakdown(engine: Engine, year: int, as_of: dt.date,
             "allocation": r.allocation, "actual": r.actual, "expected": expected,
             "completion": metrics.completion_rate(r.actual, r.allocation),
             "pace_ratio": metrics.pace_ratio(r.actual, expected),
-            "status": status_for(r.actual, expected, r.allocation),
+            "status": status_for(r.actual, expected, r.allocation, fraction),
             "required_weekly": metrics.required_weekly_rate(r.actual, r.allocation, as_of, end),
             "gap": expected - r.actual,
         })

@@ -63,8 +63,13 @@ def pace_ratio(actual: float, expected: float) -> float | None:
     return actual / expected
 
 
-def pace_status(actual: float, expected: float) -> str:
-    """超序时 / 达序时 / 滞后序时 for an actual against its expected-to-date amount."""
+def pace_status(actual: float, expected: float, final: bool = False) -> str:
+    """超序时 / 达序时 / 滞后序时 for an actual against its expected-to-date amount.
+
+    `final`: the plan year is over and `expected` is the whole target. The tolerance band then no
+    longer applies below the target: a target missed by any amount is 滞后序时."""
+    if final and actual < expected:
+        return STATUS_BEHIND
     ratio = pace_ratio(actual, expected)
     if ratio is None:
         return STATUS_AHEAD if actual > 0 else STATUS_ON_PACE

@@ -41,6 +41,13 @@ def test_status_thresholds(actual, expected, status):
     assert mt.pace_status(actual, expected) == status
 
 
+def test_final_status_has_no_tolerance_below_the_target():
+    assert mt.pace_status(287, 300) == mt.STATUS_ON_PACE  # 95.7% mid-course: within the band
+    assert mt.pace_status(287, 300, final=True) == mt.STATUS_BEHIND  # the year is over: missed
+    assert mt.pace_status(300, 300, final=True) == mt.STATUS_ON_PACE
+    assert mt.pace_status(316, 300, final=True) == mt.STATUS_AHEAD
+
+
 def test_forecast_linear_run_rate_and_range():
     # 8 weeks of a linear target: shares 7/365 … 56/365; actuals run at 2/day then slow down.
     fracs = [7 * k / 365 for k in range(1, 9)]
