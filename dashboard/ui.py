@@ -39,8 +39,10 @@ def download_buttons(df: pd.DataFrame, stem: str, key: str, sheet: str = "data")
     f = current()
     name = f"{stem}_{f.as_of.isoformat() if isinstance(f.as_of, dt.date) else ''}"
     c1, c2 = st.columns(2)
-    c1.download_button(t("download_csv"), exports.csv_bytes(df), file_name=f"{name}.csv",
+    # The files are made only when a button is clicked (a callable runs on the click): building
+    # an .xlsx of ten thousand map points on every rerun cost seconds.
+    c1.download_button(t("download_csv"), lambda: exports.csv_bytes(df), file_name=f"{name}.csv",
                        mime="text/csv", key=f"{key}_csv", icon=":material/download:")
-    c2.download_button(t("download_xlsx"), exports.xlsx_bytes({sheet: df}), file_name=f"{name}.xlsx",
+    c2.download_button(t("download_xlsx"), lambda: exports.xlsx_bytes({sheet: df}), file_name=f"{name}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        key=f"{key}_xlsx", icon=":material/download:")
