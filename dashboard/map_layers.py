@@ -7,6 +7,7 @@ an operator configured an intranet tile server. Every layer has an id, so select
 from __future__ import annotations
 
 import html
+import json
 import math
 from typing import Mapping, Sequence
 
@@ -276,6 +277,25 @@ def build_deck(counties: dict, labels: pd.DataFrame, points: pd.DataFrame, view:
     state = pdk.ViewState(latitude=view["latitude"], longitude=view["longitude"], zoom=view["zoom"],
                           min_zoom=6, max_zoom=16, pitch=0, bearing=0)
     return pdk.Deck(layers=layers, initial_view_state=state, map_provider=None, tooltip=TOOLTIP)
+
+
+class SerializedDeck(pdk.Deck):
+    """A deck whose JSON was made beforehand. st.pydeck_chart calls `to_json()` on every rerun, and
+    pydeck's serialiser (a recursive key rewrite, then an indented dump) takes about a second for
+    ten thousand points; the page makes the JSON once per filter and reuses it."""
+
+    def __init__(self, spec: str, tooltip: dict | None = None):
+        super().__init__(map_provider=None, tooltip=tooltip if tooltip is not None else TOOLTIP)
+        self._spec = spec
+
+    def to_json(self) -> str:
+        return self._spec
+
+
+def deck_json(deck: pdk.Deck) -> str:
+    """The deck's JSON as pydeck writes it, made compact: no indentation, Chinese as UTF-8 rather
+    than \\u escapes (about a third of the bytes the browser receives on every rerun)."""
+    return json.dumps(json.loads(deck.to_json()), ensure_ascii=False, separators=(",", ":"))
 
 
 def unproject(x: float, y: float, view: Mapping[str, float], width: int,

@@ -353,32 +353,50 @@ class MapPage(NamedTuple):
     bad_tile: bool
 
 
+class _Drawn(NamedTuple):
+    spec: str  # the deck's JSON
+    legend: str
+    counties: pd.DataFrame
+    points: pd.DataFrame
+
+
 def build(f: Filters, kind: str, shade_by: str, kinds_shown: Sequence[str]) -> MapPage:
     """Everything the map page draws, for the shared filters and the page's own controls."""
-    units = data.units()
+    # A viewer restricted to its own unit gets rows (and figures on the map) for that unit only;
+    # what it may see is part of the cache key.
+    seen = tuple(auth_gate.viewable(data.units()["code"]))
+    url, bad = tile_url()
+    d = _drawn(f.year, f.as_of, f.units, f.counties, kind, shade_by, tuple(kinds_shown), f.lang, seen, url)
+    return MapPage(map_layers.SerializedDeck(d.spec), d.legend, d.counties, d.points, url is not None, bad)
+
+
+@data.scoped
+@st.cache_data(ttl=data.TTL, show_spinner=False, max_entries=32)
+def _drawn(year: int, as_of, units: tuple[str, ...] | None, counties: tuple[str, ...], kind: str,
+           shade_by: str, kinds_shown: tuple[str, ...], lang: str, seen: tuple[str, ...],
+           url: str | None) -> _Drawn:
+    """The map, its legend and tables, made once per filter: at 100x the city has ten thousand
+    points, and shaping them and writing the deck's JSON took over a second per rerun."""
+    all_units = data.units()
     features = counties_geo()
-    target = kind_target(data.targets(f.year), kind)
+    target = kind_target(data.targets(year), kind)
     empty = pd.DataFrame(columns=["unit_code", "allocation", "completion", "status"])
-    all_breakdown = data.unit_breakdown(f.year, f.as_of, None, target) if target else empty
-    # A viewer restricted to its own unit gets rows (and figures on the map) for that unit only.
-    seen = units[units["code"].isin(auth_gate.viewable(units["code"]))]
-    all_rows = county_counts(seen, data.facility_counts(f.year, f.as_of, None), all_breakdown, kind, ())
-    shading = county_shading(all_rows, kind, f.lang)
-    points = point_rows(data.facility_points(f.year, f.as_of, f.units), units, f.lang)
-    rows = county_counts(seen, data.facility_counts(f.year, f.as_of, f.units),
-                         all_breakdown, kind, f.counties)
+    all_breakdown = data.unit_breakdown(year, as_of, None, target) if target else empty
+    shown_units = all_units[all_units["code"].isin(seen)]
+    all_rows = county_counts(shown_units, data.facility_counts(year, as_of, None), all_breakdown, kind, ())
+    shading = county_shading(all_rows, kind, lang)
+    points = point_rows(data.facility_points(year, as_of, units), all_units, lang)
+    rows = county_counts(shown_units, data.facility_counts(year, as_of, units), all_breakdown, kind, counties)
     total = None
     if target:
-        ov = data.target_overview(f.year, f.as_of, f.units)
+        ov = data.target_overview(year, as_of, units)
         total = ov[ov["target_code"] == target].iloc[0].to_dict()
-    url, bad = tile_url()
     deck = map_layers.build_deck(
-        map_layers.county_collection(features, shading, shade_by, f.counties),
-        label_frame(features, units), points, view_for(features, f.counties, points, units),
+        map_layers.county_collection(features, shading, shade_by, counties),
+        label_frame(features, all_units), points, view_for(features, counties, points, all_units),
         kinds=kinds_shown, tile_url=url, size=(MAP_WIDTH_GUESS, MAP_HEIGHT))
-    legend = map_layers.legend_html(map_layers.legend_items(kind, shade_by, kinds_shown, f.lang), f.lang)
-    return MapPage(deck, legend, county_display(rows, total, f.lang, not f.counties), points,
-                   url is not None, bad)
+    legend = map_layers.legend_html(map_layers.legend_items(kind, shade_by, kinds_shown, lang), lang)
+    return _Drawn(map_layers.deck_json(deck), legend, county_display(rows, total, lang, not counties), points)
 
 
 def deck_key() -> str:

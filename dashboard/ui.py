@@ -34,20 +34,17 @@ def status_badge(status: str, lang: str | None = None) -> str:
     return f":{colour}-badge[{STATUS_ICONS.get(status, '')} {word}]"
 
 
-@st.cache_data(ttl=data.TTL, show_spinner=False, max_entries=64)
-def _file_bytes(df: pd.DataFrame, kind: str, sheet: str) -> bytes:
-    """The file for a table, made once per table content: building an .xlsx of ten thousand map
-    points on every rerun cost seconds."""
-    return exports.csv_bytes(df) if kind == "csv" else exports.xlsx_bytes({sheet: df})
-
-
 def download_buttons(df: pd.DataFrame, stem: str, key: str, sheet: str = "data") -> None:
-    """CSV (utf-8-sig) and Excel downloads of `df`; file names carry the as-of date."""
+    """CSV (utf-8-sig) and Excel downloads of `df`; file names carry the as-of date.
+
+    The files are made when a button is clicked (a callable, on Streamlit's download thread), not on
+    every rerun: an .xlsx of the map's ten thousand points takes two seconds. on_click="ignore"
+    keeps the click from rerunning the page, which would replace the pending download."""
     f = current()
     name = f"{stem}_{f.as_of.isoformat() if isinstance(f.as_of, dt.date) else ''}"
     c1, c2 = st.columns(2)
-    c1.download_button(t("download_csv"), _file_bytes(df, "csv", sheet), file_name=f"{name}.csv",
-                       mime="text/csv", key=f"{key}_csv", icon=":material/download:")
-    c2.download_button(t("download_xlsx"), _file_bytes(df, "xlsx", sheet), file_name=f"{name}.xlsx",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    c1.download_button(t("download_csv"), lambda: exports.csv_bytes(df), file_name=f"{name}.csv",
+                       mime="text/csv", on_click="ignore", key=f"{key}_csv", icon=":material/download:")
+    c2.download_button(t("download_xlsx"), lambda: exports.xlsx_bytes({sheet: df}), file_name=f"{name}.xlsx",
+                       on_click="ignore", mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        key=f"{key}_xlsx", icon=":material/download:")

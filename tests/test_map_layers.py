@@ -189,3 +189,14 @@ def test_legend_lists_shading_and_both_point_kinds_in_chinese_and_english():
                   "Care stations (opened this year, ringed)", "Care stations (opened earlier)"]
     html = ml.legend_html(items + [{"group": "<g>", "label": "<b>x</b>", "fill": (1, 2, 3), "shape": "area"}])
     assert "&lt;b&gt;x&lt;/b&gt;" in html and "<b>x</b>" not in html and "#e66500" in html
+
+
+def test_serialized_deck_hands_streamlit_the_same_spec_compact_and_with_the_tooltip():
+    deck, d = spec()
+    text = ml.deck_json(deck)
+    assert json.loads(text) == d  # the same deck, only written compactly
+    assert "\n" not in text and "驿站甲" in text and "\\u" not in text
+    assert len(text.encode()) < len(deck.to_json().encode()) / 2
+    served = ml.SerializedDeck(text)
+    assert served.to_json() is text
+    assert served._tooltip == ml.TOOLTIP  # what st.pydeck_chart reads for the tooltip
