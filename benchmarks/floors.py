@@ -51,14 +51,14 @@ def facts_cte(s: str, units, codes: bool = False) -> str:
   JOIN plan_years py ON py.year = t.year
   WHERE f.kind IN ('care_station', 'childcare_class'){code} AND f.opened_on >= py.start_date
     AND f.opened_on <= :as_of{s} AND (f.closed_on IS NULL OR f.closed_on > :as_of{s})
-    AND f.recorded_at < :cutoff{s} AND {_vis('f', s)}{_units('f.unit_code', units)}
+    AND f.recorded_at < :cutoff{s} AND {_vis('f', s)} AND {_current('f', s)}{_units('f.unit_code', units)}
   UNION ALL
   SELECT t.id, o.unit_code, o.founded_on, CAST(1 AS DOUBLE PRECISION)
   FROM union_orgs o
   JOIN targets t ON t.year = :year AND t.measure = 'registry:union_orgs'
   JOIN plan_years py ON py.year = t.year
   WHERE o.founded_on >= py.start_date{code} AND o.founded_on <= :as_of{s} AND o.recorded_at < :cutoff{s}
-    AND {_vis('o', s)}{_units('o.unit_code', units)}
+    AND {_vis('o', s)} AND {_current('o', s)}{_units('o.unit_code', units)}
   UNION ALL
   SELECT t.id, m.unit_code, m.month, CAST(m.new_members AS DOUBLE PRECISION) FROM (
     SELECT n.month, n.unit_code, n.new_members,
@@ -161,10 +161,15 @@ SELECT f.day, SUM(SUM(f.value)) OVER (ORDER BY f.day) FROM facts f GROUP BY f.da
     return _run(engine, sql, {"year": year, **_asof_params("", as_of)}, units, codes=[target_code])
 
 
+def _current(alias: str, s: str = "") -> str:
+    """The registry version in force at the cutoff (queries.in_force)."""
+    return f"({alias}.superseded_at IS NULL OR {alias}.superseded_at >= :cutoff{s})"
+
+
 def _standing(s: str = "") -> str:
     return (f"f.kind IN ('care_station', 'childcare_class') AND f.opened_on <= :as_of{s} "
             f"AND (f.closed_on IS NULL OR f.closed_on > :as_of{s}) AND f.recorded_at < :cutoff{s} "
-            f"AND {_vis('f', s)}")
+            f"AND {_vis('f', s)} AND {_current('f', s)}")
 
 
 def facility_points(engine, year, as_of, units=None):
@@ -218,7 +223,8 @@ def orgs(engine, as_of, by=()):
     select = f"{keys}, " if by else ""
     tail = f" GROUP BY {keys} ORDER BY {keys}" if by else ""
     sql = f"""SELECT {select}COUNT(*), COALESCE(SUM(o.members_at_founding), 0) FROM union_orgs o
-WHERE o.is_new_economy = TRUE AND o.founded_on <= :as_of AND o.recorded_at < :cutoff AND {_vis('o', '')}{tail}"""
+WHERE o.is_new_economy = TRUE AND o.founded_on <= :as_of AND o.recorded_at < :cutoff AND {_vis('o', '')}
+  AND {_current('o')}{tail}"""
     return _run(engine, sql, _asof_params("", as_of))
 
 

@@ -143,9 +143,9 @@ def batch_file(batch_id: int) -> tuple[str, bytes]:
 
 @data.scoped
 @st.cache_data(ttl=TTL, show_spinner=False)
-def reporting_status(year: int, as_of: dt.date, units: tuple[str, ...] | None = None) -> pd.DataFrame:
+def submission_status(year: int, as_of: dt.date, units: tuple[str, ...] | None = None) -> pd.DataFrame:
     """Who reported when, for the units the viewer may see (a 13-row table: filtered after reading)."""
-    df = importer.reporting_status(data.engine(), year, dt.datetime.combine(as_of, dt.time(23, 59, 59)))
+    df = importer.submission_status(data.engine(), year, dt.datetime.combine(as_of, dt.time(23, 59, 59)))
     return df if units is None else df[df["unit_code"].isin(units)].reset_index(drop=True)
 
 

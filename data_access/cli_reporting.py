@@ -127,7 +127,7 @@ def _cmd_batches(args) -> str:
 def _cmd_reporting_status(args) -> str:
     engine = _engine(args)
     year = args.year or dt.date.today().year
-    df = importer.reporting_status(engine, year)
+    df = importer.submission_status(engine, year)
     df = df.assign(late=df["late"].map({True: "逾期", False: ""}))
     return _table(df, {"unit_code": "单位代码", "name_zh": "单位", "last_period_end": "最近上报周期",
                        "last_upload_at": "最近上传", "pending": "待审核", "returned": "已退回",

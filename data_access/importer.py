@@ -251,7 +251,7 @@ def _plan_registry(conn, kind, rows, ctx, issue) -> tuple[list[Change], str]:
     units = sorted({r.values["unit_code"] for r in rows})
     stmt = (select(*table.__table__.c, ImportBatch.status.label("batch_status"))
             .outerjoin(ImportBatch, ImportBatch.id == table.batch_id)
-            .where(table.name.in_(names), table.unit_code.in_(units)))
+            .where(table.name.in_(names), table.unit_code.in_(units), table.superseded_at.is_(None)))
     stored: dict[tuple, list] = {}
     for entity in conn.execute(stmt):
         status = entity.batch_status
@@ -483,23 +483,60 @@ def _set_status(conn, batch_id: int, old: str, **values) -> None:
                               f"Batch #{batch_id} was just changed by someone else")
 
 
+def _copy(conn, table, entity, now: dt.datetime, batch_id, replaces_id: int, values: dict) -> int:
+    """Insert a new version of a registry entry: `entity`'s columns with `values` over them."""
+    row = {c.name: getattr(entity, c.name) for c in table.__table__.c if c.name != "id"}
+    row.update(values, recorded_at=now, batch_id=batch_id, replaces_id=replaces_id, superseded_at=None)
+    return int(conn.execute(insert(table).values(**row)).inserted_primary_key[0])
+
+
+def _supersede(conn, table, row_id: int, now: dt.datetime) -> None:
+    conn.execute(update(table).where(table.id == row_id).values(superseded_at=now))
+
+
 def _move_registry(conn, batch_id: int, kind: str, actor: str, now: dt.datetime, forward: bool) -> None:
-    """Apply (forward) or revert the registry updates a batch planned; refuse if the entry has been
-    changed by something else meanwhile."""
-    table = REGISTRY[kind][0]
-    plans = conn.execute(select(AuditLog.entity_id, AuditLog.before, AuditLog.after).where(
-        AuditLog.entity == kind, AuditLog.action == f"planned:{batch_id}").order_by(AuditLog.id)).all()
-    for entity_id, before, after in plans:
-        src, dst = (json.loads(before), json.loads(after))[:: 1 if forward else -1]
-        entity = conn.execute(select(*table.__table__.c).where(table.id == int(entity_id))).one()
-        if not all(_same(getattr(entity, f), x) for f, x in src.items()):
-            raise DataAccessError(f"“{entity.name}”在本批次提交后已被修改，无法"
-                                  f"{'通过' if forward else '撤回'}；请退回后重新上报",
-                                  f"“{entity.name}” changed since the batch was sent")
-        values = {f: _date(x) if f in REGISTRY[kind][2] and x else x for f, x in dst.items()}
-        conn.execute(update(table).where(table.id == int(entity_id)).values(**values))
-        _audit(conn, now, actor, f"{'applied' if forward else 'reverted'}:{batch_id}", kind, entity_id,
-               src, dst)
+    """Apply (forward) or revert the registry updates a batch planned, as new versions: the version
+    in force gets superseded_at = now and a new row takes over from now on, so dates before `now`
+    still show what was known then. Refuse if the entry has been changed by something else meanwhile."""
+    table, _fields, date_fields = REGISTRY[kind]
+    if forward:
+        plans = conn.execute(select(AuditLog.entity_id, AuditLog.before, AuditLog.after).where(
+            AuditLog.entity == kind, AuditLog.action == f"planned:{batch_id}").order_by(AuditLog.id)).all()
+        for entity_id, before, after in plans:
+            src, dst = json.loads(before), json.loads(after)
+            entity = conn.execute(select(*table.__table__.c).where(table.id == int(entity_id))).one()
+            if entity.superseded_at is not None or not all(_same(getattr(entity, f), x) for f, x in src.items()):
+                raise DataAccessError(f"“{entity.name}”在本批次提交后已被修改，无法通过；请退回后重新上报",
+                                      f"“{entity.name}” changed since the batch was sent")
+            values = {f: _date(x) if f in date_fields and x else x for f, x in dst.items()}
+            new_id = _copy(conn, table, entity, now, batch_id, entity.id, values)
+            _supersede(conn, table, entity.id, now)
+            _audit(conn, now, actor, f"applied:{batch_id}", kind, new_id, src, dst)
+        return
+    c = table.__table__.c
+    mine = conn.execute(select(*c).where(table.batch_id == batch_id).order_by(table.id)).all()
+    for row in mine:
+        if row.superseded_at is None:
+            continue
+        # Superseded: by a later batch's change (to this batch's change, or to an entry this batch
+        # created). Taking this batch back would pull the ground from under that later version.
+        later = conn.execute(select(table.batch_id).where(
+            table.unit_code == row.unit_code, table.name == row.name, table.superseded_at.is_(None),
+            *([table.kind == row.kind] if kind == "facilities" else []),
+            or_(table.batch_id.is_(None), table.batch_id != batch_id))).first()
+        if later is not None:
+            raise DataAccessError(
+                f"“{row.name}”在本批次之后已被批次#{later.batch_id}修改，无法撤回；请先撤回批次#{later.batch_id}",
+                f"“{row.name}” was changed by batch #{later.batch_id} after this one; withdraw that first")
+    applied = {int(i) for (i,) in conn.execute(select(AuditLog.entity_id).where(
+        AuditLog.entity == kind, AuditLog.action == f"applied:{batch_id}"))}
+    for version in (r for r in mine if r.id in applied):  # not the copies a withdrawal restored
+        prior = conn.execute(select(*c).where(table.id == version.replaces_id)).one()
+        restored = _copy(conn, table, prior, now, prior.batch_id, version.id, {})
+        _supersede(conn, table, version.id, now)
+        diff = [f for f in _fields if not _same(getattr(version, f), getattr(prior, f))]
+        _audit(conn, now, actor, f"reverted:{batch_id}", kind, restored,
+               {f: getattr(version, f) for f in diff}, {f: getattr(prior, f) for f in diff})
 
 
 def _decide(conn, batch_id: int, decision: str, actor: str, reason: str | None, now: dt.datetime) -> str:
@@ -622,7 +659,8 @@ def batch_rows(engine: Engine, batch_id: int) -> pd.DataFrame:
         else:
             table, _fields, _dates = REGISTRY[batch.kind]
             day = "opened_on" if batch.kind == "facilities" else "founded_on"
-            stmt = select(*table.__table__.c).where(table.batch_id == batch_id).order_by(table.id)
+            stmt = (select(*table.__table__.c).where(table.batch_id == batch_id, table.replaces_id.is_(None))
+                    .order_by(table.id))
             for e in conn.execute(stmt):
                 out.append((e.name, e.unit_code, str(getattr(e, day)), None, "", "new"))
             for entity_id, before, after in conn.execute(select(
@@ -683,13 +721,16 @@ def due_period_end(now: dt.datetime, start: dt.date, end: dt.date) -> dt.date | 
     return week_start - dt.timedelta(days=1) if week_start > start else None
 
 
-def reporting_status(engine: Engine, year: int, now: dt.datetime | None = None) -> pd.DataFrame:
-    """When each unit last reported its weekly figures, and whether it is late.
-    Columns: STATUS_COLUMNS. last_period_end: the latest week the unit has sent (approved, pending or
-    loaded); last_upload_at: its latest upload of any kind (withdrawn ones aside); pending/returned:
-    (all as known at `now`, so a past date shows the state of that day)
-    counts of its batches in those states; due_period_end: the latest week already due; late: the
-    unit has not sent that week; weeks_behind: how many weeks are missing up to it."""
+def submission_status(engine: Engine, year: int, now: dt.datetime | None = None) -> pd.DataFrame:
+    """Has each unit sent its weekly figures on time? The reporting page's question, about the
+    county office's duty: a file waiting for review counts as sent. (The weekly briefing asks another
+    question, which figures of the week the dashboards count: meeting.week_reporting.)
+
+    Columns: STATUS_COLUMNS, all as known at `now` (a past date shows the state of that day).
+    last_period_end: the latest week the unit has sent (approved, pending or loaded); last_upload_at:
+    its latest upload of any kind (withdrawn ones aside); pending/returned: counts of its batches in
+    those states; due_period_end: the latest week already due; late: the unit has not sent that
+    week; weeks_behind: how many weeks are missing up to it."""
     now = now or _now()
     pr, b = ProgressReport, ImportBatch
     with engine.connect() as conn:

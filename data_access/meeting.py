@@ -129,7 +129,7 @@ def build_briefing(engine: Engine, year: int, meeting_date: dt.date,
         county_changes=county_changes(engine, year, meeting_date, units),
         behind_targets=behind_targets(overview),
         behind_counties=behind_counties(breakdown, overview),
-        reporting=reporting_status(engine, year, meeting_date, units),
+        reporting=week_reporting(engine, year, meeting_date, units),
         decisions=decisions,
     )
 
@@ -238,10 +238,13 @@ REPORTING_COLUMNS = ["unit_code", "unit_name_zh", "unit_name_en", "expected", "r
                      "missing", "last_period_end", "state"]
 
 
-def reporting_status(engine: Engine, year: int, meeting_date: dt.date,
-                     units: Sequence[str] | None = None) -> pd.DataFrame:
+def week_reporting(engine: Engine, year: int, meeting_date: dt.date,
+                   units: Sequence[str] | None = None) -> pd.DataFrame:
     """Per unit that owes weekly reports (an allocation > 0 of a reported target): how many of those
     targets it reported for a period ending in the meeting's week, as known on the meeting date.
+    Counted as the dashboards count (approved or loaded reports only), so the briefing's figures and
+    this list agree; whether a county sent its files on time, pending review or not, is
+    importer.submission_status, the reporting page's question.
 
     Columns: unit_code, unit_name_zh, unit_name_en, expected (targets owed), reported (targets with
     a report this week), missing (codes, comma-separated), last_period_end (latest period the unit

@@ -190,7 +190,8 @@ class ProgressReport(Base):
 
 
 class Facility(Base):
-    """The registry of 爱心驿站 and 爱心托管班: the rows the map draws and the targets count."""
+    """The registry of 爱心驿站 and 爱心托管班: the rows the map draws and the targets count.
+    One row per version of an entry (see replaces_id / superseded_at)."""
 
     __tablename__ = "facilities"
     __table_args__ = (Index("ix_facility_kind_open", "kind", "opened_on"),)
@@ -209,10 +210,14 @@ class Facility(Base):
     capacity: Mapped[int | None] = mapped_column(Integer)  # childcare classes: places
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime)
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"), index=True)
+    # Versions: an approved change to an entry is a new row that `replaces_id` the one in force,
+    # which gets `superseded_at`; a view as known on a date shows the version in force then.
+    replaces_id: Mapped[int | None] = mapped_column(Integer)
+    superseded_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
 class UnionOrg(Base):
-    """A grassroots union organisation (基层工会) and when it was founded (建会)."""
+    """A grassroots union organisation (基层工会) and when it was founded (建会); one row per version."""
 
     __tablename__ = "union_orgs"
     __table_args__ = (Index("ix_union_founded", "founded_on"),)
@@ -227,6 +232,10 @@ class UnionOrg(Base):
     members_at_founding: Mapped[int | None] = mapped_column(Integer)
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime)
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"), index=True)
+    # Versions: an approved change to an entry is a new row that `replaces_id` the one in force,
+    # which gets `superseded_at`; a view as known on a date shows the version in force then.
+    replaces_id: Mapped[int | None] = mapped_column(Integer)
+    superseded_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
 class NeMembership(Base):

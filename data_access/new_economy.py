@@ -102,6 +102,7 @@ def org_filter(as_of: dt.date, units: Sequence[str] | None = None,
         u.founded_on <= as_of,
         u.recorded_at < queries.cutoff(as_of),
         queries.visible(u.batch_id, as_of),
+        queries.in_force(u, as_of),
     ]
     if units:
         clauses.append(u.unit_code.in_(list(units)))

@@ -92,6 +92,12 @@ def visible(batch_id_col, as_of: dt.date):
     return or_(batch_id_col.is_(None), batch_id_col.in_(counted))
 
 
+def in_force(table, as_of: dt.date):
+    """Registry versions (facilities, union_orgs) in force at the end of `as_of`: not superseded
+    by then. With `visible` and recorded_at, an approved change shows from its day on only."""
+    return or_(table.superseded_at.is_(None), table.superseded_at >= cutoff(as_of))
+
+
 def _units_clause(col, units: Sequence[str] | None):
     """None: the whole city. A sequence, even an empty one (a viewer with no unit), limits to it."""
     return true() if units is None else col.in_(list(units))
@@ -299,6 +305,7 @@ def facility_filter(kind: str, as_of: dt.date, units, opened_since: dt.date | No
         or_(f.closed_on.is_(None), f.closed_on > as_of),
         f.recorded_at < cutoff(as_of),
         visible(f.batch_id, as_of),
+        in_force(f, as_of),
         _units_clause(f.unit_code, units),
     ]
     if opened_since is not None:
@@ -328,7 +335,7 @@ def _union_org_facts(year: int, start: dt.date, end: dt.date, as_of: dt.date, un
         .join(Target, and_(Target.year == year, Target.measure == MEASURE_UNION_ORGS))
         .where(
             u.founded_on >= start, u.founded_on <= min(as_of, end), u.recorded_at < cutoff(as_of),
-            visible(u.batch_id, as_of), _units_clause(u.unit_code, units),
+            visible(u.batch_id, as_of), in_force(u, as_of), _units_clause(u.unit_code, units),
         )
     )
 

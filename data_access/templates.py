@@ -130,7 +130,8 @@ def _rows(conn, kind: str, unit: str, unit_name: str, year: int, period) -> list
         f = Facility
         approved = select(ImportBatch.id).where(ImportBatch.status == BATCH_APPROVED)
         existing = conn.execute(select(*f.__table__.c).where(
-            f.unit_code == unit, or_(f.batch_id.is_(None), f.batch_id.in_(approved)))
+            f.unit_code == unit, f.superseded_at.is_(None),
+            or_(f.batch_id.is_(None), f.batch_id.in_(approved)))
             .order_by(f.kind, f.opened_on, f.id)).all()
         kinds = {stored: label for label, stored in v.FACILITY_KINDS.items()}
         states = {stored: label for label, stored in v.FACILITY_STATUS.items()}

@@ -145,7 +145,7 @@ with tab_hist:
     st.caption(t("rep_history_note"))
 
 with tab_status:
-    status = rv.reporting_status(f.year, f.as_of)
+    status = rv.submission_status(f.year, f.as_of)
     due = status["due_period_end"].iloc[0] if len(status) else None
     st.caption(t("rep_status_note", day=fmt.date(f.as_of, lang), due=fmt.date(due, lang)))
     table = rv.status_table(status, lang)

@@ -19,7 +19,7 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import insert, select, update
 
-from data_access import cli, importer, kpis, schema
+from data_access import cli, importer, kpis, queries, schema
 from data_access import validation as v
 from data_access.db import make_engine
 from data_access.errors import DataAccessError
@@ -486,18 +486,54 @@ def test_facility_registry_new_change_and_withdraw(tiny):
     assert importer.batch_rows(tiny, done.batch_id)[["item", "old", "new", "action"]].values.tolist() == [
         ["设施2", "停用日期=；状态=正常", "停用日期=2023-06-15；状态=关闭", "changed"]]
 
-    def station_2():
+    def station_2():  # the version in force now
         with tiny.connect() as conn:
-            return tuple(conn.execute(select(Facility.status, Facility.closed_on, Facility.services)
-                                      .where(Facility.id == 2)).one())
+            return tuple(conn.execute(select(Facility.status, Facility.closed_on, Facility.services).where(
+                Facility.name == "设施2", Facility.superseded_at.is_(None))).one())
 
+    def versions():
+        with tiny.connect() as conn:
+            return [tuple(r) for r in conn.execute(
+                select(Facility.status, Facility.replaces_id, Facility.superseded_at)
+                .where(Facility.name == "设施2").order_by(Facility.id))]
+
+    approved, withdrawn = dt.datetime(2023, 7, 3, 9), dt.datetime(2023, 7, 5, 9)
+    july_3 = overview_actual(tiny, "T07", approved.date())
     assert station_2() == ("open", None, "饮水")  # waits for approval
-    importer.review(tiny, done.batch_id, "approve", actor="r", now=NOW)
+    importer.review(tiny, done.batch_id, "approve", actor="r", now=approved)
     assert station_2() == ("closed", D(2023, 6, 15), "饮水")
-    assert overview_actual(tiny, "T07") == base  # one opened, one closed
-    importer.withdraw(tiny, done.batch_id, actor="x", now=NOW)
-    assert station_2() == ("open", None, "饮水")
+    # A new version from the approval on; the old one is kept, superseded at that moment.
+    assert versions() == [("open", None, approved), ("closed", 2, None)]
+    # As known on 30 June (before the approval) the station still stood: that view is unchanged.
     assert overview_actual(tiny, "T07") == base + 1
+    assert overview_actual(tiny, "T07", approved.date()) == july_3 - 1  # one opened, one closed
+    importer.withdraw(tiny, done.batch_id, actor="x", now=withdrawn)
+    assert station_2() == ("open", None, "饮水")
+    assert [v[0] for v in versions()] == ["open", "closed", "open"]  # every version kept
+    assert overview_actual(tiny, "T07", approved.date()) == july_3 - 1  # the past is not rewritten
+    assert overview_actual(tiny, "T07", withdrawn.date()) == july_3
+
+
+def test_registry_batch_cannot_be_withdrawn_under_a_later_change(tiny):
+    stamp = lambda day: dt.datetime(2023, 7, day, 9)  # noqa: E731
+    first = importer.commit(tiny, xlsx([frow()], FACILITY_HEAD, "设施登记"), "f1.xlsx", actor="x",
+                            now=stamp(1), auto_approve=True)
+    later = importer.commit(tiny, xlsx([frow(services="饮水、充电、热饭")], FACILITY_HEAD, "设施登记"), "f2.xlsx",
+                            actor="x", now=stamp(2), auto_approve=True)
+    assert later.counts["changed"] == 1
+    before = dump(tiny)
+    with pytest.raises(DataAccessError, match=f"已被批次#{later.batch_id}修改，无法撤回"):
+        importer.withdraw(tiny, first.batch_id, actor="x", now=stamp(3))
+    assert dump(tiny) == before  # nothing written
+    importer.withdraw(tiny, later.batch_id, actor="x", now=stamp(3))
+    importer.withdraw(tiny, first.batch_id, actor="x", now=stamp(4))
+    points = queries.facility_points(tiny, 2023, D(2023, 7, 4))
+    assert "新华区测试驿站" not in set(points["name"])
+    # as known on 2 and 3 July, each view shows the version in force then
+    services = lambda day: queries.facility_points(tiny, 2023, day).set_index("name").loc[  # noqa: E731
+        "新华区测试驿站", "services"]
+    assert services(D(2023, 7, 1)) == "饮水、充电" and services(D(2023, 7, 2)) == "饮水、充电、热饭"
+    assert services(D(2023, 7, 3)) == "饮水、充电"
 
 
 def test_union_org_file_counts_toward_t09(tiny):
@@ -509,10 +545,27 @@ def test_union_org_file_counts_toward_t09(tiny):
     assert overview_actual(tiny, "T09") == base + 2
 
 
+def test_union_org_change_shows_from_its_approval_on(tiny):
+    from data_access import new_economy as ne
+
+    stamp = lambda day: dt.datetime(2023, 7, day, 9)  # noqa: E731
+    row = lambda flag: [A, "", "新华区美团骑手工会", "2023-06-10", "企业", flag, "外卖配送", "美团", 35]  # noqa: E731
+    before = ne.orgs_total(tiny, D(2023, 7, 1), (A,))
+    importer.commit(tiny, xlsx([row("是")], UNION_HEAD, "新建工会"), "u1.xlsx", actor="x", now=stamp(1),
+                    auto_approve=True)
+    fix = importer.commit(tiny, xlsx([row("否")], UNION_HEAD, "新建工会"), "u2.xlsx", actor="x", now=stamp(3))
+    assert fix.counts["changed"] == 1
+    importer.review(tiny, fix.batch_id, "approve", actor="r", now=stamp(3))
+    # new-economy organisations as known on each day: the correction counts from 3 July only
+    assert [ne.orgs_total(tiny, D(2023, 7, d), (A,)) for d in (1, 2, 3)] == [before + 1, before + 1, before]
+    # T09 (all new unions) is the same before and after: the entry is counted once, never twice
+    assert overview_actual(tiny, "T09", D(2023, 7, 2)) == overview_actual(tiny, "T09", D(2023, 7, 3))
+
+
 def test_reporting_status_marks_late_units(tiny):
     # 新华区 sends the week of 30 June (pending)
     importer.commit(tiny, xlsx([prow()]), "a.xlsx", actor="x", now=NOW)
-    status = importer.reporting_status(tiny, 2023, dt.datetime(2023, 7, 3, 9)).set_index("unit_code")
+    status = importer.submission_status(tiny, 2023, dt.datetime(2023, 7, 3, 9)).set_index("unit_code")
     assert status.loc[A, "due_period_end"] == D(2023, 6, 30)  # due Monday 3 July
     # pending: tiny's batch 1 and this one
     assert (status.loc[A, "last_period_end"], bool(status.loc[A, "late"]), status.loc[A, "pending"]) == \
@@ -521,7 +574,7 @@ def test_reporting_status_marks_late_units(tiny):
     assert (status.loc[B, "last_period_end"], bool(status.loc[B, "late"]), status.loc[B, "weeks_behind"]) == \
         (D(2023, 1, 13), True, 24)
     # on Sunday 2 July the week of 30 June is not due yet
-    early = importer.reporting_status(tiny, 2023, dt.datetime(2023, 7, 2, 9)).set_index("unit_code")
+    early = importer.submission_status(tiny, 2023, dt.datetime(2023, 7, 2, 9)).set_index("unit_code")
     assert early.loc[A, "due_period_end"] == D(2023, 6, 23)
 
 

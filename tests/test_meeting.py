@@ -19,12 +19,13 @@ import datetime as dt
 
 import pandas as pd
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 
-from data_access import kpis, meeting
+from data_access import importer, kpis, meeting
 from data_access import models as m
 from data_access.decision_models import DECISION_DONE, DECISION_IN_PROGRESS, DECISION_OPEN
 from data_access.meeting import DecisionError
+from tests.test_importer import FACILITY_HEAD, XINHUA_SEAT, frow, xlsx
 from tests.tiny_data import A, B, C
 
 D = dt.date
@@ -116,10 +117,10 @@ def test_reporting_status(tiny):
     assert rep.loc[B, ["expected", "reported", "missing", "state"]].tolist() == [1, 0, "T01", "none"]
     assert rep.loc[B, "last_period_end"] == D(2023, 1, 6)
     # a week later: A's 14–20 Jan report waits for review, B sent nothing: neither reported
-    later = meeting.reporting_status(tiny, 2023, D(2023, 1, 20)).set_index("unit_code")
+    later = meeting.week_reporting(tiny, 2023, D(2023, 1, 20)).set_index("unit_code")
     assert later["state"].to_dict() == {A: "none", B: "none"}
     assert later["last_period_end"].to_dict() == {A: D(2023, 1, 13), B: D(2023, 1, 13)}
-    only_a = meeting.reporting_status(tiny, 2023, MEETING, [A])
+    only_a = meeting.week_reporting(tiny, 2023, MEETING, [A])
     assert list(only_a["unit_code"]) == [A]
 
 
@@ -139,7 +140,13 @@ def test_summary_in_chinese_and_english(tiny):
 
 
 def test_past_briefing_unchanged_by_later_reports(tiny):
+    with tiny.begin() as conn:  # a point inside 新华区, so that a registry file may name 设施2
+        conn.execute(update(m.Facility).where(m.Facility.id == 2).values(lat=XINHUA_SEAT[0], lon=XINHUA_SEAT[1]))
     before = meeting.build_briefing(tiny, 2023, MEETING, with_decisions=False)
+    # After the meeting, 新华区 reports that 设施2 closed on 10 January, inside the meeting's week.
+    closing = xlsx([frow(name="设施2", opened=D(2023, 1, 5), closed=D(2023, 1, 10), status="关闭",
+                         address="地址", host="单位", services="饮水")], FACILITY_HEAD, "设施登记")
+    importer.commit(tiny, closing, "close.xlsx", actor="x", now=dt.datetime(2023, 1, 20, 9), auto_approve=True)
     with tiny.begin() as conn:
         # reported after the meeting for a period inside its week, and a station recorded late
         # (explicit id: tiny_data sets its own, so PostgreSQL's sequence is behind)
@@ -156,8 +163,9 @@ def test_past_briefing_unchanged_by_later_reports(tiny):
     assert meeting.summary(before) == meeting.summary(after)
     # the late rows are real: the briefing of the 27th sees them
     now = meeting.build_briefing(tiny, 2023, D(2023, 1, 27), with_decisions=False)
-    # stations standing on 27 Jan: A's of 5 Jan, B's of 12 Jan, the late one (A's of 10 Jan closed)
-    assert now.overview.set_index("target_code").loc["T07", "actual"] == 3.0
+    # stations standing on 27 Jan: B's of 12 Jan and the late one (A's of 5 Jan closed on 10 Jan as
+    # reported on the 20th, A's of 10 Jan closed on the 15th)
+    assert now.overview.set_index("target_code").loc["T07", "actual"] == 2.0
 
 
 # ---------------------------------------------------------------------------------------------
@@ -243,5 +251,5 @@ def test_decision_history_is_not_rewritten(tiny):
 
 
 def test_unit_c_has_no_reporting_duty(tiny):
-    rep = meeting.reporting_status(tiny, 2023, MEETING)
+    rep = meeting.week_reporting(tiny, 2023, MEETING)
     assert C not in set(rep["unit_code"])
