@@ -5,6 +5,8 @@ pages don't edit one shared table. `tr` is pure; `t` reads the session's languag
 """
 from __future__ import annotations
 
+from data_access.texts import Texts
+
 _STRINGS: dict[str, tuple[str, str]] = {
     "app_title": ("鹰城工会看板", "Yingcheng Union Dashboard"),
     "app_subtitle": ("平顶山市总工会年度工作目标进度", "Pingdingshan Federation of Trade Unions: work-plan progress"),
@@ -44,19 +46,11 @@ _STRINGS: dict[str, tuple[str, str]] = {
 }
 
 
-def register(strings: dict[str, tuple[str, str]]) -> None:
-    """Add a page's own strings (zh, en). Keys must not clash with another page's."""
-    for key, value in strings.items():
-        if key in _STRINGS and _STRINGS[key] != value:
-            raise KeyError(f"i18n key registered twice with different text: {key}")
-        _STRINGS[key] = value
-
-
-def tr(key: str, lang: str = "zh", **fmt) -> str:
-    """The text for `key` in `lang` ('zh' or 'en'), formatted with `fmt`."""
-    zh, en = _STRINGS[key]
-    text = en if lang == "en" else zh
-    return text.format(**fmt) if fmt else text
+_TEXTS = Texts(_STRINGS)
+# register({key: (zh, en)}): a page's own strings; a key may not come twice with different text.
+register = _TEXTS.register
+# tr(key, lang="zh", **fmt): the text for `key` in `lang`, formatted (pure).
+tr = _TEXTS
 
 
 def current_lang() -> str:

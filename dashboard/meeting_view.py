@@ -94,6 +94,19 @@ def briefing(year: int, as_of: dt.date, units: tuple[str, ...] | None) -> meetin
     return meeting.with_decisions(_figures(year, as_of, units), data.engine())
 
 
+@data.scoped
+@st.cache_data(ttl=data.TTL, show_spinner=False, max_entries=64)
+def _figure_tables(year: int, as_of: dt.date, units: tuple[str, ...] | None, lang: str) -> dict:
+    """The briefing's formatted tables, made once per filter and language (each making took ~60 ms)."""
+    return bx.tables(_figures(year, as_of, units), lang)
+
+
+def tables(year: int, as_of: dt.date, units: tuple[str, ...] | None, b: meeting.Briefing,
+           lang: str) -> dict[str, pd.DataFrame]:
+    """The tables the sections show: the figures' from the cache, the decisions' from `b`."""
+    return {**_figure_tables(year, as_of, units, lang), "decisions": bx.decision_table(b, lang)}
+
+
 def _user():
     """(display name, may record decisions) of the signed-in user; (None, True) without accounts."""
     try:
@@ -239,7 +252,7 @@ def downloads(b: meeting.Briefing, lang: str) -> None:
                        icon=":material/table_view:")
 
 
-def show_summary(b: meeting.Briefing, lang: str, big: bool) -> None:
+def show_summary(b: meeting.Briefing, shown: dict, lang: str, big: bool) -> None:
     counts = kpis.status_counts(b.overview)
     rep = b.reporting
     open_ = b.decisions[~b.decisions["state"].isin(CLOSED_STATES)]
@@ -255,25 +268,23 @@ def show_summary(b: meeting.Briefing, lang: str, big: bool) -> None:
         st.markdown(md_escape(paragraph))
 
 
-def show_progress(b: meeting.Briefing, lang: str, big: bool) -> None:
+def show_progress(b: meeting.Briefing, shown: dict, lang: str, big: bool) -> None:
     st.plotly_chart(progress_figure(bx.progress_chart_rows(b, lang), t("mtx_chart_progress"), big),
                     config={"displayModeBar": False}, key="mt_progress_chart")
     if not big:
-        _table(bx.tables(b, lang)["progress"], big)
+        _table(shown["progress"], big)
 
 
-def show_changes(b: meeting.Briefing, lang: str, big: bool) -> None:
+def show_changes(b: meeting.Briefing, shown: dict, lang: str, big: bool) -> None:
     st.plotly_chart(change_figure(bx.change_chart_rows(b, lang), t("mtx_chart_changes"), big),
                     config={"displayModeBar": False}, key="mt_change_chart")
     if not big:
-        shown = bx.tables(b, lang)
         _table(shown["changes"], big)
         with st.expander(t("mtp_matrix")):
             _table(shown["county_changes"], big)
 
 
-def show_behind(b: meeting.Briefing, lang: str, big: bool) -> None:
-    shown = bx.tables(b, lang)
+def show_behind(b: meeting.Briefing, shown: dict, lang: str, big: bool) -> None:
     left, right = st.columns(2) if big else (st.container(), st.container())
     with left:
         st.subheader(t("mtx_sec_behind_targets"))
@@ -291,19 +302,19 @@ def show_behind(b: meeting.Briefing, lang: str, big: bool) -> None:
             _table(shown["behind_counties"], big)
 
 
-def show_reporting(b: meeting.Briefing, lang: str, big: bool) -> None:
-    rep = bx.tables(b, lang)["reporting"]
+def show_reporting(b: meeting.Briefing, shown: dict, lang: str, big: bool) -> None:
+    rep = shown["reporting"]
     missing = b.reporting["state"] != meeting.REPORT_COMPLETE
     if not missing.any():
         st.success(t("mtp_all_reported"), icon=":material/check_circle:")
     _table(rep[missing.to_numpy()] if big else rep, big)
 
 
-def show_decisions(b: meeting.Briefing, lang: str, big: bool) -> None:
+def show_decisions(b: meeting.Briefing, shown: dict, lang: str, big: bool) -> None:
     if b.decisions.empty:
         st.caption(t("mtp_no_decisions"))
     else:
-        _table(bx.tables(b, lang)["decisions"], big)
+        _table(shown["decisions"], big)
     decision_forms(b, lang)
 
 

@@ -1,4 +1,4 @@
-"""The page table: file, ASCII url path, title, icon, section. Pages whose script is not there yet
+"""The page table: file, ASCII url path, title, section. Pages whose script is not there yet
 are left out, so each issue adds its page by adding its file."""
 from __future__ import annotations
 
@@ -12,15 +12,17 @@ from .i18n import tr
 
 PAGES_DIR = Path(__file__).resolve().parent.parent / "pages"
 
-# (script, url_path, title key, icon, section key)
+# (script, url_path, title key, section key). No page icons: Streamlit makes a page's Material icon
+# the tab's favicon by loading it from fonts.gstatic.com (an emoji would show as a box on machines
+# without an emoji font), and nothing may leave the intranet.
 PAGE_TABLE = [
-    ("overview.py", "overview", "nav_overview", ":material/dashboard:", "nav_section_main"),
-    ("targets.py", "targets", "nav_targets", ":material/flag:", "nav_section_main"),
-    ("map.py", "map", "nav_map", ":material/map:", "nav_section_main"),
-    ("new_economy.py", "new-economy", "nav_new_economy", ":material/delivery_truck_speed:", "nav_section_main"),
-    ("meeting.py", "meeting", "nav_meeting", ":material/co_present:", "nav_section_work"),
-    ("report.py", "report", "nav_report", ":material/upload_file:", "nav_section_work"),
-    ("admin.py", "admin", "nav_admin", ":material/admin_panel_settings:", "nav_section_work"),
+    ("overview.py", "overview", "nav_overview", "nav_section_main"),
+    ("targets.py", "targets", "nav_targets", "nav_section_main"),
+    ("map.py", "map", "nav_map", "nav_section_main"),
+    ("new_economy.py", "new-economy", "nav_new_economy", "nav_section_main"),
+    ("meeting.py", "meeting", "nav_meeting", "nav_section_work"),
+    ("report.py", "report", "nav_report", "nav_section_work"),
+    ("admin.py", "admin", "nav_admin", "nav_section_work"),
 ]
 
 
@@ -45,8 +47,8 @@ def page_entries(role: str | None = None) -> list[tuple[tuple, bool]]:
 def build_pages(lang: str, role: str | None = None) -> dict[str, list]:
     """The navigation's sections for the user's `role`."""
     sections: dict[str, list] = {}
-    for (script, url_path, title_key, icon, section_key), shown in page_entries(role):
-        page = st.Page(PAGES_DIR / script, title=tr(title_key, lang), icon=icon, url_path=url_path,
+    for (script, url_path, title_key, section_key), shown in page_entries(role):
+        page = st.Page(PAGES_DIR / script, title=tr(title_key, lang), url_path=url_path,
                        default=url_path == "overview", visibility="visible" if shown else "hidden")
         sections.setdefault(tr(section_key, lang), []).append(page)
     return sections

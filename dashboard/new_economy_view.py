@@ -271,8 +271,11 @@ def _empty(*cols) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype="int64" if c == "new_members" else object) for c in cols})
 
 
+@data.scoped
+@st.cache_data(ttl=data.TTL, show_spinner=False, max_entries=64)
 def model(year: int, as_of: dt.date, units: tuple[str, ...] | None, lang: str) -> dict:
-    """Everything the page shows, as display-ready frames and headline figures."""
+    """Everything the page shows, as display-ready frames and headline figures; made once per filter
+    and language (shaping two dozen cached frames and judging every unit's series took ~250 ms)."""
     start, end = queries.plan_year_bounds(data.engine(), year)
     p = periods(start, end, as_of)
     unit_df = data.units()

@@ -52,6 +52,7 @@ register({
     "rep_approve": ("通过", "Approve"),
     "rep_return": ("退回", "Return"),
     "rep_original": ("下载原始文件", "Download the original file"),
+    "rep_pick": ("审核批次", "Batch to review"),
     "rep_withdraw": ("撤回所选批次", "Withdraw the chosen batch"),
     "rep_withdraw_pick": ("批次", "Batch"),
     "rep_target": ("指标", "Target"),
@@ -82,9 +83,10 @@ def kind_namer(lang: str):
     return lambda kind: kind_label(kind, lang)
 
 
-def fit(table: pd.DataFrame) -> int:
-    """A dataframe height in pixels that shows every row without scrolling."""
-    return 36 * (len(table) + 1) + 4
+def fit(table: pd.DataFrame, max_rows: int | None = None) -> int:
+    """A dataframe height in pixels that shows every row (or `max_rows` of them) without scrolling."""
+    rows = len(table) if max_rows is None else min(len(table), max_rows)
+    return 36 * (rows + 1) + 4
 
 
 def _headers(lang: str, pairs: dict[str, tuple[str, str]]) -> dict[str, str]:
@@ -200,11 +202,13 @@ def changes_table(pv: importer.Preview, lang: str) -> pd.DataFrame:
         "new": ("新值", "New"), "pending_elsewhere": ("其他待审批次", "Other pending batches")}))
 
 
-def batch_label(row, unit_names: dict[str, str], lang: str) -> str:
+def batch_label(row, unit_names: dict[str, str], lang: str, markdown: bool = True) -> str:
     unit = unit_names.get(row.unit_code, row.unit_code) if isinstance(row.unit_code, str) else (
         "Several units" if lang == "en" else "多个单位")
-    # File and uploader names are the user's: escaped, since an expander label renders markdown.
-    return (f"#{row.id} · {kind_label(row.kind, lang)} · {unit} · {md(row.file_name)} · {md(row.uploaded_by)} · "
+    # File and uploader names are the user's: escaped where the label renders markdown (an expander);
+    # a select box shows its options as plain text.
+    esc = md if markdown else str
+    return (f"#{row.id} · {kind_label(row.kind, lang)} · {unit} · {esc(row.file_name)} · {esc(row.uploaded_by)} · "
             f"{pd.Timestamp(row.uploaded_at):%Y-%m-%d %H:%M} · {status_label(row.status, lang)}")
 
 

@@ -21,6 +21,7 @@ from . import fmt, meeting, metrics
 from .errors import DataAccessError
 from .exports import neutralise
 from .meeting import Briefing, amount, short_name, tx
+from .texts import Texts
 
 STATUS_COLOURS = {metrics.STATUS_AHEAD: "#1a7f37", metrics.STATUS_ON_PACE: "#1f6feb",
                   metrics.STATUS_BEHIND: "#cf222e"}
@@ -98,10 +99,7 @@ LABELS: dict[str, tuple[str, str]] = {
 }
 
 
-def lb(key: str, lang: str = "zh", **values) -> str:
-    zh, en = LABELS[key]
-    text = en if lang == "en" else zh
-    return text.format(**values) if values else text
+lb = Texts(LABELS)
 
 
 def status_word(status: str, lang: str) -> str:
@@ -130,6 +128,11 @@ def _target_label(row, lang: str) -> str:
     return short_name(str(row["name_en"] if lang == "en" else row["name_zh"]))
 
 
+def _days(series: pd.Series, lang: str, formatted: bool) -> pd.Series:
+    """Dates as text in `lang` (formatted) or as they are; missing ones as —."""
+    return series.map(lambda d: (fmt.date(d, lang) if formatted else d) if d is not None and pd.notna(d) else "—")
+
+
 def tables(b: Briefing, lang: str = "zh", formatted: bool = True) -> dict[str, pd.DataFrame]:
     """Every table of the briefing with headings in `lang`. formatted=True: amounts as text via
     fmt (for the page and the PDF); False: plain numbers in base units (for Excel)."""
@@ -140,8 +143,8 @@ def tables(b: Briefing, lang: str = "zh", formatted: bool = True) -> dict[str, p
     def num(series: pd.Series, rows: pd.DataFrame) -> pd.Series:
         if not formatted:
             return pd.to_numeric(series, errors="coerce")
-        return pd.Series([amount(v, r, lang) if pd.notna(v) else "—" for v, (_, r) in
-                          zip(series, rows.iterrows())], index=series.index, dtype=object)
+        return pd.Series([amount(v, r, lang) if pd.notna(v) else "—" for v, r in
+                          zip(series, rows.to_dict("records"))], index=series.index, dtype=object)
 
     def pct(series: pd.Series) -> pd.Series:
         if not formatted:
@@ -152,18 +155,18 @@ def tables(b: Briefing, lang: str = "zh", formatted: bool = True) -> dict[str, p
         if not formatted:
             return pd.to_numeric(series, errors="coerce")
         out = []
-        for v, (_, r) in zip(series, rows.iterrows()):
+        for v, r in zip(series, rows.to_dict("records")):
             text = amount(abs(v), r, lang) if pd.notna(v) and v != 0 else ""
             out.append("—" if pd.isna(v) else "±0" if v == 0 else ("+" if v > 0 else "−") + text)
         return pd.Series(out, index=series.index, dtype=object)
 
     def day(series: pd.Series) -> pd.Series:
-        return series.map(lambda d: (fmt.date(d, lang) if formatted else d) if d is not None and pd.notna(d) else "—")
+        return _days(series, lang, formatted)
 
     ov = b.overview
     progress = pd.DataFrame({
         col("code"): ov["target_code"],
-        col("target_name"): [_target_label(r, lang) for _, r in ov.iterrows()],
+        col("target_name"): [_target_label(r, lang) for r in ov.to_dict("records")],
         col("unit_of"): ov[unit_col],
         col("target"): num(ov["target"], ov),
         col("actual"): num(ov["actual"], ov),
@@ -178,7 +181,7 @@ def tables(b: Briefing, lang: str = "zh", formatted: bool = True) -> dict[str, p
     ch = b.changes
     changes = pd.DataFrame({
         col("code"): ch["target_code"],
-        col("target_name"): [_target_label(r, lang) for _, r in ch.iterrows()],
+        col("target_name"): [_target_label(r, lang) for r in ch.to_dict("records")],
         col("week_ago"): num(ch["actual_week_ago"], ch),
         col("now"): num(ch["actual"], ch),
         col("change_week"): signed(ch["change"], ch),
@@ -197,7 +200,7 @@ def tables(b: Briefing, lang: str = "zh", formatted: bool = True) -> dict[str, p
     bt = b.behind_targets
     behind_t = pd.DataFrame({
         col("code"): bt["target_code"],
-        col("target_name"): [_target_label(r, lang) for _, r in bt.iterrows()],
+        col("target_name"): [_target_label(r, lang) for r in bt.to_dict("records")],
         col("actual"): num(bt["actual"], bt),
         col("expected"): num(bt["expected"], bt),
         col("gap"): num(bt["gap"], bt),
@@ -210,7 +213,7 @@ def tables(b: Briefing, lang: str = "zh", formatted: bool = True) -> dict[str, p
     behind_c = pd.DataFrame({
         col("county"): bc[name_col],
         col("code"): bc["target_code"],
-        col("target_name"): [_target_label(r, lang) for _, r in bc.iterrows()],
+        col("target_name"): [_target_label(r, lang) for r in bc.to_dict("records")],
         col("allocation"): num(bc["allocation"], bc),
         col("actual"): num(bc["actual"], bc),
         col("expected"): num(bc["expected"], bc),
@@ -228,24 +231,31 @@ def tables(b: Briefing, lang: str = "zh", formatted: bool = True) -> dict[str, p
         col("last_period"): day(rp["last_period_end"]),
     })
 
+    return {"progress": progress, "changes": changes, "county_changes": matrix,
+            "behind_targets": behind_t, "behind_counties": behind_c, "reporting": reporting,
+            "decisions": decision_table(b, lang, formatted)}
+
+
+def decision_table(b: Briefing, lang: str = "zh", formatted: bool = True) -> pd.DataFrame:
+    """The briefing's decisions (督办事项) with headings in `lang` (see `tables`)."""
+    col = lambda key: lb(f"col_{key}", lang)  # noqa: E731
+    name_col = "unit_name_en" if lang == "en" else "unit_name_zh"
+
     dc = b.decisions
     target_names = dc["target_name_en" if lang == "en" else "target_name_zh"]
-    decisions = pd.DataFrame({
+    return pd.DataFrame({
         col("id"): dc["id"].astype(int),
-        col("meeting"): day(dc["meeting_date"]),
+        col("meeting"): _days(dc["meeting_date"], lang, formatted),
         col("target_name"): [f"{c} {short_name(n)}" if isinstance(c, str) else "" for c, n in
                              zip(dc["target_code"], target_names)],
         col("county"): dc[name_col].fillna(""),
         col("note"): dc["note"],
         col("owner"): dc["owner"],
-        col("due"): day(dc["due_date"]),
+        col("due"): _days(dc["due_date"], lang, formatted),
         col("state"): dc["state"].map(lambda s: lb(f"decision_{s}", lang)),
         col("overdue"): dc["overdue"].map(lambda v: lb("yes" if v else "no", lang)),
         col("comment"): dc["comment"].fillna(""),
     })
-    return {"progress": progress, "changes": changes, "county_changes": matrix,
-            "behind_targets": behind_t, "behind_counties": behind_c, "reporting": reporting,
-            "decisions": decisions}
 
 
 def progress_chart_rows(b: Briefing, lang: str = "zh") -> pd.DataFrame:
@@ -253,7 +263,7 @@ def progress_chart_rows(b: Briefing, lang: str = "zh") -> pd.DataFrame:
     the year), status, colour, text (completion as a percentage)."""
     ov = b.overview
     return pd.DataFrame({
-        "label": [f"{r['target_code']} {_target_label(r, lang)}" for _, r in ov.iterrows()],
+        "label": [f"{r['target_code']} {_target_label(r, lang)}" for r in ov.to_dict("records")],
         "completion": pd.to_numeric(ov["completion"], errors="coerce").fillna(0.0),
         "fraction": ov["fraction"].astype(float),
         "status": ov["status"],
@@ -270,7 +280,7 @@ def change_chart_rows(b: Briefing, lang: str = "zh") -> pd.DataFrame:
     ch = b.changes.merge(b.overview[["target_code", "target"]], on="target_code")
     share = [c / t if t > 0 else 0.0 for c, t in zip(ch["change"], ch["target"])]
     return pd.DataFrame({
-        "label": [f"{r['target_code']} {_target_label(r, lang)}" for _, r in ch.iterrows()],
+        "label": [f"{r['target_code']} {_target_label(r, lang)}" for r in ch.to_dict("records")],
         "share": share,
         "text": [("+" if c > 0 else "−" if c < 0 else "±") + (amount(abs(c), r, lang) if c else "0")
                  for c, (_, r) in zip(ch["change"], ch.iterrows())],

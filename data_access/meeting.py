@@ -29,6 +29,7 @@ from .decision_models import (
 )
 from .errors import DataAccessError
 from .models import MEASURE_REPORTED, AuditLog, ProgressReport, Target, Unit
+from .texts import Texts
 
 WEEK = dt.timedelta(days=7)
 MAX_NOTE = 1000
@@ -63,10 +64,7 @@ TEXT: dict[str, tuple[str, str]] = {
 }
 
 
-def tx(key: str, lang: str = "zh", **values) -> str:
-    zh, en = TEXT[key]
-    text = en if lang == "en" else zh
-    return text.format(**values) if values else text
+tx = Texts(TEXT)
 
 
 class DecisionError(DataAccessError):

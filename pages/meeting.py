@@ -11,6 +11,7 @@ from dashboard.state import current
 f = current()
 present = mv.presenting()
 b = mv.briefing(f.year, f.as_of, f.units)
+shown = mv.tables(f.year, f.as_of, f.units, b, f.lang)
 
 if present:
     mv.presentation_style()
@@ -19,7 +20,7 @@ if present:
     mv.slide_nav(i)  # at the top, so it stays on screen whatever the section's length
     key = mv.SLIDES[i]
     st.header(t(mv.SLIDE_TITLES[key]))
-    mv.SHOW[key](b, f.lang, big=True)
+    mv.SHOW[key](b, shown, f.lang, big=True)
 else:
     ui.banner()
     mv.header(b, f.lang, big=False)
@@ -30,4 +31,4 @@ else:
         mv.downloads(b, f.lang)
     for key in mv.SLIDES:
         st.header(t(mv.SLIDE_TITLES[key]))
-        mv.SHOW[key](b, f.lang, big=False)
+        mv.SHOW[key](b, shown, f.lang, big=False)

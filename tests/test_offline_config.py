@@ -12,4 +12,5 @@ def test_nothing_leaves_the_machine_by_configuration():
         assert cfg["browser"]["serverAddress"] == "localhost"  # no external-IP lookup at start
         assert cfg["client"]["showErrorDetails"] == "none"  # no tracebacks or outside help links
         assert cfg["client"]["toolbarMode"] == "viewer"
+        assert cfg["client"]["disableDataExport"] is True  # exports only through neutralising buttons
     assert not (ROOT / ".streamlit/secrets.toml").exists() or "secrets.toml" in (ROOT / ".gitignore").read_text()

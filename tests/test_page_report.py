@@ -37,6 +37,10 @@ def status_of(engine, batch_id):
 
 
 def expander(at, batch_id):
+    """The detail of a pending batch: chosen in the review tab's select box, shown in an expander."""
+    pick = at.selectbox(key="rep_pick")
+    if pick.value != batch_id:
+        pick.set_value(batch_id).run()
     return next(e for e in at.expander if e.label.startswith(f"#{batch_id} "))
 
 
@@ -45,6 +49,8 @@ def test_page_lists_pending_batches_with_their_rows(report_db):
     at = open_page(url, "report.py", {"as_of": "2023-07-03"})
     assert [t.label for t in at.tabs] == ["下载模板", "上传", "审核", "我的上报", "数字历史", "上报情况"]
     assert "待审核（2）" in [s.value for s in at.subheader]  # tiny's batch 1 and ours
+    pending = next(d.value for d in at.dataframe if "审核意见" in d.value.columns)
+    assert pending["批次"].tolist() == [batch_id, 1] and set(pending["状态"]) == {"待审核"}
     box = expander(at, batch_id)
     assert box.label == f"#{batch_id} · 周进度填报 · 新华区 · w26.xlsx · 王芳 · 2023-06-30 18:00 · 待审核"
     rows = box.dataframe[0].value
@@ -73,6 +79,7 @@ def test_approve_and_return_from_the_page(report_db):
     assert status_of(engine, batch_id)[:2] == ("approved", "市总工会")
     assert f"#{batch_id}：已通过" in [s.value for s in at.success]
     assert not [e for e in at.expander if e.label.startswith(f"#{batch_id} ")]
+    assert not [o for o in at.selectbox(key="rep_pick").options if o.startswith(f"#{batch_id} ")]
 
     box = expander(at, 1)  # tiny's pending batch: returning needs a reason
     box.button[1].click().run()
@@ -82,7 +89,8 @@ def test_approve_and_return_from_the_page(report_db):
     box.text_input[0].set_value("第3周数字与台账不符")
     box.button[1].click().run()
     assert status_of(engine, 1) == ("returned", "市总工会", "第3周数字与台账不符")
-    returned = at.dataframe[[i for i, d in enumerate(at.dataframe) if "审核意见" in d.value.columns][0]].value
+    # batch tables, in page order: [pending,] returned, mine
+    returned = at.dataframe[[i for i, d in enumerate(at.dataframe) if "审核意见" in d.value.columns][-2]].value
     assert returned[["批次", "状态", "审核意见"]].values.tolist() == [[1, "已退回", "第3周数字与台账不符"]]
 
 
@@ -93,7 +101,7 @@ def test_county_identity_sees_its_own_submissions_without_review_buttons(report_
     at.selectbox(key="rep_scope").set_value(A)
     at.run()
     assert not expander(at, batch_id).button  # no approve/return for a county
-    mine = at.dataframe[[i for i, d in enumerate(at.dataframe) if "审核意见" in d.value.columns][1]].value
+    mine = at.dataframe[[i for i, d in enumerate(at.dataframe) if "审核意见" in d.value.columns][-1]].value
     assert mine["批次"].tolist() == [batch_id]
     assert at.selectbox(key="rep_t_unit").options == ["新华区"]
     at.selectbox(key="rep_wd_pick").set_value(batch_id)
@@ -151,8 +159,8 @@ def test_signed_in_rights(accounts_db):
     assert "rep_scope" not in [w.key for w in reporter.selectbox]  # no identity box with a real login
     assert reporter.selectbox(key="rep_t_unit").options == ["新华区"]
     assert not expander(reporter, batch_id).button  # a reporter cannot approve
-    listed = [e.label for e in reporter.expander if e.label.startswith("#")]
-    assert listed == [expander(reporter, batch_id).label, expander(reporter, 1).label]  # both 新华区's
+    listed = [o.split(" ")[0] for o in reporter.selectbox(key="rep_pick").options]
+    assert listed == [f"#{batch_id}", "#1"]  # both 新华区's, and only they
 
     leader = login(url, "lingdao")
     assert "当前账号（领导）不能上传数据。" in [i.value for i in leader.info]  # leaders view, never write

@@ -24,9 +24,6 @@ pytestmark = pytest.mark.browser
 
 ARTIFACTS = ROOT / "artifacts"
 CANVAS = "[data-testid='stDeckGlJsonChart'] canvas"
-# The app's page icon (a Material Symbol) is fetched by Streamlit from fonts.gstatic.com; that is
-# the app shell's (test_shell checks the whole app), not something the map asks for.
-SHELL_ICON = "fonts.gstatic.com/s/i/short-term/release/materialsymbols"
 
 
 @pytest.fixture(scope="module")
@@ -123,5 +120,5 @@ def test_map_draws_points_offline_and_a_county_click_filters_the_page(page, app_
     wait_for_colour(page, map_layers.KIND_RGB["care_station"])
     page.screenshot(path=str(ARTIFACTS / "map-lushan.png"))
 
-    outside = [u for u in outside_requests[before:] if SHELL_ICON not in u]
+    outside = outside_requests[before:]
     assert not outside, sorted(set(outside))

@@ -183,3 +183,17 @@ def test_nothing_tried_to_leave_the_machine(page, app_url, outside_requests):
     go(page, app_url, LINK)
     go(page, app_url, "/targets?target=T07")
     assert not outside_requests, sorted(set(outside_requests))
+
+
+def test_tables_offer_no_unneutralised_csv_export(page, app_url):
+    # client.disableDataExport: a table's own toolbar has no CSV button (it would write "=…" cells
+    # as formulas); the page's download buttons, which neutralise them, are the way out.
+    go(page, app_url, "/targets?target=T07")
+    grid = page.locator("[data-testid='stDataFrame']").first
+    grid.hover()
+    toolbar = page.locator("[data-testid='stElementToolbar']").first
+    toolbar.locator("button").first.wait_for()
+    labels = toolbar.locator("button").evaluate_all("els => els.map(e => e.getAttribute('aria-label'))")
+    assert "Search" in labels, labels  # the toolbar is there
+    assert "Download as CSV" not in labels, labels
+    assert page.locator(".st-key-tg_dl_units_csv button").is_visible()
