@@ -35,6 +35,7 @@ from .models import (
     MEASURE_CARE_STATIONS,
     MEASURE_CHILDCARE,
     MEASURE_NE_MEMBERS,
+    MEASURE_REPORTED,
     MEASURE_UNION_ORGS,
     Allocation,
     Facility,
@@ -266,7 +267,8 @@ def default_view(engine: Engine) -> tuple[int, dt.date] | None:
 # facts: (target_id, unit_code, day, value) for every measure
 
 
-def _reported_facts(year: int, start: dt.date, end: dt.date, as_of: dt.date, units):
+def _reported_facts(year: int, start: dt.date, end: dt.date, as_of: dt.date, units,
+                    target_ids: Sequence[int] | None = None):
     pr = ProgressReport
     ranked = (
         select(
@@ -284,6 +286,8 @@ def _reported_facts(year: int, start: dt.date, end: dt.date, as_of: dt.date, uni
             pr.recorded_at < cutoff(as_of),
             visible(pr.batch_id, as_of),
             _units_clause(pr.unit_code, units),
+            # inside the window's subquery: SQLite would otherwise rank every report of the year
+            true() if target_ids is None else pr.target_id.in_(list(target_ids)),
         )
         .subquery("ranked")
     )
@@ -386,15 +390,27 @@ def facts(engine: Engine, year: int, as_of: dt.date, units: Sequence[str] | None
     With `target_codes`, only those targets' facts (each part filters, so no table is scanned
     for a target that was not asked for)."""
     start, end = plan_year_bounds(engine, year)
-    parts = [
-        _reported_facts(year, start, end, as_of, units),
-        *_facility_facts(year, start, end, as_of, units),
-        _union_org_facts(year, start, end, as_of, units),
-        _membership_facts(year, start, end, as_of, units),
-    ]
-    if target_codes is not None:
-        wanted = select(Target.id).where(Target.year == year, Target.code.in_(list(target_codes)))
-        parts = [part.where(part.selected_columns[0].in_(wanted)) for part in parts]
+    if target_codes is None:
+        return union_all(
+            _reported_facts(year, start, end, as_of, units),
+            *_facility_facts(year, start, end, as_of, units),
+            _union_org_facts(year, start, end, as_of, units),
+            _membership_facts(year, start, end, as_of, units),
+        ).subquery("facts")
+    with engine.connect() as conn:
+        wanted = conn.execute(select(Target.id, Target.measure).where(
+            Target.year == year, Target.code.in_(list(target_codes)))).all()
+    measures = {m for _i, m in wanted}
+    ids = [i for i, _m in wanted]
+    # Only the parts of the measures asked for: each ranks or scans its own table.
+    parts = [_reported_facts(year, start, end, as_of, units, [i for i, m in wanted if m == MEASURE_REPORTED])]
+    parts += [part for part, measure in zip(_facility_facts(year, start, end, as_of, units), FACILITY_MEASURES)
+              if measure in measures]
+    if MEASURE_UNION_ORGS in measures:
+        parts.append(_union_org_facts(year, start, end, as_of, units))
+    if MEASURE_NE_MEMBERS in measures:
+        parts.append(_membership_facts(year, start, end, as_of, units))
+    parts = [part.where(part.selected_columns[0].in_(ids)) for part in parts]
     return union_all(*parts).subquery("facts")
 
 

@@ -85,6 +85,18 @@ def test_progress_by_day_sums_to_totals(tiny):
     assert list(t11["day"]) == [D(2023, 1, 31)]  # membership is dated at month end
 
 
+def test_progress_by_day_for_chosen_targets_equals_their_rows_of_all(tiny):
+    # facts() reads only the asked targets' measures (and ranks only their reports): same rows
+    day, units = D(2023, 2, 3), (A,)
+    for scope in (None, units):
+        every = queries.progress_by_day(tiny, 2023, day, scope)
+        for codes in (["T01"], ["T07"], ["T09"], ["T11"], ["T01", "T11"], ["T06", "T07", "T09"]):
+            chosen = queries.progress_by_day(tiny, 2023, day, scope, target_codes=codes)
+            expected = every[every["target_code"].isin(codes)].reset_index(drop=True)
+            pd.testing.assert_frame_equal(chosen, expected)
+        assert queries.progress_by_day(tiny, 2023, day, scope, target_codes=["T99"]).empty
+
+
 def test_target_overview_city(tiny):
     ov = kpis.target_overview(tiny, 2023, D(2023, 1, 16)).set_index("target_code")
     t01 = ov.loc["T01"]
