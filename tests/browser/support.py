@@ -113,10 +113,10 @@ def new_context(browser, record: list[str]):
     return context
 
 
-# Drawn by the entrypoint on every page: once it is in the page, a script run has happened. (Right
-# after a navigation the app reports "not running" before its first run has even started; on a
-# fresh, slow server the settle below was not always long enough to cover that.)
-SIDEBAR_FILTER = "[data-testid='stSidebar'] .st-key-w_county"
+# Once an element is in the main area, a script run has drawn the page. (Right after opening a
+# link the app reports "not running" before its first run has even started; on a fresh, slow
+# server the settle below was not always long enough to cover that.)
+DRAWN = "[data-testid='stMainBlockContainer'] [data-testid='stElementContainer']"
 
 
 def wait_ready(page, settle_ms: int = 300, timeout: float = 30_000) -> None:
@@ -124,7 +124,7 @@ def wait_ready(page, settle_ms: int = 300, timeout: float = 30_000) -> None:
     moment. After the settle it waits once more, because a widget callback or a URL sync may have
     started another run in between.
     """
-    page.wait_for_selector(SIDEBAR_FILTER, state="attached", timeout=timeout)
+    page.wait_for_selector(DRAWN, state="attached", timeout=timeout)
     page.wait_for_selector(READY, timeout=timeout)
     page.wait_for_timeout(settle_ms)
     page.wait_for_selector(READY, timeout=timeout)
