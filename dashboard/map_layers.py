@@ -284,8 +284,8 @@ class SerializedDeck(pdk.Deck):
     pydeck's serialiser (a recursive key rewrite, then an indented dump) takes about a second for
     ten thousand points; the page makes the JSON once per filter and reuses it."""
 
-    def __init__(self, spec: str, tooltip: dict | None = None):
-        super().__init__(map_provider=None, tooltip=tooltip if tooltip is not None else TOOLTIP)
+    def __init__(self, spec: str):
+        super().__init__(map_provider=None, tooltip=TOOLTIP)  # the tooltip travels beside the spec
         self._spec = spec
 
     def to_json(self) -> str:

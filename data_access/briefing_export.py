@@ -283,7 +283,7 @@ def change_chart_rows(b: Briefing, lang: str = "zh") -> pd.DataFrame:
         "label": [f"{r['target_code']} {_target_label(r, lang)}" for r in ch.to_dict("records")],
         "share": share,
         "text": [("+" if c > 0 else "−" if c < 0 else "±") + (amount(abs(c), r, lang) if c else "0")
-                 for c, (_, r) in zip(ch["change"], ch.iterrows())],
+                 for c, r in zip(ch["change"], ch.to_dict("records"))],
     })
 
 

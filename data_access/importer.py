@@ -498,7 +498,7 @@ def _move_registry(conn, batch_id: int, kind: str, actor: str, now: dt.datetime,
     """Apply (forward) or revert the registry updates a batch planned, as new versions: the version
     in force gets superseded_at = now and a new row takes over from now on, so dates before `now`
     still show what was known then. Refuse if the entry has been changed by something else meanwhile."""
-    table, _fields, date_fields = REGISTRY[kind]
+    table, fields, date_fields = REGISTRY[kind]
     if forward:
         plans = conn.execute(select(AuditLog.entity_id, AuditLog.before, AuditLog.after).where(
             AuditLog.entity == kind, AuditLog.action == f"planned:{batch_id}").order_by(AuditLog.id)).all()
@@ -534,7 +534,7 @@ def _move_registry(conn, batch_id: int, kind: str, actor: str, now: dt.datetime,
         prior = conn.execute(select(*c).where(table.id == version.replaces_id)).one()
         restored = _copy(conn, table, prior, now, prior.batch_id, version.id, {})
         _supersede(conn, table, version.id, now)
-        diff = [f for f in _fields if not _same(getattr(version, f), getattr(prior, f))]
+        diff = [f for f in fields if not _same(getattr(version, f), getattr(prior, f))]
         _audit(conn, now, actor, f"reverted:{batch_id}", kind, restored,
                {f: getattr(version, f) for f in diff}, {f: getattr(prior, f) for f in diff})
 
