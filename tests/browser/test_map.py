@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import expect
 from PIL import Image
 
 from dashboard import map_layers, map_view
@@ -116,7 +117,7 @@ def test_map_draws_points_offline_and_a_county_click_filters_the_page(page, app_
     page.get_by_text(f"共 {n} 处", exact=True).wait_for()
     main = page.locator("[data-testid='stMain']").inner_text()
     assert "范围：鲁山县" in main
-    assert page.locator(".st-key-w_county [data-tag] span[title]").all_inner_texts() == ["鲁山县"]
+    expect(page.locator(".st-key-w_county [data-tag] span[title]")).to_have_text(["鲁山县"], timeout=15_000)
     wait_for_colour(page, map_layers.KIND_RGB["care_station"])
     page.screenshot(path=str(ARTIFACTS / "map-lushan.png"))
 

@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import openpyxl
 import pytest
+from playwright.sync_api import expect
 
 from data_access import kpis
 from data_access.db import make_engine
@@ -33,13 +34,24 @@ def params(page) -> dict[str, str]:
     return {k: v[-1] for k, v in parse_qs(urlsplit(page.url).query).items()}
 
 
+COUNTY_TAGS = ".st-key-w_county [data-tag] span[title]"
+WAIT_MS = 15_000  # the page may still be drawing a rerun (after a page switch, say): look again until then
+
+
 def selected_counties(page) -> list[str]:
     """The names shown as tags in the sidebar county multiselect."""
-    return page.locator(".st-key-w_county [data-tag] span[title]").all_inner_texts()
+    return page.locator(COUNTY_TAGS).all_inner_texts()
 
 
-def main_text(page) -> str:
-    return page.locator(MAIN).inner_text()
+def expect_counties(page, names: list[str]) -> None:
+    """The sidebar county multiselect shows exactly `names` as tags, in this order."""
+    expect(page.locator(COUNTY_TAGS)).to_have_text(names, timeout=WAIT_MS)
+
+
+def expect_main(page, *texts: str) -> None:
+    """The main area shows every one of `texts`."""
+    for text in texts:
+        expect(page.locator(MAIN)).to_contain_text(text, timeout=WAIT_MS)
 
 
 def go(page, app_url: str, path: str) -> None:
@@ -57,15 +69,14 @@ def nav(page, title: str, url_path: str) -> None:
 def assert_linked_filters(page) -> None:
     assert params(page).get("county") == "410423,410481", page.url
     assert params(page).get("as_of") == "2023-06-30", page.url
-    assert selected_counties(page) == ["鲁山县", "舞钢市"]
-    text = main_text(page)
-    assert "2023年6月30日" in text and SCOPE in text, text[:500]
+    expect_counties(page, ["鲁山县", "舞钢市"])
+    expect_main(page, "2023年6月30日", SCOPE)
 
 
 def test_link_filters_survive_page_switches(page, app_url):
     go(page, app_url, LINK)
     assert_linked_filters(page)
-    assert "范围：" + SCOPE in main_text(page)  # the banner caption names the scope
+    expect_main(page, "范围：" + SCOPE)  # the banner caption names the scope
 
     nav(page, "目标详情", "/targets")
     assert_linked_filters(page)
@@ -84,32 +95,28 @@ def test_changing_the_county_changes_the_url(page, app_url):
     page.wait_for_url(lambda u: "410482" in u)
     wait_ready(page)
     assert params(page)["county"] == "410423,410481,410482"
-    assert selected_counties(page) == ["鲁山县", "舞钢市", "汝州市"]
-    assert "鲁山县、舞钢市、汝州市" in main_text(page)
+    expect_counties(page, ["鲁山县", "舞钢市", "汝州市"])
+    expect_main(page, "鲁山县、舞钢市、汝州市")
 
     page.locator(".st-key-w_county button[aria-label='Remove 鲁山县']").click()
     page.wait_for_url(lambda u: "410423" not in u)
     wait_ready(page)
     assert params(page)["county"] == "410481,410482"
     assert params(page)["as_of"] == "2023-06-30"  # the other filter is untouched
-    assert "舞钢市、汝州市" in main_text(page)
+    expect_main(page, "舞钢市、汝州市")
 
 
 def test_unknown_county_code_warns_and_falls_back_to_whole_city(page, app_url):
     go(page, app_url, "/?county=999999")
-    text = main_text(page)
-    assert "链接中的区县代码无法识别：999999" in text
-    assert "范围：全市" in text
+    expect_main(page, "链接中的区县代码无法识别：999999", "范围：全市")
     assert selected_counties(page) == []
     assert "county" not in params(page)
 
 
 def test_malformed_date_warns_and_falls_back_to_latest_report(page, app_url):
     go(page, app_url, "/?as_of=2023-13-45")
-    text = main_text(page)
-    assert "链接中的日期“2023-13-45”格式不对" in text
     # The sample's latest report is 31 Dec 2023: the default date, so it leaves the URL.
-    assert "数据截至 2023年12月31日" in text
+    expect_main(page, "链接中的日期“2023-13-45”格式不对", "数据截至 2023年12月31日")
     assert "as_of" not in params(page)
     assert page.locator(".st-key-w_as_of input").input_value() == "2023-12-31"
 
@@ -166,7 +173,7 @@ def test_overview_screenshot_at_1920x1080(page, app_url):
     page.wait_for_function(
         """() => [...document.querySelectorAll("[data-testid='stPlotlyChart']")]
                  .every(c => c.querySelector('svg.main-svg'))""")
-    assert "数据截至" in main_text(page)
+    expect_main(page, "数据截至")
     # Screen-sharing: the first screen shows the whole all-targets chart without scrolling.
     box = charts.first.bounding_box()
     assert box["y"] >= 0 and box["y"] + box["height"] <= 1080, box
