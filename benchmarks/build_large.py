@@ -30,24 +30,9 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import Engine, create_engine, make_url, select, text
 
-from data_access import schema
+from data_access.schema import migrate
 from data_access.db import make_engine
-from data_access.models import (
-    BATCH_APPROVED,
-    BATCH_PENDING,
-    FACILITY_CARE_STATION,
-    FACILITY_CHILDCARE,
-    MEASURE_REPORTED,
-    UNIT_CITY,
-    UNIT_ZONE,
-    Allocation,
-    Base,
-    Milestone,
-    PlanYear,
-    Project,
-    Target,
-    Unit,
-)
+from data_access.schema.models import BATCH_APPROVED, BATCH_PENDING, FACILITY_CARE_STATION, FACILITY_CHILDCARE, MEASURE_REPORTED, UNIT_CITY, UNIT_ZONE, Allocation, Base, Milestone, PlanYear, Project, Target, Unit
 from data_access.sample_loader import load_sample
 
 SEED = 100
@@ -100,7 +85,7 @@ def fresh_engine(url: str) -> Engine:
     else:
         raise SystemExit(f"unsupported backend: {u.get_backend_name()}")
     engine = make_engine(url)
-    schema.upgrade(engine)
+    migrate.upgrade(engine)
     return engine
 
 
@@ -544,7 +529,7 @@ def pick_name(rng) -> str:
 def sample_reference() -> dict:
     """The sample's plan, read back from an in-memory SQLite database loaded by load_sample."""
     src = make_engine("sqlite://")
-    schema.upgrade(src)
+    migrate.upgrade(src)
     load_sample(src)
     ref = read_reference(src)
     src.dispose()

@@ -14,7 +14,7 @@ import re
 
 from sqlalchemy import Date, DateTime, Engine, bindparam, text
 
-from data_access.queries import cutoff, last_complete_month
+from data_access.kpis.queries import cutoff, last_complete_month
 
 MEMBERS = "registry:ne_membership"
 

@@ -17,7 +17,7 @@ from sqlalchemy import Engine, make_url
 
 from benchmarks import build_large
 from data_access.db import make_engine
-from data_access.models import Base
+from data_access.schema.models import Base
 
 
 @dataclass

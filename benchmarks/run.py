@@ -24,12 +24,13 @@ from typing import Callable
 from sqlalchemy import Engine
 
 from benchmarks import build_large, floors
-from data_access import kpis, metrics, queries, schema
-from data_access.config import ROOT
+from data_access.kpis import tables, metrics, queries
+from data_access.schema import migrate
+from data_access.settings import ROOT
 from data_access.db import make_engine
 
 try:  # the new-economy queries arrived later; without them their cases are left out
-    from data_access import new_economy
+    from data_access.kpis import new_economy
 except ImportError:  # pragma: no cover
     new_economy = None
 
@@ -87,7 +88,7 @@ def _check_by_day(e, df, rows):
 
 def overview_checkpoints(e, as_of=AS_OF) -> list[dt.date]:
     start, end = queries.plan_year_bounds(e, YEAR)
-    return kpis.weekly_checkpoints(min(as_of, end), start, metrics.FORECAST_WINDOW_WEEKS)
+    return tables.weekly_checkpoints(min(as_of, end), start, metrics.FORECAST_WINDOW_WEEKS)
 
 
 def _check_overview(units):
@@ -96,7 +97,7 @@ def _check_overview(units):
              {r[0]: (r[1] or 0.0, r[2], r[3]) for r in rows}, "target_overview")
         cps = overview_checkpoints(e)  # the forecast's weekly points, as target_overview sums them
         daily = queries.progress_by_day(e, YEAR, AS_OF, units)
-        same({c: tuple(kpis.cumulative_at(daily[daily["target_code"] == c], cps)) for c in df["target_code"]},
+        same({c: tuple(tables.cumulative_at(daily[daily["target_code"] == c], cps)) for c in df["target_code"]},
              {r[0]: tuple(r[4:]) for r in rows}, "target_overview checkpoints")
     return check
 
@@ -156,7 +157,7 @@ def _check_latest(e, day, rows):
 
 
 def cases() -> list[Case]:
-    q, k, fl = queries, kpis, floors
+    q, k, fl = queries, tables, floors
     out = [
         Case("queries.latest_report_date", lambda e: q.latest_report_date(e, YEAR),
              lambda e: fl.latest_report_date(e, YEAR), _check_latest),
@@ -359,7 +360,7 @@ def ensure_current(url: str, scale: int) -> None:
     """Rebuild the database at `url` unless its schema is at the newest migration."""
     engine = make_engine(url)
     try:
-        state = schema.check_schema(engine)
+        state = migrate.check_schema(engine)
     finally:
         engine.dispose()
     if state != "current":

@@ -10,8 +10,9 @@ if str(ROOT) not in sys.path:  # `streamlit run dashboard/app.py` puts only dash
 
 import streamlit as st  # noqa: E402
 
-from dashboard import auth as auth_gate  # noqa: E402
-from dashboard import data, state  # noqa: E402
+from dashboard.auth import gate as auth_gate  # noqa: E402
+from dashboard import data  # noqa: E402
+from dashboard.filters import state  # noqa: E402
 from dashboard.i18n import t, tr  # noqa: E402
 from dashboard.navigation import build_pages  # noqa: E402
 from data_access.errors import DataAccessError  # noqa: E402

@@ -14,7 +14,7 @@ if str(ROOT) not in sys.path:
 
 import streamlit as st  # noqa: E402
 
-from dashboard import auth_routes  # noqa: E402
+from dashboard.auth import routes as auth_routes  # noqa: E402
 
 auth_routes.MOUNTED = True
 app = st.App(Path(__file__).resolve().with_name("app.py"), routes=auth_routes.routes())

@@ -12,28 +12,29 @@ import inspect
 import pandas as pd
 import streamlit as st
 
-from data_access import kpis, queries, schema
+from data_access.kpis import tables, queries
+from data_access.schema import migrate
 from data_access.db import make_engine
 
-from .settings import CACHE_TTL_SECONDS, db_url, uses_embedded_default
+from dashboard.settings import cache_ttl, db_url, uses_embedded_default
 
-TTL = CACHE_TTL_SECONDS
+TTL = cache_ttl()
 
 
 @st.cache_resource(show_spinner=False)
 def engine():
     """One engine per process, with the schema checked (and, for the quick start, the sample loaded)."""
     eng = make_engine(db_url())
-    state = schema.check_schema(eng)
+    state = migrate.check_schema(eng)
     if state != "current" and uses_embedded_default():
         # Quick start on the embedded SQLite file: create the schema and load the sample once.
         from data_access.sample_loader import load_sample
 
-        schema.upgrade(eng)
+        migrate.upgrade(eng)
         if state == "missing":
             load_sample(eng)
     else:
-        schema.require_current(eng)
+        migrate.require_current(eng)
     return eng
 
 
@@ -45,7 +46,7 @@ def scoped(fn):
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        from .auth import scoped_units  # late: auth imports this module
+        from dashboard.auth.gate import scoped_units  # late: auth imports this module
 
         bound = signature.bind(*args, **kwargs)
         bound.apply_defaults()
@@ -98,21 +99,21 @@ def milestones(year: int) -> pd.DataFrame:
 @scoped
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=256)
 def target_overview(year: int, as_of: dt.date, units: tuple[str, ...] | None) -> pd.DataFrame:
-    return kpis.target_overview(engine(), year, as_of, units)
+    return tables.target_overview(engine(), year, as_of, units)
 
 
 @scoped
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=256)
 def unit_breakdown(year: int, as_of: dt.date, units: tuple[str, ...] | None,
                    target_code: str | None = None) -> pd.DataFrame:
-    return kpis.unit_breakdown(engine(), year, as_of, units, target_code)
+    return tables.unit_breakdown(engine(), year, as_of, units, target_code)
 
 
 @scoped
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=256)
 def cumulative_series(year: int, as_of: dt.date, target_code: str,
                       units: tuple[str, ...] | None) -> pd.DataFrame:
-    return kpis.cumulative_series(engine(), year, as_of, target_code, units)
+    return tables.cumulative_series(engine(), year, as_of, target_code, units)
 
 
 @scoped

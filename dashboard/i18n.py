@@ -5,7 +5,7 @@ pages don't edit one shared table. `tr` is pure; `t` reads the session's languag
 """
 from __future__ import annotations
 
-from data_access.texts import Texts
+from data_access.present.texts import Texts
 
 _STRINGS: dict[str, tuple[str, str]] = {
     "app_title": ("鹰城工会看板", "Yingcheng Union Dashboard"),

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from data_access.auth_models import ROLE_ADMIN
+from data_access.schema.accounts import ROLE_ADMIN
 
-from .i18n import tr
+from dashboard.i18n import tr
 
 PAGES_DIR = Path(__file__).resolve().parent.parent / "pages"
 

@@ -1,28 +1,19 @@
-"""Settings read in one place: environment first, then .streamlit/secrets.toml. Pure."""
+"""The dashboard's view of the settings: `data_access.settings` is the one place they are read."""
 from __future__ import annotations
 
-import os
+from data_access import settings
 
-from data_access.config import ENV_VAR, database_url
 
-CACHE_TTL_SECONDS = int(os.environ.get("KPI_CACHE_TTL", "120"))
+def cache_ttl() -> int:
+    """Seconds a cached figure lives (KPI_CACHE_TTL)."""
+    return settings.get().cache_ttl
 
 
 def db_url() -> str:
     """The database URL: KPI_DATABASE_URL, then secrets [database] url, then the default SQLite."""
-    if os.environ.get(ENV_VAR):
-        return database_url()
-    try:
-        import streamlit as st
-
-        url = st.secrets.get("database", {}).get("url")
-        if url:
-            return url
-    except Exception:  # noqa: BLE001 - no secrets file is the normal case
-        pass
-    return database_url()
+    return settings.database_url()
 
 
 def uses_embedded_default() -> bool:
     """True when running on the checkout's own SQLite file (the quick start)."""
-    return db_url() == database_url() and not os.environ.get(ENV_VAR)
+    return settings.get().uses_embedded_default

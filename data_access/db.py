@@ -4,8 +4,8 @@ from __future__ import annotations
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import OperationalError
 
-from .config import database_url
-from .errors import DatabaseUnreachableError
+from data_access.settings import database_url
+from data_access.errors import DatabaseUnreachableError
 
 
 def make_engine(url: str | None = None, **kwargs) -> Engine:

@@ -20,29 +20,10 @@ from typing import Callable, NamedTuple
 from sqlalchemy import Connection, Engine, delete, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from .config import ROOT
-from .errors import DataAccessError
-from .models import (
-    FACILITY_CARE_STATION,
-    FACILITY_CHILDCARE,
-    MEASURES,
-    MILESTONE_STATES,
-    UNIT_CITY,
-    UNIT_COUNTY,
-    UNIT_ZONE,
-    Allocation,
-    Facility,
-    Meta,
-    Milestone,
-    NeMembership,
-    PlanYear,
-    ProgressReport,
-    Project,
-    Target,
-    UnionOrg,
-    Unit,
-)
-from .schema import require_current
+from data_access.settings import ROOT
+from data_access.errors import DataAccessError
+from data_access.schema.models import FACILITY_CARE_STATION, FACILITY_CHILDCARE, MEASURES, MILESTONE_STATES, UNIT_CITY, UNIT_COUNTY, UNIT_ZONE, Allocation, Facility, Meta, Milestone, NeMembership, PlanYear, ProgressReport, Project, Target, UnionOrg, Unit
+from data_access.schema.migrate import require_current
 
 DATASET = "sample"
 

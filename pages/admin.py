@@ -2,11 +2,11 @@
 a new plan year, the audit log. The data layer checks the role again on every write."""
 import streamlit as st
 
-from dashboard import auth_admin as adm
-from dashboard.auth import require_page_role
+from dashboard.ui import admin as adm
+from dashboard.auth.gate import require_page_role
 from dashboard.i18n import t
-from dashboard.state import current
-from data_access.auth import ROLE_ADMIN
+from dashboard.filters.state import current
+from data_access.accounts.auth import ROLE_ADMIN
 
 admin = require_page_role(ROLE_ADMIN)
 f = current()

@@ -1,12 +1,14 @@
 """Map page: 爱心驿站 and 爱心托管班 over the county boundaries, offline, with counts per county."""
 import streamlit as st
 
-from dashboard import map_layers, map_view, ui
+from dashboard.charts import map_layers
+from dashboard.views import map
+from dashboard.ui import widgets
 from dashboard.i18n import t
-from dashboard.state import current
+from dashboard.filters.state import current
 
 f = current()
-ui.banner()
+widgets.banner()
 st.subheader(t("map_title"))
 
 c1, c2, c3 = st.columns([1.1, 1, 1.6])
@@ -20,14 +22,14 @@ shown = c3.pills(t("map_layers_control"), options=list(map_layers.KINDS), select
                  key="map_layers_shown", default=list(map_layers.KINDS),
                  format_func=lambda k: t(f"map_kind_{k}"))
 
-view = map_view.build(f, kind, shade_by, shown or [])
+view = map.build(f, kind, shade_by, shown or [])
 if view.bad_tile:
     st.warning(t("map_bad_tile_url"), icon=":material/warning:")
 
 left, right = st.columns([3, 2], gap="medium")
 with left:
-    st.pydeck_chart(view.deck, on_select=map_view.on_pick, selection_mode="single-object",
-                    key=map_view.deck_key(), height=map_view.MAP_HEIGHT)
+    st.pydeck_chart(view.deck, on_select=map.on_pick, selection_mode="single-object",
+                    key=map.deck_key(), height=map.MAP_HEIGHT)
     st.html(view.legend)
     notes = [t("map_note"), t("map_note_zones")] + ([t("map_note_tiles")] if view.tile else [])
     st.caption(" ".join(notes))
@@ -35,11 +37,11 @@ with left:
 with right:
     st.markdown(f"**{t('map_county_header', kind=t(f'map_kind_{kind}'))}**")
     st.dataframe(view.counties, hide_index=True, height="content", key="map_county_table")
-    ui.download_buttons(view.counties, stem=f"map_counties_{kind}", key="map_counties_dl")
+    widgets.download_buttons(view.counties, stem=f"map_counties_{kind}", key="map_counties_dl")
 
 st.markdown(f"**{t('map_points_header')}**")
-text = st.text_input(t("map_search"), key=map_view.SEARCH_KEY)
-table = map_view.points_display(map_view.search(view.points, text), f.lang)
+text = st.text_input(t("map_search"), key=map.SEARCH_KEY)
+table = map.points_display(map.search(view.points, text), f.lang)
 st.caption(t("map_rows", n=len(table)))
 st.dataframe(table, hide_index=True, height=420, key="map_point_table")
-ui.download_buttons(table, stem="map_points", key="map_points_dl")
+widgets.download_buttons(table, stem="map_points", key="map_points_dl")

@@ -3,10 +3,10 @@ mode (?present=1, one section per screen), with decisions recorded during the me
 briefing as PDF and Excel."""
 import streamlit as st
 
-from dashboard import meeting_view as mv
-from dashboard import ui
+from dashboard.views import meeting as mv
+from dashboard.ui import widgets
 from dashboard.i18n import t
-from dashboard.state import current
+from dashboard.filters.state import current
 
 f = current()
 present = mv.presenting()
@@ -22,7 +22,7 @@ if present:
     st.header(t(mv.SLIDE_TITLES[key]))
     mv.SHOW[key](b, shown, f.lang, big=True)
 else:
-    ui.banner()
+    widgets.banner()
     mv.header(b, f.lang, big=False)
     c1, c2 = st.columns([1, 2])
     with c1:

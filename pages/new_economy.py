@@ -2,12 +2,14 @@
 the union organisations in the field, and months whose intake needs a question."""
 import streamlit as st
 
-from dashboard import charts_new_economy as charts
-from dashboard import data, ui
-from dashboard import new_economy_view as view
+from dashboard.charts import new_economy as charts
+from dashboard import data
+from dashboard.ui import widgets
+from dashboard.views import new_economy as view
 from dashboard.i18n import t, tr
-from dashboard.state import current
-from data_access import anomaly, fmt
+from dashboard.filters.state import current
+from data_access.kpis import anomaly
+from data_access.present import fmt
 
 f = current()
 lang = f.lang
@@ -17,7 +19,7 @@ PCT = {tr(f"ne_col_{k}", lang): st.column_config.NumberColumn(format="percent")
 
 st.title(t("ne_title"))
 st.caption(t("ne_intro"))
-ui.banner()
+widgets.banner()
 if "T11" not in set(data.targets(f.year)["target_code"]):
     st.info(t("ne_no_t11"))
     st.stop()
@@ -43,7 +45,7 @@ target_line = t("ne_target_line", target=fmt.number(t11["target"], "人", lang),
                 expected=fmt.number(t11["expected"], "人", lang),
                 completion=fmt.percent(t11["completion"], lang))
 c1, c2, c3 = st.columns(3)
-headline(c1, t("ne_head_year"), m["head_t11"], "人", f"{target_line}　{ui.status_badge(t11['status'])}")
+headline(c1, t("ne_head_year"), m["head_t11"], "人", f"{target_line}　{widgets.status_badge(t11['status'])}")
 headline(c2, t("ne_head_cum"), m["head_cum"], "人")
 headline(c3, t("ne_head_orgs"), m["head_orgs"], "个")
 st.caption(m["period_text"])
@@ -76,7 +78,7 @@ else:
     st.warning(t("ne_flags_found"), icon=":material/flag:")
     flags = view.localise(view.flag_table(m["flags"], lang), lang)
     st.dataframe(flags, hide_index=True)
-    ui.download_buttons(flags, "new_economy_flags", key="ne_dl_flags")
+    widgets.download_buttons(flags, "new_economy_flags", key="ne_dl_flags")
 
 st.subheader(t("ne_sec_sources"))
 st.caption(m["period_text"])
@@ -91,10 +93,10 @@ for col, key, title, label in zip(st.columns(3), ("by_industry", "by_platform", 
         table = view.localise(df, lang, label)
         with st.expander(t("ne_table")):
             st.dataframe(table, hide_index=True, column_config=PCT)
-        ui.download_buttons(table, f"new_economy_{key}", key=f"ne_dl_{key}")
+        widgets.download_buttons(table, f"new_economy_{key}", key=f"ne_dl_{key}")
 st.markdown(f"**{t('ne_county_industry')}**")
 st.dataframe(m["county_industry"], hide_index=True, height="content")
-ui.download_buttons(m["county_industry"], "new_economy_county_industry", key="ne_dl_ci")
+widgets.download_buttons(m["county_industry"], "new_economy_county_industry", key="ne_dl_ci")
 
 st.subheader(t("ne_sec_orgs"))
 o1, o2 = st.columns(2)
@@ -111,4 +113,4 @@ with o2:
     st.caption(t("ne_fed_note"))
 fed_table = view.localise(fed, lang, "federation")
 st.dataframe(fed_table, hide_index=True)
-ui.download_buttons(fed_table, "new_economy_federations", key="ne_dl_fed")
+widgets.download_buttons(fed_table, "new_economy_federations", key="ne_dl_fed")

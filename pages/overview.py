@@ -5,16 +5,18 @@ targets (figures written on the chart) and, beside it, the attention list and th
 """
 import streamlit as st
 
-from dashboard import charts, data, ui
-from dashboard import overview_view as ov_view
+from dashboard.charts import progress
+from dashboard import data
+from dashboard.ui import widgets
+from dashboard.views import overview as ov_view
 from dashboard.i18n import t
-from dashboard.state import current
+from dashboard.filters.state import current
 
 ATTENTION_UNITS_SHOWN = 4
 PLOT_CONFIG = {"displayModeBar": False, "staticPlot": True}
 
 f = current()
-ui.banner()
+widgets.banner()
 ov = data.target_overview(f.year, f.as_of, f.units)
 if ov.empty:
     st.info(t("no_data"))
@@ -30,7 +32,7 @@ left, right = st.columns([2.4, 1], gap="medium")
 with left:
     st.markdown(f"**{t('ov_chart_title')}**")
     rows = ov_view.bullet_table(ov, f.lang, data.projects(f.year))
-    fig = charts.bullet_rows(rows, ov_view.text_column_titles(f.lang),
+    fig = progress.bullet_rows(rows, ov_view.text_column_titles(f.lang),
                              target_label=t("ov_target_line"), **ov_view.BULLET_LAYOUT[f.lang])
     st.plotly_chart(fig, config=PLOT_CONFIG, key="ov_bullets")
 

@@ -3,14 +3,15 @@ import hashlib
 
 import streamlit as st
 
-from dashboard import auth as auth_gate
-from dashboard import data, ui
-from dashboard import report_view as rv
+from dashboard.auth import gate as auth_gate
+from dashboard import data
+from dashboard.ui import widgets
+from dashboard.views import report as rv
 from dashboard.i18n import t
-from dashboard.safe_text import md
-from dashboard.state import current
-from data_access import fmt
-from data_access import validation as v
+from dashboard.ui.safe_text import md
+from dashboard.filters.state import current
+from data_access.present import fmt
+from data_access.reporting import validation as v
 from data_access.errors import DataAccessError
 
 f = current()
@@ -18,7 +19,7 @@ lang = f.lang
 units = data.units()
 names = dict(zip(units["code"], units["name_en" if lang == "en" else "name_zh"]))
 st.title(t("rep_title"))
-ui.banner()
+widgets.banner()
 if "rep_flash" in st.session_state:
     st.success(st.session_state.pop("rep_flash"), icon=":material/check_circle:")
 

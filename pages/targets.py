@@ -2,19 +2,21 @@
 line and the forecast range, each unit against its own allocation, the ranking, downloads."""
 import streamlit as st
 
-from dashboard import charts, data, ui
-from dashboard import targets_view as tv
+from dashboard.charts import progress
+from dashboard import data
+from dashboard.ui import widgets
+from dashboard.views import targets as tv
 from dashboard.i18n import t
-from dashboard.overview_view import tile_html
-from dashboard.safe_text import md
-from dashboard.state import current
+from dashboard.views.overview import tile_html
+from dashboard.ui.safe_text import md
+from dashboard.filters.state import current
 
 PLOT_CONFIG = {"displayModeBar": False, "staticPlot": True}
 PICK = "tg_pick"
 LAST = "tg_last"  # widget state is dropped on other pages; this remembers the pick
 
 f = current()
-ui.banner()
+widgets.banner()
 ov = data.target_overview(f.year, f.as_of, f.units)
 if ov.empty:
     st.info(t("no_data"))
@@ -50,14 +52,14 @@ ub = data.unit_breakdown(f.year, f.as_of, f.units, code)
 
 unit_fig = None
 if not ub.empty:
-    unit_fig = charts.bullet_rows(tv.unit_bullet_table(ub, unit_zh, f.lang),
+    unit_fig = progress.bullet_rows(tv.unit_bullet_table(ub, unit_zh, f.lang),
                                   tv.unit_text_titles(f.lang), target_label=t("tg_allocation_line"),
                                   **tv.UNIT_BULLET_LAYOUT[f.lang])
 left, right = st.columns([1.1, 1], gap="medium")
 with left:
     st.markdown(f"**{t('tg_cum_title')}**")
     names, texts = tv.chart_labels(row, f.as_of, f.lang)
-    fig = charts.cumulative_chart(series, as_of=f.as_of, year_end=year_end,
+    fig = progress.cumulative_chart(series, as_of=f.as_of, year_end=year_end,
                                   target=float(row["target"]), forecast=tv.forecast_tuple(row),
                                   names=names, texts=texts,
                                   month_format="%-m月" if f.lang == "zh" else "%b",
@@ -76,11 +78,11 @@ with rank_col:
     st.markdown(f"**{t('tg_ranking')}**")
     ranking = tv.ranking_table(ub, unit_zh, f.lang)
     st.dataframe(ranking, hide_index=True)
-    ui.download_buttons(ranking, t("tg_file_units", code=code), key="tg_dl_units",
+    widgets.download_buttons(ranking, t("tg_file_units", code=code), key="tg_dl_units",
                         sheet=t("tg_ranking"))
 with series_col:
     st.markdown(f"**{t('tg_series_table')}**")
     table = tv.series_table(series, f.lang)
     st.dataframe(table, hide_index=True, height=300)
-    ui.download_buttons(table, t("tg_file_series", code=code), key="tg_dl_series",
+    widgets.download_buttons(table, t("tg_file_series", code=code), key="tg_dl_series",
                         sheet=t("tg_series_table"))

@@ -22,20 +22,9 @@ from typing import NamedTuple
 from shapely import contains_xy
 from shapely.geometry import shape
 
-from data_access.models import (
-    FACILITY_CARE_STATION,
-    FACILITY_CHILDCARE,
-    MEASURE_CARE_STATIONS,
-    MEASURE_CHILDCARE,
-    MEASURE_NE_MEMBERS,
-    MEASURE_REPORTED,
-    MEASURE_UNION_ORGS,
-    UNIT_CITY,
-    UNIT_COUNTY,
-    UNIT_ZONE,
-)
+from data_access.schema.models import FACILITY_CARE_STATION, FACILITY_CHILDCARE, MEASURE_CARE_STATIONS, MEASURE_CHILDCARE, MEASURE_NE_MEMBERS, MEASURE_REPORTED, MEASURE_UNION_ORGS, UNIT_CITY, UNIT_COUNTY, UNIT_ZONE
 
-from . import places
+from sample_data import places
 
 SEED = 2023
 YEAR = 2023

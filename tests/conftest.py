@@ -12,7 +12,7 @@ import uuid
 import pytest
 from sqlalchemy import create_engine, text
 
-from data_access import schema
+from data_access.schema import migrate
 from data_access.db import make_engine
 
 PG_URL = os.environ.get("KPI_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -99,17 +99,44 @@ def empty_engine(request, tmp_path):
 @pytest.fixture
 def engine(empty_engine):
     """An engine on a database with the current schema and no rows."""
-    schema.upgrade(empty_engine)
+    migrate.upgrade(empty_engine)
     return empty_engine
 
 
 @pytest.fixture
 def tiny(engine):
-    """The hand-built dataset of tests/tiny_data.py loaded into a fresh database."""
+    """The hand-built dataset of tests/tiny_data.py loaded into a fresh database, ready for new rows
+    (on PostgreSQL the id sequences are moved past tiny's explicit ids)."""
+    from tests.helpers import sync_sequences
     from tests.tiny_data import load_tiny
 
     load_tiny(engine)
+    sync_sequences(engine)
     return engine
+
+
+@pytest.fixture
+def tiny_url(tmp_path):
+    """The URL of a SQLite file holding tests/tiny_data.py (for the command line and AppTests)."""
+    from tests.tiny_data import load_tiny
+
+    url = f"sqlite:///{tmp_path / 'kpi.sqlite3'}"
+    eng = make_engine(url)
+    migrate.upgrade(eng)
+    load_tiny(eng)
+    eng.dispose()
+    return url
+
+
+@pytest.fixture(autouse=True)
+def fast_argon2(monkeypatch):
+    """Cheaper argon2id parameters for every test (the production ones cost ~0.3 s per hash here);
+    the same code paths run. tests/test_auth.py checks the production parameters separately."""
+    from argon2 import PasswordHasher
+
+    from data_access.accounts import auth
+
+    monkeypatch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 @pytest.fixture(scope="session")
@@ -120,7 +147,7 @@ def sample_db_url(tmp_path_factory) -> str:
     path = tmp_path_factory.mktemp("sample") / "sample.sqlite3"
     url = f"sqlite:///{path}"
     eng = make_engine(url)
-    schema.upgrade(eng)
+    migrate.upgrade(eng)
     load_sample(eng)
     eng.dispose()
     return url
@@ -139,12 +166,6 @@ def _restore_app_env():
             os.environ.pop(key, None)
         else:
             os.environ[key] = value
-
-
-@pytest.fixture
-def restore_db_env():
-    """Kept for readability in page tests; the autouse fixture above does the work."""
-    yield
 
 
 @pytest.fixture(scope="session")

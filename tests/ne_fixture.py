@@ -23,8 +23,8 @@ import datetime as dt
 
 from sqlalchemy import insert
 
-from data_access import models as m
-from data_access.queries import month_end
+from data_access.schema import models as m
+from data_access.kpis.queries import month_end
 from tests.tiny_data import A, B, load_tiny
 
 D, T = dt.date, dt.datetime

@@ -15,16 +15,15 @@ import streamlit as st
 from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
-import dashboard.auth as gate
-from dashboard import auth_routes
+import dashboard.auth.gate as gate
+from dashboard.auth import routes as auth_routes
 from dashboard.navigation import PAGE_TABLE, PAGES_DIR
-from data_access import auth
-from data_access.cli import main as cli_main
+from data_access.accounts import auth
+from data_access.cli.main import main as cli_main
 from data_access.db import make_engine
 from data_access.errors import DataAccessError
-from data_access.models import ImportBatch
+from data_access.schema.models import ImportBatch
 from tests.apptest_support import APP, open_page
-from tests.test_auth import fast_argon2  # noqa: F401 - autouse fixture
 
 LUSHAN, XINHUA = "410423", "410402"
 PW = "Xk9-pass-word"
@@ -34,7 +33,7 @@ LOGIN_ELEMENTS = {"SpecialBlock", "Title", "Subheader", "Block", "TextInput", "B
 
 
 @pytest.fixture
-def db(sample_db_url, tmp_path, restore_db_env):
+def db(sample_db_url, tmp_path):
     """(url, engine) of a private copy of the sample database with four accounts."""
     path = tmp_path / "kpi.sqlite3"
     shutil.copy(sample_db_url.removeprefix("sqlite:///"), path)
@@ -55,7 +54,7 @@ def db(sample_db_url, tmp_path, restore_db_env):
 def _clear_must_change(eng, name):
     from sqlalchemy import update
 
-    from data_access.auth_models import User
+    from data_access.schema.accounts import User
 
     with eng.begin() as conn:
         conn.execute(update(User).where(User.username == name).values(must_change_password=False))
@@ -183,7 +182,7 @@ def test_restricted_reporter_cannot_read_another_county_through_the_url(db, monk
 
 def test_restricted_reporter_gets_only_its_unit_from_every_reader(db, monkeypatch):
     """The map asks the readers for the whole city; a unit-only viewer still gets its own unit."""
-    from data_access import queries
+    from data_access.kpis import queries
     from tests.apptest_support import deck_specs
 
     _builtin(monkeypatch)
@@ -207,7 +206,7 @@ def test_cached_readers_cut_whole_city_requests_to_the_viewer(db, monkeypatch):
     import streamlit as st
 
     from dashboard import data
-    from data_access import kpis
+    from data_access.kpis import tables
 
     monkeypatch.setenv("KPI_DATABASE_URL", db[0])
     st.cache_data.clear()
@@ -218,7 +217,7 @@ def test_cached_readers_cut_whole_city_requests_to_the_viewer(db, monkeypatch):
     assert set(data.facility_counts(2023, day, None)["unit_code"]) == {LUSHAN}
     assert set(data.unit_breakdown(2023, day, None, "T07")["unit_code"]) == {LUSHAN}
     got = data.target_overview(2023, day, None).set_index("target_code")["actual"]
-    want = kpis.target_overview(db[1], 2023, day, (LUSHAN,)).set_index("target_code")["actual"]
+    want = tables.target_overview(db[1], 2023, day, (LUSHAN,)).set_index("target_code")["actual"]
     assert got.to_dict() == want.to_dict()
     st.cache_data.clear()
     st.cache_resource.clear()
@@ -249,7 +248,7 @@ def test_upload_for_another_county_is_refused(db):
         auth.require_write_scope(lu, XINHUA)
     assert auth.require_write_scope(lu, LUSHAN) is lu
     # The importer takes the account's writable units: a forged row for 新华区 refuses the whole file.
-    from data_access import importer
+    from data_access.reporting import importer
     head = "单位代码,单位名称,指标代码,指标名称,计量单位,周期开始,周期结束,本期完成数,备注"
 
     def csv(unit: str) -> bytes:
@@ -355,7 +354,7 @@ def test_sample_quick_start_says_authentication_is_off_on_every_page(db, monkeyp
 def test_default_is_the_builtin_login_on_real_data(db, monkeypatch):
     from sqlalchemy import update
 
-    from data_access.models import Meta
+    from data_access.schema.models import Meta
 
     monkeypatch.delenv("KPI_AUTH_MODE", raising=False)
     with db[1].begin() as conn:

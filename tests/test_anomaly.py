@@ -4,8 +4,8 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from data_access import anomaly
-from data_access.anomaly import JUMP_FACTOR, MIN_EXCESS, MIN_HISTORY_MONTHS, WINDOW_MONTHS
+from data_access.kpis import anomaly
+from data_access.kpis.anomaly import JUMP_FACTOR, MIN_EXCESS, MIN_HISTORY_MONTHS, WINDOW_MONTHS
 
 
 def series(values, unit="U1", start=dt.date(2022, 1, 1)):

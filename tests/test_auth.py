@@ -10,26 +10,17 @@ import logging
 import pytest
 from sqlalchemy import select, update
 
-from data_access import auth
-from data_access.auth_models import LoginSession, LoginThrottle, User
-from data_access.cli import main as cli_main
+from data_access.accounts import auth
+from data_access.schema.accounts import LoginSession, LoginThrottle, User
+from data_access.cli.main import main as cli_main
 from data_access.errors import DataAccessError
-from data_access.models import AuditLog
+from data_access.schema.models import AuditLog
 from tests.tiny_data import A, B, C
 
 ROOT = auth.AuthUser("root", "Root", auth.ROLE_ADMIN)
 T0 = dt.datetime(2023, 6, 1, 9, 0, 0)
 PW = "Xk9-pass-word"
 S = auth.AuthSettings(max_failures=3, lock_minutes=15, session_hours=12, idle_minutes=120)
-
-
-@pytest.fixture(autouse=True)
-def fast_argon2(monkeypatch):
-    """Cheaper argon2id parameters for tests (the production ones cost ~0.3 s per hash here); the
-    same code paths run. Other auth test modules import this fixture."""
-    from argon2 import PasswordHasher
-
-    monkeypatch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 def test_production_hasher_is_argon2id_with_library_defaults():

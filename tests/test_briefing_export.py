@@ -11,8 +11,11 @@ import openpyxl
 import pytest
 from pypdf import PdfReader
 
-from data_access import briefing_export as bx
-from data_access import cli, fmt, kpis, meeting
+from data_access.meeting import export as bx
+from data_access.cli import main as cli
+from data_access.present import fmt
+from data_access.kpis import tables
+from data_access.meeting import briefing
 from data_access.db import make_engine
 from data_access.errors import DataAccessError
 
@@ -60,14 +63,14 @@ def test_pdf_has_targets_figures_filters_and_charts(cli_files, sample_engine):
     assert plain("范围：鲁山县、舞钢市") in text and "简报日期：2023年6月30日" in text
     assert plain(reader.pages[1].extract_text()).count("鲁山县、舞钢市") >= 1
     # every target with its figures as the overview computes them for the same filter
-    ov = kpis.target_overview(sample_engine, 2023, DAY, UNITS)
+    ov = tables.target_overview(sample_engine, 2023, DAY, UNITS)
     for r in ov.itertuples():
         assert r.target_code in text
-        assert meeting.short_name(r.name_zh) in text
-        assert plain(meeting.amount(r.actual, r._asdict())) in text
+        assert briefing.short_name(r.name_zh) in text
+        assert plain(briefing.amount(r.actual, r._asdict())) in text
         assert plain(fmt.percent(r.completion)) in text
     # the summary's first sentence, and both charts as images
-    assert plain(meeting.summary(meeting.build_briefing(sample_engine, 2023, DAY, UNITS))[0]) in text
+    assert plain(briefing.summary(briefing.build_briefing(sample_engine, 2023, DAY, UNITS))[0]) in text
     assert sum(len(page.images) for page in reader.pages) == 2
     # the CJK font is embedded (a subset), not expected from the reader's machine
     fonts = {str(f["/BaseFont"]) for page in reader.pages
@@ -84,7 +87,7 @@ def test_workbook_figures_equal_the_overview(cli_files, sample_engine):
     rows = list(wb["目标进度与序时进度"].iter_rows(values_only=True))
     head, body = rows[0], rows[1:]
     col = {name: head.index(name) for name in head}
-    ov = kpis.target_overview(sample_engine, 2023, DAY, UNITS)
+    ov = tables.target_overview(sample_engine, 2023, DAY, UNITS)
     assert [r[col["编号"]] for r in body] == list(ov["target_code"])
     for r, o in zip(body, ov.itertuples()):
         assert r[col["年度目标"]] == pytest.approx(o.target)
@@ -98,7 +101,7 @@ def test_workbook_figures_equal_the_overview(cli_files, sample_engine):
 
 
 def test_workbook_in_english_neutralises_formulas(sample_engine):
-    b = meeting.build_briefing(sample_engine, 2023, DAY, UNITS, with_decisions=False)
+    b = briefing.build_briefing(sample_engine, 2023, DAY, UNITS, with_decisions=False)
     decisions = b.decisions.copy()
     decisions.loc[0] = {**{c: None for c in decisions.columns}, "id": 1, "meeting_date": DAY,
                         "note": "=HYPERLINK(\"x\")", "owner": "@me", "due_date": DAY, "state": "open",

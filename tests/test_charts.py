@@ -6,7 +6,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from dashboard import charts
+from dashboard.charts import progress
 
 
 def _trace(fig, name):
@@ -29,7 +29,7 @@ def bullet_df():
 
 
 def test_bullet_bars_markers_and_bands(bullet_df):
-    fig = charts.bullet_rows(bullet_df, {"done": "Done", "status": "Status"}, target_label="Target")
+    fig = progress.bullet_rows(bullet_df, {"done": "Done", "status": "Status"}, target_label="Target")
     actual = _trace(fig, "actual")
     assert list(actual.y) == ["A", "B"]  # headings get no bar
     assert list(actual.x) == [0.3, 1.2]
@@ -46,7 +46,7 @@ def test_bullet_bars_markers_and_bands(bullet_df):
 
 
 def test_bullet_text_columns_are_on_the_chart(bullet_df):
-    fig = charts.bullet_rows(bullet_df, {"done": "Done", "status": "Status"}, target_label="Target",
+    fig = progress.bullet_rows(bullet_df, {"done": "Done", "status": "Status"}, target_label="Target",
                              column_x=(0.5, 0.8))
     done, status = _trace(fig, "done"), _trace(fig, "status")
     assert list(done.text) == ["30 / 100", "12 / 10"]
@@ -67,7 +67,7 @@ def test_bullet_row_without_target_has_no_marker():
     df = pd.DataFrame([{"row_id": "X", "label": "X", "header": False, "actual_share": 0.0,
                         "expected_share": float("nan"), "colour": "#888", "bar_labels": "none",
                         "done": "0 / 0"}])
-    fig = charts.bullet_rows(df, {"done": "Done"}, target_label="T")
+    fig = progress.bullet_rows(df, {"done": "Done"}, target_label="T")
     assert _trace(fig, "expected").x[0] is None  # no marker drawn
     assert list(_trace(fig, "band_behind").x) == [0.0]
 
@@ -85,7 +85,7 @@ TEXTS = {"actual": "45 by 30 Jun", "forecast": "fc 90", "target": "target 100"}
 
 
 def test_cumulative_chart_lines_and_forecast():
-    fig = charts.cumulative_chart(_series(), as_of=dt.date(2023, 6, 30), year_end=dt.date(2023, 12, 31),
+    fig = progress.cumulative_chart(_series(), as_of=dt.date(2023, 6, 30), year_end=dt.date(2023, 12, 31),
                                   target=100.0, forecast=(90.0, 80.0, 95.0), names=NAMES, texts=TEXTS)
     done = _trace(fig, "done")
     assert list(done.y) == [0.0, 20.0, 45.0]  # nothing drawn after as_of
@@ -101,7 +101,7 @@ def test_cumulative_chart_lines_and_forecast():
 
 
 def test_cumulative_chart_without_forecast_and_custom_ticks():
-    fig = charts.cumulative_chart(_series(), as_of=dt.date(2023, 6, 30), year_end=dt.date(2023, 12, 31),
+    fig = progress.cumulative_chart(_series(), as_of=dt.date(2023, 6, 30), year_end=dt.date(2023, 12, 31),
                                   target=100.0, forecast=(None, None, None), names=NAMES, texts=TEXTS,
                                   y_format=lambda v: f"{v:g}u")
     assert not [t for t in fig.data if t.name in ("forecast", "range")]
@@ -110,7 +110,7 @@ def test_cumulative_chart_without_forecast_and_custom_ticks():
 
 
 def test_nice_ticks():
-    assert charts.nice_ticks(600000) == [0, 200000, 400000, 600000]
-    assert charts.nice_ticks(50) == [0, 10, 20, 30, 40, 50]
-    assert charts.nice_ticks(1.3) == [0.0, 0.5, 1.0, 1.5]
-    assert charts.nice_ticks(0) == [0.0]
+    assert progress.nice_ticks(600000) == [0, 200000, 400000, 600000]
+    assert progress.nice_ticks(50) == [0, 10, 20, 30, 40, 50]
+    assert progress.nice_ticks(1.3) == [0.0, 0.5, 1.0, 1.5]
+    assert progress.nice_ticks(0) == [0.0]

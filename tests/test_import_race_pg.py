@@ -18,11 +18,12 @@ import time
 import pytest
 from sqlalchemy import select
 
-from data_access import importer, schema
-from data_access import validation as v
+from data_access.reporting import importer
+from data_access.schema import migrate
+from data_access.reporting import validation as v
 from data_access.db import make_engine
-from data_access.models import ImportBatch, ProgressReport
-from tests.test_importer import A, NOW, WEEK, prow, sync_sequences, t01, xlsx
+from data_access.schema.models import ImportBatch, ProgressReport
+from tests.helpers import A, NOW, WEEK, prow, sync_sequences, t01, xlsx
 from tests.tiny_data import load_tiny
 
 
@@ -36,7 +37,7 @@ def race_db(request, tmp_path):
     else:
         engine = make_engine(f"sqlite:///{tmp_path / 'race.sqlite3'}")
         cleanup = engine.dispose
-    schema.upgrade(engine)
+    migrate.upgrade(engine)
     load_tiny(engine)
     sync_sequences(engine)
     yield engine

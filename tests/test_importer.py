@@ -8,129 +8,23 @@ week 24–30 June is the latest one that may be reported.
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
-import io
 import re
-import zipfile
 
 import pytest
-from openpyxl import Workbook
 from sqlalchemy import insert, select, update
 
-from data_access import cli, importer, kpis, queries, schema
-from data_access import validation as v
+from data_access.cli import main as cli
+from data_access.reporting import importer
+from data_access.kpis import queries
+from data_access.schema import migrate
+from data_access.reporting import validation as v
 from data_access.db import make_engine
 from data_access.errors import DataAccessError
-from data_access.models import Base, Facility, ImportBatch, ProgressReport, Unit
+from data_access.schema.models import Facility, ImportBatch, ProgressReport, Unit
+from tests.helpers import D, FACILITY_HEAD, LUSHAN_SEAT, MEMBER_HEAD, NOW, PROGRESS_HEAD, UNION_HEAD, WEEK, WEIDONG_SEAT, XINHUA_SEAT, csv_file, dump, frow, overview_actual, prow, sync_sequences, t01, with_formula, xlsx
 from tests.tiny_data import A, B, load_tiny
-
-D = dt.date
-NOW = dt.datetime(2023, 6, 30, 18, 0)
-AS_OF = NOW.date()
-WEEK = (D(2023, 6, 24), D(2023, 6, 30))
-XINHUA_SEAT = (33.73872, 113.28773)  # inside 新华区 (and so inside 城乡一体化示范区's host)
-LUSHAN_SEAT = (33.73998, 112.90231)  # inside 鲁山县
-WEIDONG_SEAT = (33.73611, 113.32886)  # inside 卫东区 (host of 高新区)
-
-PROGRESS_HEAD = ["单位代码", "单位名称", "指标代码", "指标名称", "计量单位", "周期开始", "周期结束", "本期完成数", "备注"]
-FACILITY_HEAD = ["单位代码", "单位名称", "设施类型", "名称", "地址", "承办单位", "纬度", "经度", "启用日期",
-                 "停用日期", "状态", "服务内容", "托管名额"]
-UNION_HEAD = ["单位代码", "单位名称", "工会名称", "建会日期", "所属领域", "是否新业态", "行业", "平台", "建会时会员数"]
-MEMBER_HEAD = ["单位代码", "单位名称", "月份", "行业", "平台", "新入会人数"]
-
-
-# ---------------------------------------------------------------------------------------------
-# building files
-
-
-def prow(unit=A, target="T01", start=WEEK[0], end=WEEK[1], value=6, note=None) -> list:
-    return [unit, "", target, "", "", start, end, value, note]
-
-
-def frow(unit=A, kind="爱心驿站", name="新华区测试驿站", point=XINHUA_SEAT, opened=D(2023, 6, 1), closed=None,
-         status="正常", capacity=None, address="新华区建设路1号", host="测试单位", services="饮水、充电") -> list:
-    return [unit, "", kind, name, address, host, point[0], point[1], opened, closed, status, services,
-            capacity]
-
-
-def xlsx(rows, head=PROGRESS_HEAD, sheet="周进度") -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = sheet
-    ws.append(head)
-    for row in rows:
-        ws.append(row)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
-
-
-def csv_file(rows, head=PROGRESS_HEAD, encoding="utf-8-sig") -> bytes:
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow(head)
-    for row in rows:
-        writer.writerow(["" if c is None else c.isoformat() if isinstance(c, dt.date) else c for c in row])
-    return buf.getvalue().encode(encoding)
-
-
-def with_formula(data: bytes, cell: str, formula: str, cached: str | None, cell_type: str = "n") -> bytes:
-    """Rewrite one cell of sheet1 as a formula, with or without a saved value (what Excel writes)."""
-    src = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for item in src.infolist():
-            body = src.read(item.filename)
-            if item.filename == "xl/worksheets/sheet1.xml":
-                text = body.decode()
-                new = (f'<c r="{cell}" t="{cell_type}"><f>{formula}</f>'
-                       + (f"<v>{cached}</v>" if cached is not None else "") + "</c>")
-                text, n = re.subn(rf'<c r="{cell}"[^>]*?(/>|>.*?</c>)', new, text, count=1)
-                assert n == 1
-                body = text.encode()
-            dst.writestr(item, body)
-    return out.getvalue()
-
-
-def dump(engine) -> dict[str, list[tuple]]:
-    """Every row of every table, in primary-key order: the database 'row for row'."""
-    with engine.connect() as conn:
-        return {t.name: [tuple(r) for r in conn.execute(select(t).order_by(*t.primary_key.columns))]
-                for t in Base.metadata.sorted_tables}
-
-
-def t01(engine, units=None, as_of=AS_OF) -> float:
-    df = kpis.target_overview(engine, 2023, as_of, units)
-    return float(df.set_index("target_code").loc["T01", "actual"])
-
-
-def overview_actual(engine, code, as_of=AS_OF, units=None) -> float:
-    df = kpis.target_overview(engine, 2023, as_of, units)
-    return float(df.set_index("target_code").loc[code, "actual"])
-
-
-def sync_sequences(engine) -> None:
-    """tiny_data inserts explicit ids; on PostgreSQL move each id sequence past them so that new
-    rows (batches, facilities) get fresh ids."""
-    if engine.dialect.name != "postgresql":
-        return
-    with engine.begin() as conn:
-        for table in Base.metadata.sorted_tables:
-            if "id" in table.c and table.c.id.primary_key:
-                conn.exec_driver_sql(
-                    f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
-                    f"COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)")
-
-
-@pytest.fixture
-def tiny(engine):
-    """tests/tiny_data.py loaded, ready for new rows on both databases."""
-    load_tiny(engine)
-    sync_sequences(engine)
-    return engine
-
 
 # ---------------------------------------------------------------------------------------------
 # the corpus of broken files
@@ -157,7 +51,7 @@ def corpus_db(request, tmp_path_factory):
 
         engine, admin, name = _fresh_pg_engine()
         cleanup = lambda: _drop_pg(engine, admin, name)  # noqa: E731
-    schema.upgrade(engine)
+    migrate.upgrade(engine)
     load_tiny(engine)
     sync_sequences(engine)
     _add_zones(engine)
@@ -546,7 +440,7 @@ def test_union_org_file_counts_toward_t09(tiny):
 
 
 def test_union_org_change_shows_from_its_approval_on(tiny):
-    from data_access import new_economy as ne
+    from data_access.kpis import new_economy as ne
 
     stamp = lambda day: dt.datetime(2023, 7, day, 9)  # noqa: E731
     row = lambda flag: [A, "", "新华区美团骑手工会", "2023-06-10", "企业", flag, "外卖配送", "美团", 35]  # noqa: E731
@@ -589,16 +483,6 @@ def test_week_bounds():
 # the command line: same code path
 
 
-@pytest.fixture
-def tiny_url(tmp_path):
-    url = f"sqlite:///{tmp_path / 'kpi.sqlite3'}"
-    engine = make_engine(url)
-    schema.upgrade(engine)
-    load_tiny(engine)
-    engine.dispose()
-    return url
-
-
 def test_cli_import_review_history_withdraw(tiny_url, tmp_path, capsys, monkeypatch):
     # No accounts in tiny: the commands run as the server's operator, recorded under KPI_USER.
     monkeypatch.setenv("KPI_USER", "王芳")
@@ -621,12 +505,12 @@ def test_cli_import_review_history_withdraw(tiny_url, tmp_path, capsys, monkeypa
     assert cli.main(["--url", tiny_url, "review", str(batch_id), "approve"]) == 0
     assert f"批次#{batch_id}：已通过" in capsys.readouterr().out
     assert cli.main(history) == 0
-    lines = [l for l in capsys.readouterr().out.splitlines() if l.startswith("2023-01-07")]
-    assert [l.split()[2] for l in lines] == ["7.0", "9.0", "11.0"]
+    lines = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("2023-01-07")]
+    assert [ln.split()[2] for ln in lines] == ["7.0", "9.0", "11.0"]
     assert lines[-1].split()[-1] == "★" and "★" not in lines[0] and "★" not in lines[1]
     assert cli.main(["--url", tiny_url, "withdraw", str(batch_id)]) == 0
     assert cli.main(history) == 0
-    lines = [l for l in capsys.readouterr().out.splitlines() if l.startswith("2023-01-07")]
+    lines = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("2023-01-07")]
     assert "已撤回" in lines[-1] and lines[1].split()[-1] == "★"
 
 

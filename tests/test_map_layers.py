@@ -8,8 +8,8 @@ import math
 import pandas as pd
 import pytest
 
-from dashboard import map_layers as ml
-from data_access.metrics import STATUS_AHEAD, STATUS_BEHIND, STATUS_ON_PACE
+from dashboard.charts import map_layers as ml
+from data_access.kpis.metrics import STATUS_AHEAD, STATUS_BEHIND, STATUS_ON_PACE
 
 
 def square(x0, y0, size=0.1):
@@ -164,7 +164,7 @@ def test_project_and_unproject_are_inverse():
 
 
 def test_status_colours_match_the_badges():
-    from dashboard.ui import STATUS_COLOURS
+    from dashboard.ui.widgets import STATUS_COLOURS
 
     assert {s: ml.rgb_hex(c) for s, c in ml.STATUS_RGB.items()} == STATUS_COLOURS
     assert set(ml.STATUS_RGB) == {STATUS_AHEAD, STATUS_ON_PACE, STATUS_BEHIND}

@@ -21,11 +21,13 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, insert, select, update
 
-from data_access import importer, kpis, meeting
-from data_access import models as m
-from data_access.decision_models import DECISION_DONE, DECISION_IN_PROGRESS, DECISION_OPEN
-from data_access.meeting import DecisionError
-from tests.test_importer import FACILITY_HEAD, XINHUA_SEAT, frow, xlsx
+from data_access.reporting import importer
+from data_access.kpis import tables
+from data_access.meeting import briefing
+from data_access.schema import models as m
+from data_access.schema.decisions import DECISION_DONE, DECISION_IN_PROGRESS, DECISION_OPEN
+from data_access.meeting.briefing import DecisionError
+from tests.helpers import FACILITY_HEAD, XINHUA_SEAT, frow, xlsx
 from tests.tiny_data import A, B, C
 
 D = dt.date
@@ -38,19 +40,19 @@ def changes_of(b) -> dict[str, tuple[float, float, float]]:
 
 
 def test_week_changes_city(tiny):
-    b = meeting.build_briefing(tiny, 2023, MEETING)
+    b = briefing.build_briefing(tiny, 2023, MEETING)
     assert changes_of(b) == {
         "T01": (5.0, 15.0, 10.0), "T06": (0.0, 1.0, 1.0), "T07": (1.0, 2.0, 1.0),
         "T09": (1.0, 2.0, 1.0), "T11": (0.0, 0.0, 0.0),
     }
     # the same numbers as the overview's own columns
-    ov = kpis.target_overview(tiny, 2023, MEETING)
+    ov = tables.target_overview(tiny, 2023, MEETING)
     assert list(b.changes["actual"]) == list(ov["actual"])
     assert b.week_start == D(2023, 1, 7)
 
 
 def test_week_changes_by_unit_add_up(tiny):
-    b = meeting.build_briefing(tiny, 2023, MEETING)
+    b = briefing.build_briefing(tiny, 2023, MEETING)
     cc = b.county_changes.set_index(["unit_code", "target_code"])["change"].to_dict()
     assert cc[(A, "T01")] == 7.0 and cc[(B, "T01")] == 3.0
     assert cc[(A, "T07")] == 1.0 and cc[(B, "T06")] == 1.0 and cc[(B, "T09")] == 1.0
@@ -58,14 +60,14 @@ def test_week_changes_by_unit_add_up(tiny):
     sums = b.county_changes.groupby("target_code")["change"].sum()
     for code, (_ago, _now, change) in changes_of(b).items():
         assert sums.get(code, 0.0) == change
-    matrix = meeting.county_change_matrix(b.county_changes, b.overview)
+    matrix = briefing.county_change_matrix(b.county_changes, b.overview)
     assert list(matrix.columns) == ["unit_name_zh", "T01", "T06", "T07", "T09", "T11"]
     assert matrix.iloc[0].tolist() == ["新华区", 7.0, 0.0, 1.0, 0.0, 0.0]
     assert matrix.iloc[1].tolist() == ["鲁山县", 3.0, 1.0, 0.0, 1.0, 0.0]
 
 
 def test_week_changes_for_one_county(tiny):
-    b = meeting.build_briefing(tiny, 2023, MEETING, [B])
+    b = briefing.build_briefing(tiny, 2023, MEETING, [B])
     assert changes_of(b) == {
         "T01": (0.0, 3.0, 3.0), "T06": (0.0, 1.0, 1.0), "T07": (0.0, 0.0, 0.0),
         "T09": (0.0, 1.0, 1.0), "T11": (0.0, 0.0, 0.0),
@@ -74,7 +76,7 @@ def test_week_changes_for_one_county(tiny):
 
 
 def test_first_week_of_the_year_counts_from_zero(tiny):
-    b = meeting.build_briefing(tiny, 2023, D(2023, 1, 6))  # a week earlier is last year
+    b = briefing.build_briefing(tiny, 2023, D(2023, 1, 6))  # a week earlier is last year
     assert changes_of(b)["T01"] == (0.0, 5.0, 5.0)
     assert changes_of(b)["T07"] == (0.0, 1.0, 1.0)
 
@@ -84,14 +86,14 @@ def test_a_correction_downwards_is_a_negative_change(tiny):
         conn.execute(insert(m.ProgressReport).values(
             target_id=1, unit_code=A, period_start=D(2023, 1, 1), period_end=D(2023, 1, 6), value=1,
             reporter="x", recorded_at=dt.datetime(2023, 1, 12, 9), batch_id=None))
-    b = meeting.build_briefing(tiny, 2023, MEETING)
+    b = briefing.build_briefing(tiny, 2023, MEETING)
     # A's 1–6 Jan figure was corrected from 5 to 1 during the week: 5 -> 1 + 7 + B's 3 = 11
     assert changes_of(b)["T01"] == (5.0, 11.0, 6.0)
-    assert "群众性文化活动6场次" in meeting.summary(b)[1]
+    assert "群众性文化活动6场次" in briefing.summary(b)[1]
 
 
 def test_behind_targets_and_units_with_required_rates(tiny):
-    b = meeting.build_briefing(tiny, 2023, MEETING)
+    b = briefing.build_briefing(tiny, 2023, MEETING)
     # only T11 is behind: 0 done, 1000 × 13/365 expected; 1000 left over 352 days
     assert list(b.behind_targets["target_code"]) == ["T11"]
     row = b.behind_targets.iloc[0]
@@ -104,12 +106,12 @@ def test_behind_targets_and_units_with_required_rates(tiny):
     rates = b.behind_counties.set_index(["unit_code", "target_code"])["required_weekly"]
     assert rates[(B, "T07")] == pytest.approx(4 / (352 / 7))
     assert rates[(A, "T11")] == pytest.approx(600 / (352 / 7))
-    per_unit = meeting.behind_by_unit(b.behind_counties)
+    per_unit = briefing.behind_by_unit(b.behind_counties)
     assert per_unit[["unit_code", "count", "targets"]].values.tolist() == [[B, 2, "T07,T11"], [A, 1, "T11"]]
 
 
 def test_reporting_status(tiny):
-    rep = meeting.build_briefing(tiny, 2023, MEETING).reporting.set_index("unit_code")
+    rep = briefing.build_briefing(tiny, 2023, MEETING).reporting.set_index("unit_code")
     # T01 is the only reported target; A and B have allocations, C (市总本级) none
     assert list(rep.index) == [B, A]  # did not report first
     assert rep.loc[A, ["expected", "reported", "missing", "state"]].tolist() == [1, 1, "", "complete"]
@@ -117,16 +119,16 @@ def test_reporting_status(tiny):
     assert rep.loc[B, ["expected", "reported", "missing", "state"]].tolist() == [1, 0, "T01", "none"]
     assert rep.loc[B, "last_period_end"] == D(2023, 1, 6)
     # a week later: A's 14–20 Jan report waits for review, B sent nothing: neither reported
-    later = meeting.week_reporting(tiny, 2023, D(2023, 1, 20)).set_index("unit_code")
+    later = briefing.week_reporting(tiny, 2023, D(2023, 1, 20)).set_index("unit_code")
     assert later["state"].to_dict() == {A: "none", B: "none"}
     assert later["last_period_end"].to_dict() == {A: D(2023, 1, 13), B: D(2023, 1, 13)}
-    only_a = meeting.week_reporting(tiny, 2023, MEETING, [A])
+    only_a = briefing.week_reporting(tiny, 2023, MEETING, [A])
     assert list(only_a["unit_code"]) == [A]
 
 
 def test_summary_in_chinese_and_english(tiny):
-    b = meeting.build_briefing(tiny, 2023, MEETING)
-    zh = meeting.summary(b, "zh")
+    b = briefing.build_briefing(tiny, 2023, MEETING)
+    zh = briefing.summary(b, "zh")
     assert zh[0] == "截至2023年1月13日，全市的5项年度目标中，4项超序时、0项达序时、1项滞后序时。"
     assert zh[1] == ("本周（1月7日–1月13日）新增：群众性文化活动10场次、职工子女爱心托管班1家、"
                      "新建户外劳动者爱心驿站1家、新建基层工会1家。本周无进展：其中新业态劳动者会员。")
@@ -134,7 +136,7 @@ def test_summary_in_chinese_and_english(tiny):
     assert zh[3] == "2个单位有目标滞后序时，较多的是鲁山县（2项）、新华区（1项）。"
     assert zh[4] == "本周未报送：鲁山县。"
     assert zh[5] == "暂无督办事项。"
-    en = meeting.summary(b, "en")
+    en = briefing.summary(b, "en")
     assert en[0].startswith("As of 13 Jan 2023, the whole city: of 5 targets, ahead of pace 4")
     assert "Did not report this week: Lushan County." in en
 
@@ -142,7 +144,7 @@ def test_summary_in_chinese_and_english(tiny):
 def test_past_briefing_unchanged_by_later_reports(tiny):
     with tiny.begin() as conn:  # a point inside 新华区, so that a registry file may name 设施2
         conn.execute(update(m.Facility).where(m.Facility.id == 2).values(lat=XINHUA_SEAT[0], lon=XINHUA_SEAT[1]))
-    before = meeting.build_briefing(tiny, 2023, MEETING, with_decisions=False)
+    before = briefing.build_briefing(tiny, 2023, MEETING, with_decisions=False)
     # After the meeting, 新华区 reports that 设施2 closed on 10 January, inside the meeting's week.
     closing = xlsx([frow(name="设施2", opened=D(2023, 1, 5), closed=D(2023, 1, 10), status="关闭",
                          address="地址", host="单位", services="饮水")], FACILITY_HEAD, "设施登记")
@@ -157,12 +159,12 @@ def test_past_briefing_unchanged_by_later_reports(tiny):
             id=100, kind="care_station", name="补录驿站", address="地址", host_org="单位", unit_code=A, lat=33.7,
             lon=113.0, opened_on=D(2023, 1, 9), closed_on=None, status="open", services=None,
             capacity=None, recorded_at=dt.datetime(2023, 1, 25, 10), batch_id=None))
-    after = meeting.build_briefing(tiny, 2023, MEETING, with_decisions=False)
+    after = briefing.build_briefing(tiny, 2023, MEETING, with_decisions=False)
     for field in ("overview", "changes", "county_changes", "behind_targets", "behind_counties", "reporting"):
         pd.testing.assert_frame_equal(getattr(before, field), getattr(after, field), check_dtype=False)
-    assert meeting.summary(before) == meeting.summary(after)
+    assert briefing.summary(before) == briefing.summary(after)
     # the late rows are real: the briefing of the 27th sees them
-    now = meeting.build_briefing(tiny, 2023, D(2023, 1, 27), with_decisions=False)
+    now = briefing.build_briefing(tiny, 2023, D(2023, 1, 27), with_decisions=False)
     # stations standing on 27 Jan: B's of 12 Jan and the late one (A's of 5 Jan closed on 10 Jan as
     # reported on the 20th, A's of 10 Jan closed on the 15th)
     assert now.overview.set_index("target_code").loc["T07", "actual"] == 2.0
@@ -177,37 +179,37 @@ def _new(engine, **over):
                   due_date=D(2023, 1, 20), created_by="秘书", unit_code=B,
                   now=dt.datetime(2023, 1, 6, 16))
     values.update(over)
-    return meeting.create_decision(engine, **values)
+    return briefing.create_decision(engine, **values)
 
 
 def test_decision_lifecycle_and_snapshots(tiny):
     first = _new(tiny, target_code="T11")
     city = _new(tiny, unit_code=None, target_code="T01", note="全市文化活动提速", owner="宣教部",
                 due_date=D(2023, 1, 10))
-    listed = meeting.list_decisions(tiny, 2023, D(2023, 1, 6))
+    listed = briefing.list_decisions(tiny, 2023, D(2023, 1, 6))
     assert listed["id"].tolist() == [first, city]
     assert listed["state"].tolist() == [DECISION_OPEN, DECISION_OPEN]
     assert listed.iloc[0][["target_name_zh", "unit_name_zh"]].tolist() == ["其中新业态劳动者会员", "鲁山县"]
     assert listed["overdue"].tolist() == [False, False]
     # next week's meeting: the city one is past due; the first is updated, then closed
-    meeting.set_decision_state(tiny, first, DECISION_IN_PROGRESS, by="秘书", on_date=MEETING,
+    briefing.set_decision_state(tiny, first, DECISION_IN_PROGRESS, by="秘书", on_date=MEETING,
                                comment="已约谈", now=dt.datetime(2023, 1, 13, 15))
-    meeting.set_decision_state(tiny, first, DECISION_DONE, by="秘书", on_date=MEETING,
+    briefing.set_decision_state(tiny, first, DECISION_DONE, by="秘书", on_date=MEETING,
                                now=dt.datetime(2023, 1, 13, 16))
-    week2 = meeting.list_decisions(tiny, 2023, MEETING).set_index("id")
+    week2 = briefing.list_decisions(tiny, 2023, MEETING).set_index("id")
     assert week2.loc[first, "state"] == DECISION_DONE and week2.loc[first, "state_on"] == MEETING
     assert bool(week2.loc[city, "overdue"]) is True
-    b = meeting.build_briefing(tiny, 2023, MEETING)
-    assert meeting.summary(b)[-1] == "督办事项1项在办（其中逾期1项），本周办结1项。"
+    b = briefing.build_briefing(tiny, 2023, MEETING)
+    assert briefing.summary(b)[-1] == "督办事项1项在办（其中逾期1项），本周办结1项。"
     # the briefing of 6 Jan still shows both open; a week after closing, the done one drops off
-    assert meeting.list_decisions(tiny, 2023, D(2023, 1, 6))["state"].tolist() == [DECISION_OPEN] * 2
-    assert meeting.list_decisions(tiny, 2023, D(2023, 1, 20))["id"].tolist() == [city]
-    assert meeting.list_decisions(tiny, 2023, D(2023, 1, 20), include_closed=True)["id"].tolist() == [first, city]
+    assert briefing.list_decisions(tiny, 2023, D(2023, 1, 6))["state"].tolist() == [DECISION_OPEN] * 2
+    assert briefing.list_decisions(tiny, 2023, D(2023, 1, 20))["id"].tolist() == [city]
+    assert briefing.list_decisions(tiny, 2023, D(2023, 1, 20), include_closed=True)["id"].tolist() == [first, city]
     # not listed before the meeting that made it
-    assert meeting.list_decisions(tiny, 2023, D(2023, 1, 5)).empty
+    assert briefing.list_decisions(tiny, 2023, D(2023, 1, 5)).empty
     # county filter: that county's decisions and the city-wide ones
-    assert meeting.list_decisions(tiny, 2023, MEETING, [A])["id"].tolist() == [city]
-    assert meeting.get_decision(tiny, first)["state"] == DECISION_DONE
+    assert briefing.list_decisions(tiny, 2023, MEETING, [A])["id"].tolist() == [city]
+    assert briefing.get_decision(tiny, first)["state"] == DECISION_DONE
     with tiny.connect() as conn:
         actions = conn.execute(select(m.AuditLog.action).where(m.AuditLog.entity == "decision")
                                .order_by(m.AuditLog.id)).scalars().all()
@@ -216,8 +218,8 @@ def test_decision_lifecycle_and_snapshots(tiny):
 
 def test_decision_edit(tiny):
     did = _new(tiny)
-    meeting.update_decision(tiny, did, by="秘书", owner="  叶县总工会 ", due_date=D(2023, 1, 27))
-    row = meeting.get_decision(tiny, did)
+    briefing.update_decision(tiny, did, by="秘书", owner="  叶县总工会 ", due_date=D(2023, 1, 27))
+    row = briefing.get_decision(tiny, did)
     assert (row["owner"], row["due_date"], row["note"]) == ("叶县总工会", D(2023, 1, 27), "督促鲁山县补报")
 
 
@@ -240,16 +242,16 @@ def test_decision_validation(tiny, over, message):
 
 def test_decision_history_is_not_rewritten(tiny):
     did = _new(tiny)
-    meeting.set_decision_state(tiny, did, DECISION_IN_PROGRESS, by="秘书", on_date=MEETING)
+    briefing.set_decision_state(tiny, did, DECISION_IN_PROGRESS, by="秘书", on_date=MEETING)
     with pytest.raises(DecisionError):  # a state dated before the last one
-        meeting.set_decision_state(tiny, did, DECISION_DONE, by="秘书", on_date=D(2023, 1, 10))
+        briefing.set_decision_state(tiny, did, DECISION_DONE, by="秘书", on_date=D(2023, 1, 10))
     with pytest.raises(DecisionError):
-        meeting.set_decision_state(tiny, did, "lost", by="秘书", on_date=MEETING)
+        briefing.set_decision_state(tiny, did, "lost", by="秘书", on_date=MEETING)
     with pytest.raises(DecisionError):
-        meeting.set_decision_state(tiny, 999, DECISION_DONE, by="秘书", on_date=MEETING)
-    assert meeting.get_decision(tiny, did)["state"] == DECISION_IN_PROGRESS
+        briefing.set_decision_state(tiny, 999, DECISION_DONE, by="秘书", on_date=MEETING)
+    assert briefing.get_decision(tiny, did)["state"] == DECISION_IN_PROGRESS
 
 
 def test_unit_c_has_no_reporting_duty(tiny):
-    rep = meeting.week_reporting(tiny, 2023, MEETING)
+    rep = briefing.week_reporting(tiny, 2023, MEETING)
     assert C not in set(rep["unit_code"])

@@ -3,7 +3,7 @@ import datetime as dt
 
 import pytest
 
-from data_access import metrics as mt
+from data_access.kpis import metrics as mt
 
 Y0, Y1 = dt.date(2023, 1, 1), dt.date(2023, 12, 31)
 

@@ -4,8 +4,8 @@ import datetime as dt
 
 import pytest
 
-from data_access import anomaly, kpis
-from data_access import new_economy as ne
+from data_access.kpis import anomaly, tables
+from data_access.kpis import new_economy as ne
 from data_access.db import make_engine
 from tests.ne_fixture import AS_OF, EXPECTED, load_ne
 from tests.tiny_data import A, B
@@ -35,7 +35,7 @@ def test_monthly_by_industry(fx):
 
 def test_this_year_total_equals_t11_of_the_overview(fx):
     for units in (None, [A], [B]):
-        ov = kpis.target_overview(fx, 2023, AS_OF, units).set_index("target_code")
+        ov = tables.target_overview(fx, 2023, AS_OF, units).set_index("target_code")
         assert ne.members_total(fx, AS_OF, units, since=Y0) == ov.loc["T11", "actual"]
     assert ne.members_total(fx, AS_OF, since=Y0) == EXPECTED["t11"]
 

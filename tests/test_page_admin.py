@@ -8,12 +8,12 @@ import json
 import pytest
 from sqlalchemy import select
 
-from data_access import admin_ops, auth
-from data_access.auth_models import User
+from data_access.plan import edits
+from data_access.accounts import auth
+from data_access.schema.accounts import User
 from tests.apptest_support import open_page
 from tests import test_access_control as ac
 from tests.test_access_control import PW, XINHUA, _sign_in_by_cookie
-from tests.test_auth import fast_argon2  # noqa: F401 - autouse fixture
 
 db = ac.db  # the fixture: a copy of the sample database with four accounts
 
@@ -58,7 +58,7 @@ def test_accounts_tab_lists_and_creates_accounts(db, monkeypatch):
     assert row.password_hash.startswith("$argon2id$") and initial not in row.password_hash
     login = auth.login(db[1], "zhao", initial)
     assert login.user.must_change_password
-    (entry,) = admin_ops.audit_log(db[1], entity="users").query("entity_id == 'zhao'").to_dict("records")
+    (entry,) = edits.audit_log(db[1], entity="users").query("entity_id == 'zhao'").to_dict("records")
     assert entry["actor"] == "root" and entry["action"] == "create"
     assert json.loads(entry["after"])["role"] == "reviewer"
     at.run()  # the password is shown once only
@@ -78,7 +78,7 @@ def test_disable_and_reset_from_the_page(db, monkeypatch):
     new_pw = at.code[0].value
     at.button(key="admin_mu_enable").click().run()
     assert auth.login(db[1], "lu", new_pw).user.must_change_password
-    actions = admin_ops.audit_log(db[1], entity="users").query("entity_id == 'lu'")["action"].tolist()
+    actions = edits.audit_log(db[1], entity="users").query("entity_id == 'lu'")["action"].tolist()
     assert actions[:3] == ["enable", "reset_password", "disable"]  # newest first
 
 
@@ -93,23 +93,23 @@ def test_an_administrator_cannot_lock_themselves_out(db, monkeypatch):
 def test_plan_editors_show_the_stored_plan(db, monkeypatch):
     at = _admin_page(db, monkeypatch, tab="目标")
     shown = at.dataframe[0].value
-    stored = admin_ops.targets_for_edit(db[1], 2023)
+    stored = edits.targets_for_edit(db[1], 2023)
     assert list(shown["code"]) == list(stored["code"]) == [f"T{i:02d}" for i in range(1, 12)]
     assert shown.set_index("code").loc["T10", "value"] == 150000
     at.session_state["admin_tab"] = "区县分配"
     at.run()
     matrix = at.dataframe[0].value
     assert len(matrix) == 13 and matrix.set_index("unit_code").loc[XINHUA, "T01"] == \
-        admin_ops.allocation_matrix(db[1], 2023).set_index("unit_code").loc[XINHUA, "T01"]
+        edits.allocation_matrix(db[1], 2023).set_index("unit_code").loc[XINHUA, "T01"]
     at.session_state["admin_tab"] = "里程碑"
     at.run()
-    assert len(at.dataframe[0].value) == len(admin_ops.milestones_for_edit(db[1], 2023)) == 6
+    assert len(at.dataframe[0].value) == len(edits.milestones_for_edit(db[1], 2023)) == 6
 
 
 def test_audit_tab_shows_each_change_with_before_and_after(db, monkeypatch):
     root = auth.load_user(db[1], "root")
-    admin_ops.update_target(db[1], root, 2023, "T02", value=120)
-    admin_ops.set_allocation(db[1], root, 2023, "T01", XINHUA, None)
+    edits.update_target(db[1], root, 2023, "T02", value=120)
+    edits.set_allocation(db[1], root, 2023, "T01", XINHUA, None)
     at = _admin_page(db, monkeypatch, tab="审计日志")
     log = at.dataframe[0].value
     top = log.head(2)

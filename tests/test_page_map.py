@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point, shape
 
-from dashboard import map_view
-from dashboard.url_filters import Filters
-from data_access import kpis, queries
+from dashboard.views import map
+from dashboard.filters.url import Filters
+from data_access.kpis import tables, queries
 from data_access.db import make_engine
 from tests.apptest_support import deck_specs, open_page
 
@@ -27,7 +27,7 @@ def sample_engine(sample_db_url):
 
 
 @pytest.fixture
-def page(sample_db_url, restore_db_env):
+def page(sample_db_url):
     def _open(params=None):
         return open_page(sample_db_url, "map.py", params or {})
     return _open
@@ -96,10 +96,10 @@ def test_new_this_year_per_county_equals_the_overview(page, sample_engine, param
     else:  # every county and both zones are rows
         assert len(body) == 12 and {"高新区", "城乡一体化示范区"} <= set(body["区县"])
     for row in body.itertuples():
-        ov = kpis.target_overview(sample_engine, YEAR, as_of, (units[row.区县],)).set_index("target_code")
+        ov = tables.target_overview(sample_engine, YEAR, as_of, (units[row.区县],)).set_index("target_code")
         assert row.今年新建 == ov.loc[target, "actual"], row.区县
         assert row.分配任务 == ov.loc[target, "target"], row.区县
-    ov = kpis.target_overview(sample_engine, YEAR, as_of, counties).set_index("target_code")
+    ov = tables.target_overview(sample_engine, YEAR, as_of, counties).set_index("target_code")
     assert total["今年新建"] == ov.loc[target, "actual"] == body["今年新建"].sum()
     assert total["区县"] == ("合计" if counties else "全市合计")
     counts = queries.facility_counts(sample_engine, YEAR, as_of, counties)
@@ -147,13 +147,13 @@ def test_notes_say_schematic_and_credit_the_boundaries(page):
 
 def test_intranet_tile_server_setting(page, monkeypatch):
     url = "http://tiles.intranet.example:8080/{z}/{x}/{y}.png"
-    monkeypatch.setenv(map_view.TILE_ENV, url)
+    monkeypatch.setenv(map.TILE_ENV, url)
     at = page()
     tiles = [lay for lay in deck_specs(at)[0]["layers"] if lay["id"].startswith("basemap_")]
     assert tiles and all(t["image"].startswith("http://tiles.intranet.example:8080/") for t in tiles)
     assert "内网瓦片" in " ".join(c.value for c in at.caption)
 
-    monkeypatch.setenv(map_view.TILE_ENV, "http://tiles.intranet.example/tile.png")  # no {z}/{x}/{y}
+    monkeypatch.setenv(map.TILE_ENV, "http://tiles.intranet.example/tile.png")  # no {z}/{x}/{y}
     at = page()
     assert any("瓦片地址无效" in w.value for w in at.warning)
     assert "http" not in json.dumps(deck_specs(at)[0])
@@ -164,7 +164,7 @@ def test_intranet_tile_server_setting(page, monkeypatch):
 
 
 def test_geo_has_the_ten_counties_with_labels_inside():
-    feats = map_view.load_geo()
+    feats = map.load_geo()
     assert len(feats) == 10
     assert {f["properties"]["adcode"] for f in feats} >= {"410423", "410482"}
     for f in feats:
@@ -177,43 +177,43 @@ def test_a_click_on_a_county_sets_the_filter_and_a_second_click_clears_it():
     f = Filters((), 2023, dt.date(2023, 6, 30), "zh")
     county = {"objects": {"counties": [{"type": "Feature", "properties": {"adcode": "410423", "name": "鲁山县"}}]},
               "indices": {"counties": [6]}}
-    new, text = map_view.apply_pick(county, f)
+    new, text = map.apply_pick(county, f)
     assert new == Filters(("410423",), 2023, dt.date(2023, 6, 30), "zh") and text is None
-    again, _ = map_view.apply_pick(county, new)
+    again, _ = map.apply_pick(county, new)
     assert again.counties == ()
     two = Filters(("410402", "410423"), 2023, dt.date(2023, 6, 30), "zh")
-    assert map_view.apply_pick(county, two)[0].counties == ("410423",)
+    assert map.apply_pick(county, two)[0].counties == ("410423",)
     point = {"objects": {"childcare_class": [{"id": 3, "name": "某托管班"}]}}
-    assert map_view.apply_pick(point, f) == (None, "某托管班")
-    assert map_view.apply_pick({"objects": {}, "indices": {}}, f) == (None, None)
-    assert map_view.apply_pick(None, f) == (None, None)
+    assert map.apply_pick(point, f) == (None, "某托管班")
+    assert map.apply_pick({"objects": {}, "indices": {}}, f) == (None, None)
+    assert map.apply_pick(None, f) == (None, None)
 
 
 def test_search_matches_all_words_in_any_field():
     df = pd.DataFrame({"name": ["甲驿站", "乙托管班"], "address": ["鲁山县人民路", "汝州市"],
                        "host_org": ["顺丰", "工商银行"], "unit_name": ["鲁山县", "汝州市"],
                        "kind_name": ["爱心驿站", "爱心托管班"], "services_text": ["饮水、充电", "40个托位"]})
-    assert list(map_view.search(df, "鲁山")["name"]) == ["甲驿站"]
-    assert list(map_view.search(df, "  ")["name"]) == ["甲驿站", "乙托管班"]
-    assert list(map_view.search(df, "汝州 托位")["name"]) == ["乙托管班"]
-    assert list(map_view.search(df, "汝州 充电")["name"]) == []
+    assert list(map.search(df, "鲁山")["name"]) == ["甲驿站"]
+    assert list(map.search(df, "  ")["name"]) == ["甲驿站", "乙托管班"]
+    assert list(map.search(df, "汝州 托位")["name"]) == ["乙托管班"]
+    assert list(map.search(df, "汝州 充电")["name"]) == []
 
 
 def test_view_of_a_zone_without_polygon_uses_its_points_and_seat():
-    feats = map_view.load_geo()
+    feats = map.load_geo()
     units = pd.DataFrame({"code": ["410471"], "kind": ["zone"], "seat_lat": [33.7452], "seat_lon": [113.3803]})
     pts = pd.DataFrame({"unit_code": ["410471", "410471"], "lon": [113.37, 113.40], "lat": [33.74, 33.76]})
-    view = map_view.view_for(feats, ("410471",), pts, units)
+    view = map.view_for(feats, ("410471",), pts, units)
     assert view["longitude"] == pytest.approx((113.37 + 113.40) / 2)
     assert view["zoom"] > 11
-    whole = map_view.view_for(feats, (), pts, units)
+    whole = map.view_for(feats, (), pts, units)
     assert whole["zoom"] < 9
 
 
 def test_tile_url_from_environment(monkeypatch):
-    monkeypatch.delenv(map_view.TILE_ENV, raising=False)
-    assert map_view.tile_url() == (None, False)
-    monkeypatch.setenv(map_view.TILE_ENV, "http://10.0.0.5/tiles/{z}/{x}/{y}.png")
-    assert map_view.tile_url() == ("http://10.0.0.5/tiles/{z}/{x}/{y}.png", False)
-    monkeypatch.setenv(map_view.TILE_ENV, "http://10.0.0.5/tiles/")
-    assert map_view.tile_url() == (None, True)
+    monkeypatch.delenv(map.TILE_ENV, raising=False)
+    assert map.tile_url() == (None, False)
+    monkeypatch.setenv(map.TILE_ENV, "http://10.0.0.5/tiles/{z}/{x}/{y}.png")
+    assert map.tile_url() == ("http://10.0.0.5/tiles/{z}/{x}/{y}.png", False)
+    monkeypatch.setenv(map.TILE_ENV, "http://10.0.0.5/tiles/")
+    assert map.tile_url() == (None, True)

@@ -10,7 +10,8 @@ import shutil
 import numpy as np
 import pytest
 
-from data_access import kpis, meeting
+from data_access.kpis import tables
+from data_access.meeting import briefing as meeting
 from data_access.db import make_engine
 from tests.apptest_support import open_page, plotly_specs
 
@@ -37,7 +38,7 @@ def briefing(sample_db_url):
     engine.dispose()
 
 
-def test_page_shows_the_briefing(sample_db_url, restore_db_env, briefing):
+def test_page_shows_the_briefing(sample_db_url, briefing):
     at = open_page(sample_db_url, PAGE, {"as_of": DAY.isoformat()})
     assert [h.value for h in at.header] == SECTIONS_ZH
     assert at.title[0].value == "周例会简报 · 2023年6月30日"
@@ -51,7 +52,7 @@ def test_page_shows_the_briefing(sample_db_url, restore_db_env, briefing):
         assert paragraph in shown
     progress, change = plotly_specs(at)
     bars = traces(progress)
-    ov = kpis.target_overview(make_engine(sample_db_url), 2023, DAY)
+    ov = tables.target_overview(make_engine(sample_db_url), 2023, DAY)
     assert values(bars["completion"]["x"]) == pytest.approx(list(ov["completion"]))
     assert values(bars["pace"]["x"]) == pytest.approx(list(ov["fraction"]))
     assert [y.split(" ")[0] for y in values(bars["completion"]["y"])] == list(ov["target_code"])
@@ -59,19 +60,19 @@ def test_page_shows_the_briefing(sample_db_url, restore_db_env, briefing):
     assert week == pytest.approx(list(ov["change_week"] / ov["target"]))
 
 
-def test_county_filter_in_english(sample_db_url, restore_db_env):
+def test_county_filter_in_english(sample_db_url):
     at = open_page(sample_db_url, PAGE, {"as_of": DAY.isoformat(), "county": "410423,410481", "lang": "en"})
     assert [h.value for h in at.header][:2] == ["Summary", "Progress against expected pace"]
     shown = [m.value for m in at.markdown]
     assert any(s.startswith("As of 30 Jun 2023, Lushan County, Wugang \\(county-level city\\)\\: of 11 targets")
                for s in shown)
     engine = make_engine(sample_db_url)
-    ov = kpis.target_overview(engine, 2023, DAY, ("410423", "410481"))
+    ov = tables.target_overview(engine, 2023, DAY, ("410423", "410481"))
     bars = traces(plotly_specs(at)[0])
     assert values(bars["completion"]["x"]) == pytest.approx(list(ov["completion"]))
 
 
-def test_presentation_mode_one_section_per_screen(sample_db_url, restore_db_env):
+def test_presentation_mode_one_section_per_screen(sample_db_url):
     at = open_page(sample_db_url, PAGE, {"as_of": DAY.isoformat(), "present": "1", "slide": "2"})
     assert [h.value for h in at.header] == ["目标进度与序时进度"]
     assert len(plotly_specs(at)) == 1 and not at.dataframe
@@ -88,13 +89,13 @@ def test_presentation_mode_one_section_per_screen(sample_db_url, restore_db_env)
     assert "present" not in at.query_params
 
 
-def test_presentation_slide_out_of_range_is_clamped(sample_db_url, restore_db_env):
+def test_presentation_slide_out_of_range_is_clamped(sample_db_url):
     at = open_page(sample_db_url, PAGE, {"as_of": DAY.isoformat(), "present": "1", "slide": "99"})
     assert [h.value for h in at.header] == ["督办事项"]
     assert at.button(key="mt_next").disabled
 
 
-def test_record_and_close_a_decision(sample_db_url, restore_db_env, tmp_path):
+def test_record_and_close_a_decision(sample_db_url, tmp_path):
     # a copy of the sample: this test writes
     path = tmp_path / "meeting.sqlite3"
     shutil.copy(sample_db_url.removeprefix("sqlite:///"), path)

@@ -7,7 +7,9 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from data_access import fmt, kpis, schema
+from data_access.present import fmt
+from data_access.kpis import tables as kpis
+from data_access.schema import migrate
 from data_access.db import make_engine
 from tests.apptest_support import open_page, plotly_specs
 from tests.ne_fixture import AS_OF, EXPECTED, load_ne
@@ -21,7 +23,7 @@ MONTHS = ["2023-01-01", "2023-02-01", "2023-03-01"]
 def fixture_url(tmp_path_factory):
     path = tmp_path_factory.mktemp("ne") / "ne.sqlite3"
     eng = make_engine(f"sqlite:///{path}")
-    schema.upgrade(eng)
+    migrate.upgrade(eng)
     load_ne(eng)
     eng.dispose()
     return f"sqlite:///{path}"
@@ -43,7 +45,7 @@ def page(url, **params):
 
 
 @pytest.fixture
-def at(fixture_url, restore_db_env):
+def at(fixture_url):
     return page(fixture_url, as_of=AS_OF.isoformat())
 
 
@@ -136,7 +138,7 @@ def test_orgs_charts(at):
     assert orgs["快递"]["marker"]["color"] == traces(specs[0])["快递"]["marker"]["color"]
 
 
-def test_county_filter(fixture_url, restore_db_env):
+def test_county_filter(fixture_url):
     at = page(fixture_url, as_of=AS_OF.isoformat(), county=B)
     m = {x.label: x for x in at.metric}
     assert m["本年新发展新业态会员"].value == "65人"  # B: 20 + 20 + 25
@@ -146,7 +148,7 @@ def test_county_filter(fixture_url, restore_db_env):
     assert any("没有需要核实" in s.value for s in at.success)
 
 
-def test_english_and_no_complete_month(fixture_url, restore_db_env):
+def test_english_and_no_complete_month(fixture_url):
     at = page(fixture_url, as_of="2023-03-31", lang="en")
     m = {x.label: x for x in at.metric}
     assert m["New new-economy members this year"].value == "440 people"
@@ -162,7 +164,7 @@ def test_english_and_no_complete_month(fixture_url, restore_db_env):
     {"as_of": "2023-09-30", "county": "410481,410411"},
     {"as_of": "2023-11-15"},
 ])
-def test_t11_equals_overview_on_sample(sample_db_url, restore_db_env, params):
+def test_t11_equals_overview_on_sample(sample_db_url, params):
     at = page(sample_db_url, **params)
     eng = make_engine(sample_db_url)
     units = params["county"].split(",") if "county" in params else None
@@ -174,7 +176,7 @@ def test_t11_equals_overview_on_sample(sample_db_url, restore_db_env, params):
     assert head.proto.help == f"精确值：{actual:,.0f}"  # the exact figure, not only the rounded 万
 
 
-def test_sample_flags_wugang(sample_db_url, restore_db_env):
+def test_sample_flags_wugang(sample_db_url):
     at = page(sample_db_url, as_of="2023-12-31")
     flag = traces(plotly_specs(at)[0])["异常"]
     assert flag["x"] == ["2023-06-01", "2023-09-01"]
@@ -184,7 +186,7 @@ def test_sample_flags_wugang(sample_db_url, restore_db_env):
 
 
 def test_pure_shaping_helpers():
-    from dashboard import new_economy_view as view
+    from dashboard.views import new_economy as view
 
     D = dt.date
     assert view.month_earlier(D(2023, 3, 31)) == D(2023, 2, 28)

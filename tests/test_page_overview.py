@@ -7,8 +7,9 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from dashboard import overview_view as v
-from data_access import fmt, kpis, metrics, queries
+from dashboard.views import overview as v
+from data_access.present import fmt
+from data_access.kpis import tables, metrics, queries
 from data_access.db import make_engine
 from tests.apptest_support import open_page, plotly_specs
 
@@ -33,8 +34,8 @@ def page(sample_db_url):
 def expected(sample_db_url):
     """The KPI tables computed directly, without streamlit."""
     eng = make_engine(sample_db_url)
-    ov = kpis.target_overview(eng, 2023, AS_OF, (COUNTY,))
-    ub = kpis.unit_breakdown(eng, 2023, AS_OF, (COUNTY,))
+    ov = tables.target_overview(eng, 2023, AS_OF, (COUNTY,))
+    ub = tables.unit_breakdown(eng, 2023, AS_OF, (COUNTY,))
     ms = queries.milestones(eng, 2023)
     eng.dispose()
     return ov, ub, ms
@@ -49,7 +50,7 @@ def _by_row(trace, key="x"):
     return dict(zip(trace["y"], trace[key]))
 
 
-def test_bullets_equal_the_kpis_for_the_county(page, expected, restore_db_env):
+def test_bullets_equal_the_kpis_for_the_county(page, expected):
     ov, _, _ = expected
     (spec,) = plotly_specs(page)
     assert len(ov) == 11
@@ -71,7 +72,7 @@ def test_bullets_equal_the_kpis_for_the_county(page, expected, restore_db_env):
     assert cats[cats.index("P3") + 1] == "P4"
 
 
-def test_text_columns_show_amounts_status_change_forecast(page, expected, restore_db_env):
+def test_text_columns_show_amounts_status_change_forecast(page, expected):
     ov, _, _ = expected
     (spec,) = plotly_specs(page)
     done, pace = _by_row(_trace(spec, "done"), "text"), _by_row(_trace(spec, "pace"), "text")
@@ -90,7 +91,7 @@ def test_text_columns_show_amounts_status_change_forecast(page, expected, restor
     assert "万元" in done["T08"]
 
 
-def test_tiles_attention_and_milestones(page, expected, restore_db_env):
+def test_tiles_attention_and_milestones(page, expected):
     ov, ub, ms = expected
     text = "\n".join(m.value for m in page.markdown)
     behind = ov[ov["status"] == "滞后序时"]
@@ -121,7 +122,7 @@ def test_tiles_attention_and_milestones(page, expected, restore_db_env):
     assert ">2 / 6</span>" in text  # milestones done by as_of
 
 
-def test_english_overview(sample_db_url, restore_db_env):
+def test_english_overview(sample_db_url):
     at = open_page(sample_db_url, "overview.py", {"as_of": "2023-06-30", "lang": "en"})
     (spec,) = plotly_specs(at)
     headings = [a["text"] for a in spec["layout"]["annotations"]]
@@ -188,7 +189,7 @@ def test_bullet_table_by_hand():
     # No allocation for the chosen county: no status, no marker, said in words.
     assert rows.loc["T08", "bar_labels"] == "无分配任务" and rows.loc["T08", "status"] == "—"
     assert pd.isna(rows.loc["T08", "expected_share"])
-    assert kpis.status_counts(_ov_rows()) == {"超序时": 1, "达序时": 0, "滞后序时": 1, "total": 2}
+    assert tables.status_counts(_ov_rows()) == {"超序时": 1, "达序时": 0, "滞后序时": 1, "total": 2}
     assert v.behind_targets(_ov_rows(), "zh") == ["▼ **T06 职工子女爱心托管班** 每周需1.6家"]
 
 

@@ -8,22 +8,23 @@ import re
 import pytest
 from sqlalchemy import select
 
-from data_access import importer, schema
+from data_access.reporting import importer
+from data_access.schema import migrate
 from data_access.db import make_engine
-from data_access.models import ImportBatch
+from data_access.schema.models import ImportBatch
 from tests.apptest_support import open_page
-from tests.test_importer import NOW, prow, xlsx
+from tests.helpers import NOW, prow, xlsx
 from tests.tiny_data import A, load_tiny
 
 
 @pytest.fixture
-def report_db(tmp_path, restore_db_env, monkeypatch):
+def report_db(tmp_path, monkeypatch):
     """tiny_data plus a pending upload of 新华区 for the week of 30 June; authentication off (every
     visitor is the administrator and may act as a county through the page's identity box)."""
     monkeypatch.setenv("KPI_AUTH_MODE", "none")
     url = f"sqlite:///{tmp_path / 'kpi.sqlite3'}"
     engine = make_engine(url)
-    schema.upgrade(engine)
+    migrate.upgrade(engine)
     load_tiny(engine)
     done = importer.commit(engine, xlsx([prow(value=6)]), "w26.xlsx", actor="王芳", allowed_units=(A,), now=NOW)
     yield url, engine, done.batch_id
@@ -130,8 +131,8 @@ def test_english(report_db):
 @pytest.fixture
 def accounts_db(report_db, monkeypatch):
     """The same data with the built-in login: a reporter of 新华区, a reviewer and a leader."""
-    from data_access import auth
-    from data_access.auth_models import User
+    from data_access.accounts import auth
+    from data_access.schema.accounts import User
 
     monkeypatch.setenv("KPI_AUTH_MODE", "builtin")  # tiny is not the sample: built-in login
     url, engine, batch_id = report_db

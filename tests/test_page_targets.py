@@ -8,8 +8,9 @@ import io
 import pandas as pd
 import pytest
 
-from dashboard import targets_view as tv
-from data_access import exports, kpis
+from dashboard.views import targets as tv
+from data_access.present import exports
+from data_access.kpis import tables
 from data_access.db import make_engine
 from tests.apptest_support import open_page, plotly_specs
 
@@ -20,10 +21,10 @@ AS_OF = dt.date(2023, 6, 30)
 @pytest.fixture(scope="module")
 def kpi(sample_db_url):
     eng = make_engine(sample_db_url)
-    ov = kpis.target_overview(eng, 2023, AS_OF, None).set_index("target_code")
-    series = kpis.cumulative_series(eng, 2023, AS_OF, "T07", None)
-    ub = kpis.unit_breakdown(eng, 2023, AS_OF, None, "T07")
-    ov_county = kpis.target_overview(eng, 2023, AS_OF, (COUNTY,)).set_index("target_code")
+    ov = tables.target_overview(eng, 2023, AS_OF, None).set_index("target_code")
+    series = tables.cumulative_series(eng, 2023, AS_OF, "T07", None)
+    ub = tables.unit_breakdown(eng, 2023, AS_OF, None, "T07")
+    ov_county = tables.target_overview(eng, 2023, AS_OF, (COUNTY,)).set_index("target_code")
     eng.dispose()
     return ov, series, ub, ov_county
 
@@ -38,7 +39,7 @@ def _trace(spec, name):
     return trace
 
 
-def test_t07_cumulative_chart_equals_kpis(sample_db_url, kpi, restore_db_env):
+def test_t07_cumulative_chart_equals_kpis(sample_db_url, kpi):
     ov, series, _, _ = kpi
     at = open_page(sample_db_url, "targets.py", {"as_of": AS_OF.isoformat(), "target": "T07"})
     assert not _target_warnings(at)
@@ -62,7 +63,7 @@ def test_t07_cumulative_chart_equals_kpis(sample_db_url, kpi, restore_db_env):
     assert at.query_params["target"] == "T07"
 
 
-def test_t07_units_each_against_own_allocation_and_ranking(sample_db_url, kpi, restore_db_env):
+def test_t07_units_each_against_own_allocation_and_ranking(sample_db_url, kpi):
     _, _, ub, _ = kpi
     at = open_page(sample_db_url, "targets.py", {"as_of": AS_OF.isoformat(), "target": "T07"})
     _, units = plotly_specs(at)
@@ -86,7 +87,7 @@ def test_t07_units_each_against_own_allocation_and_ranking(sample_db_url, kpi, r
     assert labels == ["下载 CSV", "下载 Excel", "下载 CSV", "下载 Excel"]
 
 
-def test_county_filter_uses_the_county_allocation(sample_db_url, kpi, restore_db_env):
+def test_county_filter_uses_the_county_allocation(sample_db_url, kpi):
     _, _, _, ov_county = kpi
     at = open_page(sample_db_url, "targets.py",
                    {"as_of": AS_OF.isoformat(), "target": "T10", "county": COUNTY})
@@ -98,7 +99,7 @@ def test_county_filter_uses_the_county_allocation(sample_db_url, kpi, restore_db
     assert any("万人" in t for t in cum["layout"]["yaxis"]["ticktext"])
 
 
-def test_invalid_target_warns_in_chinese_and_falls_back(sample_db_url, restore_db_env):
+def test_invalid_target_warns_in_chinese_and_falls_back(sample_db_url):
     at = open_page(sample_db_url, "targets.py", {"as_of": AS_OF.isoformat(), "target": "T99"})
     (warning,) = _target_warnings(at)
     assert warning == "链接中的目标代码“T99”不存在，已显示T01 群众性文化活动（千场文化活动进基层）。"
@@ -107,7 +108,7 @@ def test_invalid_target_warns_in_chinese_and_falls_back(sample_db_url, restore_d
     assert len(plotly_specs(at)) == 2
 
 
-def test_picker_writes_the_link(sample_db_url, restore_db_env):
+def test_picker_writes_the_link(sample_db_url):
     at = open_page(sample_db_url, "targets.py", {"as_of": AS_OF.isoformat(), "target": "T07"})
     at.selectbox(key="tg_pick").select("T03").run()
     assert not at.exception

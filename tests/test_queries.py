@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from data_access import kpis, queries
+from data_access.kpis import tables, queries
 from tests.conftest import _engine_for
 from tests.tiny_data import A, B
 
@@ -98,7 +98,7 @@ def test_progress_by_day_for_chosen_targets_equals_their_rows_of_all(tiny):
 
 
 def test_target_overview_city(tiny):
-    ov = kpis.target_overview(tiny, 2023, D(2023, 1, 16)).set_index("target_code")
+    ov = tables.target_overview(tiny, 2023, D(2023, 1, 16)).set_index("target_code")
     t01 = ov.loc["T01"]
     assert t01["target"] == 100 and t01["actual"] == 19
     assert t01["fraction"] == pytest.approx(16 / 365)
@@ -111,20 +111,20 @@ def test_target_overview_city(tiny):
 
 
 def test_forecast_is_the_result_once_the_year_is_over(tiny):
-    ov = kpis.target_overview(tiny, 2023, D(2023, 12, 31)).set_index("target_code")
+    ov = tables.target_overview(tiny, 2023, D(2023, 12, 31)).set_index("target_code")
     t01 = ov.loc["T01"]
     assert t01["actual"] == 19 and t01["forecast"] == t01["forecast_low"] == t01["forecast_high"] == 19
     assert t01["fraction"] == 1.0 and t01["status"] == "滞后序时"
 
 
 def test_target_overview_counties_use_allocations(tiny):
-    ov = kpis.target_overview(tiny, 2023, D(2023, 1, 16), units=[B]).set_index("target_code")
+    ov = tables.target_overview(tiny, 2023, D(2023, 1, 16), units=[B]).set_index("target_code")
     assert ov.loc["T01", "target"] == 40 and ov.loc["T01", "actual"] == 5
     assert ov.loc["T07", "target"] == 4 and ov.loc["T07", "actual"] == 1
 
 
 def test_unit_breakdown_and_rank(tiny):
-    ub = kpis.unit_breakdown(tiny, 2023, D(2023, 1, 16), target_code="T01")
+    ub = tables.unit_breakdown(tiny, 2023, D(2023, 1, 16), target_code="T01")
     rows = ub.set_index("unit_code")
     assert rows.loc[A, "allocation"] == 60 and rows.loc[A, "actual"] == 14
     assert rows.loc[B, "completion"] == pytest.approx(5 / 40)
@@ -132,7 +132,7 @@ def test_unit_breakdown_and_rank(tiny):
 
 
 def test_cumulative_series(tiny):
-    s = kpis.cumulative_series(tiny, 2023, D(2023, 1, 16), "T01").set_index("day")
+    s = tables.cumulative_series(tiny, 2023, D(2023, 1, 16), "T01").set_index("day")
     assert s.loc[D(2023, 1, 6), "actual_cum"] == 8  # A 5 + B 3 (both known by 16 Jan)
     assert s.loc[D(2023, 1, 13), "actual_cum"] == 19
     assert s.loc[D(2023, 12, 31), "expected_cum"] == pytest.approx(100)
@@ -143,7 +143,7 @@ def test_as_of_after_year_end_counts_only_the_plan_year(tiny):
     # A report corrected after the year closed is known from that day on; periods stay in 2023.
     from sqlalchemy import insert
 
-    from data_access import models as m
+    from data_access.schema import models as m
 
     with tiny.begin() as conn:
         conn.execute(insert(m.ProgressReport), [dict(
@@ -162,29 +162,29 @@ def test_as_of_after_year_end_counts_only_the_plan_year(tiny):
 
 def test_zero_target_has_no_status_and_is_not_counted(tiny):
     # 市总本级 has no allocation in tiny: its figures exist but it is neither ahead nor behind.
-    ov = kpis.target_overview(tiny, 2023, D(2023, 1, 16), units=["410400"])
+    ov = tables.target_overview(tiny, 2023, D(2023, 1, 16), units=["410400"])
     assert ov["target"].eq(0).all() and ov["status"].isna().all()
-    assert kpis.status_counts(ov) == {"超序时": 0, "达序时": 0, "滞后序时": 0, "total": 0}
-    city = kpis.status_counts(kpis.target_overview(tiny, 2023, D(2023, 1, 16)))
+    assert tables.status_counts(ov) == {"超序时": 0, "达序时": 0, "滞后序时": 0, "total": 0}
+    city = tables.status_counts(tables.target_overview(tiny, 2023, D(2023, 1, 16)))
     assert city == {"超序时": 4, "达序时": 0, "滞后序时": 1, "total": 5}
 
 
 def test_week_change_in_the_first_week_counts_from_zero(tiny):
-    ov = kpis.target_overview(tiny, 2023, D(2023, 1, 6)).set_index("target_code")
+    ov = tables.target_overview(tiny, 2023, D(2023, 1, 6)).set_index("target_code")
     assert ov.loc["T01", "actual_week_ago"] == 0 and ov.loc["T01", "change_week"] == 5
 
 
 def test_empty_unit_scope_reads_nothing(tiny):
     assert queries.progress_by_unit(tiny, 2023, D(2023, 1, 16), units=()).empty
     assert queries.facility_points(tiny, 2023, D(2023, 1, 16), units=()).empty
-    ov = kpis.target_overview(tiny, 2023, D(2023, 1, 16), units=())
+    ov = tables.target_overview(tiny, 2023, D(2023, 1, 16), units=())
     assert ov["actual"].eq(0).all() and ov["target"].eq(0).all()
 
 
 def test_default_date_counts_approvals_and_registries(tiny):
     from sqlalchemy import update
 
-    from data_access import models as m
+    from data_access.schema import models as m
 
     # The latest figure known is a registry row: the membership correction recorded on 3 Feb.
     assert queries.latest_report_date(tiny, 2023) == D(2023, 2, 3)
@@ -199,7 +199,7 @@ def test_default_date_counts_approvals_and_registries(tiny):
 def test_withdrawal_does_not_rewrite_the_past(tiny):
     from sqlalchemy import update
 
-    from data_access import models as m
+    from data_access.schema import models as m
 
     with tiny.begin() as conn:  # B's approved batch (2 events) withdrawn on 20 Jan at 10:00
         conn.execute(update(m.ImportBatch).where(m.ImportBatch.id == 2).values(

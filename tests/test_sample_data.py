@@ -15,9 +15,9 @@ from sqlalchemy.exc import OperationalError
 from data_access import sample_loader
 from data_access.db import make_engine
 from data_access.errors import DataAccessError
-from data_access.models import Base
+from data_access.schema.models import Base
 from data_access.sample_loader import load_sample, sample_data_dir
-from data_access.schema import upgrade
+from data_access.schema.migrate import upgrade
 from sample_data import generate
 
 OUTPUT = sample_data_dir()

@@ -2,15 +2,15 @@
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-import data_access.auth_models  # noqa: F401 - registers its tables on Base.metadata
-import data_access.decision_models  # noqa: F401
-from data_access import schema
-from data_access.models import Base
+import data_access.schema.accounts  # noqa: F401 - registers its tables on Base.metadata
+import data_access.schema.decisions  # noqa: F401
+from data_access.schema import migrate
+from data_access.schema.models import Base
 
 
 def test_migrations_match_the_models(engine):
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diff == []
-    assert schema.check_schema(engine) == "current"
-    assert schema.current_revision(engine) == schema.head_revision()
+    assert migrate.check_schema(engine) == "current"
+    assert migrate.current_revision(engine) == migrate.head_revision()

@@ -9,12 +9,13 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select, update
 
-from data_access import cli, importer, templates
-from data_access import validation as v
+from data_access.cli import main as cli
+from data_access.reporting import importer, templates
+from data_access.reporting import validation as v
 from data_access.db import make_engine
 from data_access.errors import DataAccessError
-from data_access.models import Facility, ProgressReport, Target
-from tests.test_importer import NOW, XINHUA_SEAT, tiny, tiny_url  # noqa: F401 - fixtures
+from data_access.schema.models import Facility, ProgressReport, Target
+from tests.helpers import NOW, XINHUA_SEAT
 from tests.tiny_data import A, B
 
 TODAY = NOW.date()

@@ -1,7 +1,7 @@
 """The (zh, en) text tables the dashboard, the briefing and its files share."""
 import pytest
 
-from data_access.texts import Texts
+from data_access.present.texts import Texts
 
 
 def test_chinese_first_english_on_request_formatted():

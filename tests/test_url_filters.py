@@ -1,7 +1,7 @@
 """The shared filters' URL form: parsing, warnings and fallbacks, defaults left out of the URL."""
 import datetime as dt
 
-from dashboard.url_filters import Defaults, Filters, as_of_range, default_as_of, parse_filters, query_string, to_params
+from dashboard.filters.url import Defaults, Filters, as_of_range, default_as_of, parse_filters, query_string, to_params
 
 D = dt.date
 DEF = Defaults(

@@ -9,7 +9,7 @@ import datetime as dt
 
 from sqlalchemy import insert
 
-from data_access import models as m
+from data_access.schema import models as m
 
 D = dt.date
 T = dt.datetime

@@ -16,8 +16,9 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 from PIL import Image
 
-from dashboard import map_layers, map_view
-from data_access import queries
+from dashboard.charts import map_layers
+from dashboard.views import map
+from data_access.kpis import queries
 from data_access.db import make_engine
 from tests.browser.support import ROOT, wait_ready
 
@@ -79,9 +80,9 @@ def test_map_draws_points_offline_and_a_county_click_filters_the_page(page, app_
 
     # The view the page computed for the whole city (the deck centres it in the canvas).
     as_of = queries.latest_report_date(db)
-    features = map_view.load_geo()
+    features = map.load_geo()
     empty_units = pd.DataFrame(columns=["code", "kind", "seat_lat", "seat_lon"])
-    view = map_view.view_for(features, (), pd.DataFrame(columns=["unit_code", "lon", "lat"]), empty_units)
+    view = map.view_for(features, (), pd.DataFrame(columns=["unit_code", "lon", "lat"]), empty_units)
     box = page.locator(CANVAS).first.bounding_box()
     w, h = box["width"], box["height"]
 

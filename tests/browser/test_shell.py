@@ -17,7 +17,7 @@ import openpyxl
 import pytest
 from playwright.sync_api import expect
 
-from data_access import kpis
+from data_access.kpis import tables
 from data_access.db import make_engine
 from tests.browser.support import ROOT, wait_ready
 
@@ -136,7 +136,7 @@ def test_target_downloads_open_as_csv_and_excel(page, app_url, sample_db_url, tm
     go(page, app_url, "/targets?target=T07&county=410423,410481&as_of=2023-06-30")
     eng = make_engine(sample_db_url)
     try:  # the units whose rows the breakdown table must carry, from the KPI layer itself
-        units = kpis.unit_breakdown(eng, 2023, dt.date(2023, 6, 30), ("410423", "410481"), "T07")
+        units = tables.unit_breakdown(eng, 2023, dt.date(2023, 6, 30), ("410423", "410481"), "T07")
     finally:
         eng.dispose()
     names = set(units["unit_name_zh"])

@@ -70,7 +70,7 @@ def measure_overview(db_url: str, runs: int = 3, path: str = "/", min_charts: in
 
 
 if __name__ == "__main__":
-    from data_access.config import database_url
+    from data_access.settings import database_url
 
     db = sys.argv[1] if len(sys.argv) > 1 else database_url()
     n = int(sys.argv[2]) if len(sys.argv) > 2 else 3

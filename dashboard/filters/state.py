@@ -1,0 +1,133 @@
+"""The shared filters in session state and in the URL, and the sidebar that edits them.
+
+The URL is the source of truth when it carries filter keys (a pasted link). Streamlit clears
+unbound query params on a page switch, so the filters also live in session state and are written
+back into the URL on every run: switching pages keeps `?county=…&as_of=…`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from data_access.present import fmt
+
+from dashboard.auth import gate as auth_gate
+from dashboard import data
+from dashboard.i18n import t, tr
+from dashboard.ui.safe_text import md
+from dashboard.filters.url import FILTER_KEYS, Defaults, Filters, as_of_range, parse_filters, to_params
+
+_FILTERS = "filters"
+_WARNINGS = "filter_warnings"
+_SEEN_PARAMS = "filter_seen_params"
+
+
+def defaults() -> Defaults:
+    """Default filters: the plan year with the latest report, as of the day that report arrived."""
+    years = data.plan_years()
+    if years.empty:
+        raise LookupError("no plan year")
+    year_list = [int(y) for y in years["year"]]
+    ranges = {int(r.year): (r.start_date, r.end_date) for r in years.itertuples()}
+    latest = {y: day for y in year_list if (day := data.latest_report_date(y)) is not None}
+    year = max(latest, key=latest.get) if latest else max(year_list)
+    as_of = latest.get(year) or min(max(dt.date.today(), ranges[year][0]), ranges[year][1])
+    return Defaults(year=year, as_of=as_of, unit_codes=list(data.units()["code"]),
+                    years=year_list, year_ranges=ranges, latest_by_year=latest)
+
+
+def _url_params() -> dict[str, list[str]]:
+    return {k: st.query_params.get_all(k) for k in FILTER_KEYS if k in st.query_params}
+
+
+def current() -> Filters:
+    return st.session_state[_FILTERS]
+
+
+def setup(d: Defaults) -> Filters:
+    """Resolve the filters for this run from the URL or the session, and show URL warnings."""
+    params = _url_params()
+    frozen = {k: tuple(v) for k, v in params.items()}
+    if params and frozen != st.session_state.get(_SEEN_PARAMS):
+        f, warnings = parse_filters(params, d)
+        st.session_state[_FILTERS] = f
+        st.session_state[_WARNINGS] = warnings
+    elif _FILTERS not in st.session_state:
+        st.session_state[_FILTERS], st.session_state[_WARNINGS] = parse_filters({}, d)
+    # A restricted viewer's counties are cut to its own unit here, whatever the URL asked for.
+    f, scope_warnings = auth_gate.clamp_filters(st.session_state[_FILTERS])
+    st.session_state[_FILTERS] = f
+    st.session_state[_WARNINGS] = list(st.session_state.get(_WARNINGS, [])) + scope_warnings
+    st.session_state["lang"] = f.lang
+    _sync_url(f, d)
+    return f
+
+
+def _sync_url(f: Filters, d: Defaults) -> None:
+    desired = to_params(f, d)
+    for key in FILTER_KEYS:
+        if key in desired:
+            if st.query_params.get(key) != desired[key]:
+                st.query_params[key] = desired[key]
+        elif key in st.query_params:
+            del st.query_params[key]
+    st.session_state[_SEEN_PARAMS] = {k: (v,) for k, v in desired.items()}
+
+
+def show_warnings() -> None:
+    lang = current().lang
+    for key, args in st.session_state.get(_WARNINGS, []):
+        # The values come from the URL: shown as typed, never as links or images.
+        st.warning(tr(key, lang, **{k: md(v) for k, v in args.items()}), icon=":material/warning:")
+
+
+def _on_change(d: Defaults) -> None:
+    ss = st.session_state
+    f = ss[_FILTERS]
+    year = int(ss.get("w_year", f.year))
+    as_of = ss.get("w_as_of", f.as_of)
+    if year != f.year:  # a new year: its own default date
+        from dashboard.filters.url import default_as_of
+
+        as_of = default_as_of(year, d)
+    ss[_FILTERS], ss[_WARNINGS] = auth_gate.clamp_filters(
+        Filters(tuple(ss.get("w_county", f.counties)), year, as_of, ss.get("w_lang") or f.lang))
+    _sync_url(ss[_FILTERS], d)
+
+
+def sidebar(d: Defaults) -> Filters:
+    """The filter widgets, shown on every page; changes go to session state and the URL."""
+    f = current()
+    ss = st.session_state
+    ss["w_county"] = list(f.counties)
+    ss["w_year"] = f.year
+    ss["w_as_of"] = f.as_of
+    ss["w_lang"] = f.lang
+    unit_df = data.units()
+    names = dict(zip(unit_df["code"], unit_df["name_en" if f.lang == "en" else "name_zh"]))
+    start, end = as_of_range(f.year, d)
+    with st.sidebar:
+        st.markdown(f"**{t('filter_header')}**")
+        st.multiselect(t("filter_county"), options=auth_gate.viewable(unit_df["code"]), key="w_county",
+                       format_func=lambda c: names.get(c, c), placeholder=t("filter_county_placeholder"),
+                       on_change=_on_change, args=(d,))
+        st.selectbox(t("filter_year"), options=d.years, key="w_year", on_change=_on_change, args=(d,),
+                     format_func=lambda y: f"{y}年" if f.lang == "zh" else str(y))
+        st.date_input(t("filter_as_of"), key="w_as_of", min_value=start, max_value=end,
+                      on_change=_on_change, args=(d,), format="YYYY-MM-DD")
+        st.caption(fmt.date(f.as_of, f.lang))
+        st.segmented_control(t("filter_lang"), options=["zh", "en"], key="w_lang",
+                             format_func=lambda v: "中文" if v == "zh" else "English",
+                             on_change=_on_change, args=(d,))
+    return current()
+
+
+def scope_label(f: Filters) -> str:
+    """'全市' or the chosen units' names joined with 、."""
+    if not f.counties:
+        return tr("whole_city", f.lang)
+    unit_df = data.units().set_index("code")
+    col = "name_en" if f.lang == "en" else "name_zh"
+    sep = ", " if f.lang == "en" else "、"
+    return sep.join(str(unit_df[col].get(c, c)) for c in f.counties)

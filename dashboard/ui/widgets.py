@@ -1,0 +1,50 @@
+"""Small shared UI pieces: the data banner, download buttons, status badges."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from data_access.present import exports, fmt
+
+from dashboard import data
+from dashboard.i18n import t
+from dashboard.filters.state import current, scope_label
+from dashboard.ui.status_style import STATUS_BADGES, STATUS_COLOURS, STATUS_ICONS  # noqa: F401 (re-exported)
+
+
+def banner() -> None:
+    """Sample-data notice, the as-of date, the latest report date and the scope, on every page."""
+    f = current()
+    info = data.dataset_info()
+    if info.get("dataset") == "sample":
+        st.info(t("banner_sample"), icon=":material/science:")
+    latest = data.latest_report_date()
+    st.caption(
+        t("banner_last_report", as_of=fmt.date(f.as_of, f.lang), latest=fmt.date(latest, f.lang))
+        + "　" + t("banner_scope", scope=scope_label(f))
+    )
+
+
+def status_badge(status: str, lang: str | None = None) -> str:
+    """A text badge (icon + word) so status never depends on colour alone; markdown colour syntax."""
+    word = t(f"status_{status}")
+    colour = STATUS_BADGES.get(status, "gray")
+    return f":{colour}-badge[{STATUS_ICONS.get(status, '')} {word}]"
+
+
+def download_buttons(df: pd.DataFrame, stem: str, key: str, sheet: str = "data") -> None:
+    """CSV (utf-8-sig) and Excel downloads of `df`; file names carry the as-of date.
+
+    The files are made when a button is clicked (a callable, on Streamlit's download thread), not on
+    every rerun: an .xlsx of the map's ten thousand points takes two seconds. on_click="ignore"
+    keeps the click from rerunning the page, which would replace the pending download."""
+    f = current()
+    name = f"{stem}_{f.as_of.isoformat() if isinstance(f.as_of, dt.date) else ''}"
+    c1, c2 = st.columns(2)
+    c1.download_button(t("download_csv"), lambda: exports.csv_bytes(df), file_name=f"{name}.csv",
+                       mime="text/csv", on_click="ignore", key=f"{key}_csv", icon=":material/download:")
+    c2.download_button(t("download_xlsx"), lambda: exports.xlsx_bytes({sheet: df}), file_name=f"{name}.xlsx",
+                       on_click="ignore", mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       key=f"{key}_xlsx", icon=":material/download:")

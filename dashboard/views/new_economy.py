@@ -1,0 +1,401 @@
+"""The new-economy page's data: cached wrappers over data_access.new_economy, and pure shaping into
+display-ready tables (labels in the page's language, shares, growth rates, flags).
+
+Periods: "this year" is the plan year's complete months up to the as-of date (membership is
+reported by month); "same period last year" is the same months one year earlier, as known now.
+The T11 figures come from `data.target_overview`, the overview's own function.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import pandas as pd
+import streamlit as st
+
+from data_access.kpis import anomaly, queries
+from data_access.present import fmt
+from data_access.kpis import new_economy as ne
+
+from dashboard import data
+from dashboard.i18n import register, tr
+
+T11 = "T11"
+
+# Names in the data are Chinese; English labels for industries, federations and platforms.
+NAMES_EN = {
+    "外卖配送": "Food delivery", "快递": "Express delivery", "网约车": "Ride-hailing",
+    "货车司机": "Truck drivers", "家政服务": "Domestic services", "物流与电商": "Logistics & e-commerce",
+    "美团": "Meituan", "饿了么": "Ele.me", "京东": "JD.com", "顺丰": "SF Express", "中通": "ZTO",
+    "韵达": "Yunda", "苏宁易购": "Suning", "滴滴": "DiDi", "曹操出行": "Caocao", "满帮": "Full Truck Alliance",
+    "其他": "Other",
+}
+
+COLUMNS = {  # column key -> (zh, en) headings of the page's tables and downloads
+    "label": ("名称", "Name"), "industry": ("行业", "Industry"), "platform": ("平台/品牌", "Platform / brand"),
+    "unit": ("区县", "County"), "federation": ("行业工会联合会", "Industry federation"),
+    "new_members": ("本年新入会（人）", "New members this year"),
+    "share": ("占比", "Share"), "last_year": ("去年同期（人）", "Same period last year"),
+    "growth": ("同比增长", "Growth vs last year"), "month": ("月份", "Month"),
+    "orgs": ("组织数（个）", "Organisations"), "members_cum": ("累计入会（人）", "Members to date"),
+    "per_org": ("每个组织累计入会（人）", "Members per organisation"),
+    "per_org_year": ("每个组织本年入会（人）", "New members per organisation this year"),
+    "members_at_founding": ("建会时会员（人）", "Members at founding"),
+    "baseline": ("此前12个月中位数（人）", "Median of previous 12 months"),
+    "ratio": ("倍数", "Multiple"), "total": ("合计", "Total"),
+}
+register({f"ne_col_{k}": v for k, v in COLUMNS.items()})
+register({
+    "ne_title": ("新业态劳动者入会", "New-economy workers joining unions"),
+    "ne_intro": ("外卖配送员、快递员、网约车司机、货车司机、家政服务员等新就业形态劳动者入会情况。",
+                 "Delivery riders, couriers, ride-hailing and truck drivers, domestic workers: "
+                 "who joined the unions."),
+    "ne_no_t11": ("本计划年度没有新业态会员目标（T11）。", "This plan year has no new-economy member target (T11)."),
+    "ne_head_year": ("本年新发展新业态会员", "New new-economy members this year"),
+    "ne_head_cum": ("新业态会员累计", "New-economy members to date"),
+    "ne_head_orgs": ("新业态领域工会组织", "Union organisations in the field"),
+    "ne_vs_week": ("较上周", "vs a week earlier"),
+    "ne_exact": ("精确值：{value}", "Exact figure: {value}"),
+    "ne_vs_month": ("较上月", "vs a month earlier"),
+    "ne_yoy": ("同比", "YoY"),
+    "ne_target_line": ("目标 {target}，序时进度 {expected}，完成率 {completion}",
+                       "Target {target}; expected by now {expected}; {completion} done"),
+    "ne_sec_growth": ("增长趋势", "Growth over time"),
+    "ne_monthly": ("每月新入会人数（按行业）", "New members per month, by industry"),
+    "ne_cumulative": ("累计入会与序时进度", "Cumulative against the pace line"),
+    "ne_total": ("合计", "Total"),
+    "ne_flag": ("异常", "Flag"),
+    "ne_flag_text": ("异常：{unit}", "Check: {unit}"),
+    "ne_actual": ("实际累计", "Actual to date"),
+    "ne_pace": ("序时进度", "Expected pace"),
+    "ne_range": ("年末预测区间", "Year-end forecast range"),
+    "ne_forecast": ("年末预测", "Year-end forecast"),
+    "ne_forecast_text": ("预测 {value}", "Forecast {value}"),
+    "ne_target_text": ("目标 {value}", "Target {value}"),
+    "ne_sec_sources": ("来源结构", "Where the growth comes from"),
+    "ne_by_industry": ("按行业", "By industry"),
+    "ne_by_platform": ("按平台/品牌", "By platform or brand"),
+    "ne_by_unit": ("按区县", "By county"),
+    "ne_county_industry": ("区县 × 行业（本年新入会，人）", "County × industry (new members this year)"),
+    "ne_sec_orgs": ("新业态工会组织", "Union organisations in the field"),
+    "ne_orgs_chart": ("每月新建工会组织（按行业工会联合会）与组织总数",
+                      "Organisations founded per month (by federation) and the number in the field"),
+    "ne_in_field": ("组织总数", "In the field"),
+    "ne_per_org": ("每个组织累计入会人数（按行业工会联合会）", "Members per organisation, by industry federation"),
+    "ne_fed_note": ("行业归属：外卖配送、货车司机归物流与电商；快递、网约车、家政服务各归本行业联合会。",
+                    "Federations: food delivery and truck drivers belong to logistics & e-commerce; "
+                    "express delivery, ride-hailing and domestic services to their own."),
+    "ne_sec_flags": ("入会人数异常月份", "Months with an unusual intake"),
+    "ne_no_flags": ("本年没有需要核实的异常月份。", "No month this year needs checking."),
+    "ne_flags_found": ("以下月份入会人数明显偏离本单位历史水平，建议在例会上核实（可能是集中录入）。",
+                       "These months jump far above the unit's own history; worth a question in the "
+                       "meeting (possibly a bulk entry)."),
+    "ne_table": ("数据表", "Table"),
+    "ne_per_org_text": ("{members}（{orgs}）", "{members} ({orgs})"),
+})
+
+
+# One colour per industry and federation on every chart of the page.
+COLOURS = {"快递": "#1f6feb", "货车司机": "#2da44e", "外卖配送": "#bf8700", "网约车": "#8250df",
+           "家政服务": "#e16f24", "物流与电商": "#0b7285", "其他": "#57606a"}
+
+
+def colours(lang: str) -> dict[str, str]:
+    """Display label -> colour, for the chart builders."""
+    return {name(k, lang): v for k, v in COLOURS.items()}
+
+
+def name(value: str, lang: str) -> str:
+    """An industry, federation or platform name in the page's language."""
+    return NAMES_EN.get(value, value) if lang == "en" else value
+
+
+def month_label(month: dt.date, lang: str) -> str:
+    return month.strftime("%b %Y") if lang == "en" else f"{month.year}年{month.month}月"
+
+
+# ---------------------------------------------------------------------------------------------
+# cached wrappers (arguments hashable: dates, tuples)
+
+
+@data.scoped
+@st.cache_data(ttl=data.TTL, show_spinner=False, max_entries=512)
+def members(as_of: dt.date, units: tuple[str, ...] | None, by: tuple[str, ...] = (),
+            since: dt.date | None = None, until_month: dt.date | None = None) -> pd.DataFrame:
+    return ne.members(data.engine(), as_of, units, by=by, since=since, until_month=until_month)
+
+
+@data.scoped
+@st.cache_data(ttl=data.TTL, show_spinner=False, max_entries=512)
+def orgs(as_of: dt.date, units: tuple[str, ...] | None, by: tuple[str, ...] = (),
+         founded_since: dt.date | None = None) -> pd.DataFrame:
+    return ne.orgs(data.engine(), as_of, units, by=by, founded_since=founded_since)
+
+
+def members_total(as_of, units, since=None, until_month=None) -> int:
+    return int(members(as_of, units, (), since, until_month)["new_members"].iloc[0])
+
+
+def orgs_total(as_of, units) -> int:
+    return int(orgs(as_of, units)["orgs"].iloc[0])
+
+
+# ---------------------------------------------------------------------------------------------
+# pure shaping
+
+
+@dataclass(frozen=True)
+class Periods:
+    start: dt.date  # plan year start (first of a month)
+    end: dt.date  # plan year end
+    until: dt.date  # last complete month of the plan year by as_of (may precede start)
+    ly_start: dt.date  # the same months one year earlier
+    ly_until: dt.date
+
+    @property
+    def has_months(self) -> bool:
+        return self.until >= self.start
+
+
+def periods(start: dt.date, end: dt.date, as_of: dt.date) -> Periods:
+    until = min(queries.last_complete_month(as_of), queries.first_of_month(end))
+    return Periods(queries.first_of_month(start), end, until,
+                   queries.add_months(queries.first_of_month(start), -12), queries.add_months(until, -12))
+
+
+def month_earlier(day: dt.date) -> dt.date:
+    """The same day one calendar month earlier (31 Mar -> 28 Feb)."""
+    first = queries.add_months(day.replace(day=1), -1)
+    return min(day.replace(year=first.year, month=first.month, day=1) + dt.timedelta(days=day.day - 1),
+               queries.month_end(first))
+
+
+def year_earlier(day: dt.date) -> dt.date:
+    return day.replace(year=day.year - 1, day=28) if (day.month, day.day) == (2, 29) else \
+        day.replace(year=day.year - 1)
+
+
+def growth(now: float, before: float | None) -> float | None:
+    """Relative change now / before - 1; None when there is nothing to compare with."""
+    if before is None or before <= 0:
+        return None
+    return now / before - 1
+
+
+def breakdown(this: pd.DataFrame, last: pd.DataFrame, key: str) -> pd.DataFrame:
+    """This year's new members per `key` with share and growth against the same period last year.
+    Columns: key, new_members, share (of this year's total), last_year, growth. Largest first."""
+    merged = this.merge(last, on=key, how="outer", suffixes=("", "_ly")).fillna(
+        {"new_members": 0, "new_members_ly": 0})
+    total = merged["new_members"].sum()
+    out = pd.DataFrame({
+        key: merged[key],
+        "new_members": merged["new_members"].astype("int64"),
+        "share": merged["new_members"] / total if total else float("nan"),
+        "last_year": merged["new_members_ly"].astype("int64"),
+    })
+    out["growth"] = [growth(a, b) for a, b in zip(out["new_members"], out["last_year"])]
+    return out.sort_values(["new_members", key], ascending=[False, True], ignore_index=True)
+
+
+def cumulative_points(monthly: pd.DataFrame, value: str, last_n: int) -> list[float]:
+    """Running total of `value` over `monthly` (sorted by month), its last `last_n` points."""
+    if monthly.empty:
+        return []
+    return [float(v) for v in monthly.sort_values("month")[value].cumsum().tail(last_n)]
+
+
+def federation_table(org_fed: pd.DataFrame, cum_fed: pd.DataFrame, year_fed: pd.DataFrame) -> pd.DataFrame:
+    """Per federation: orgs in the field, members to date, new members this year and per-org ratios.
+    Columns: federation, orgs, members_at_founding, members_cum, new_members, per_org, per_org_year.
+    Every federation of ne.FEDERATIONS appears (others after them if present)."""
+    feds = list(ne.FEDERATIONS) + sorted(
+        set(org_fed["federation"]).union(cum_fed["federation"]).difference(ne.FEDERATIONS))
+    out = pd.DataFrame({"federation": feds})
+    out = out.merge(org_fed, on="federation", how="left")
+    out = out.merge(cum_fed.rename(columns={"new_members": "members_cum"}), on="federation", how="left")
+    out = out.merge(year_fed, on="federation", how="left").fillna(0)
+    for col in ("orgs", "members_at_founding", "members_cum", "new_members"):
+        out[col] = out[col].astype("int64")
+    safe = out["orgs"].where(out["orgs"] > 0)
+    out["per_org"] = (out["members_cum"] / safe).round(1)
+    out["per_org_year"] = (out["new_members"] / safe).round(1)
+    return out
+
+
+def localise(df: pd.DataFrame, lang: str, label: str = "label") -> pd.DataFrame:
+    """The table with headings in `lang` (for display and downloads); the `label` column is
+    headed as the column key `label` says (industry, platform, unit, federation)."""
+    names = {k: tr(f"ne_col_{k}", lang) for k in df.columns if k in COLUMNS}
+    if "label" in df.columns:
+        names["label"] = tr(f"ne_col_{label}", lang)
+    return df.rename(columns=names)
+
+
+# ---------------------------------------------------------------------------------------------
+# the page's model
+
+
+@dataclass
+class Headline:
+    value: float
+    week: float | None  # change since 7 days earlier (as known then)
+    month: float | None  # change since one month earlier
+    yoy: float | None  # growth against a year earlier (None where the data does not reach back)
+    spark: list[float] = field(default_factory=list)
+
+
+def county_industry_table(ci: pd.DataFrame, unit_order: list[str], unit_names: dict,
+                          lang: str) -> pd.DataFrame:
+    """County × industry new members (`ci`: unit_code, industry, new_members) with totals."""
+    total = tr("ne_col_total", lang)
+    matrix = ci.pivot_table(index="unit_code", columns="industry", values="new_members",
+                            aggfunc="sum", fill_value=0)
+    matrix = matrix.reindex([c for c in unit_order if c in matrix.index])
+    matrix[total] = matrix.sum(axis=1)
+    matrix.loc[total] = matrix.sum()
+    matrix.index = [unit_names.get(u, u) for u in matrix.index]
+    matrix.columns = [name(c, lang) for c in matrix.columns]
+    return matrix.astype("int64").reset_index(names=tr("ne_col_unit", lang))
+
+
+def in_field_series(before: int, founded: pd.DataFrame, months: list[dt.date]) -> pd.DataFrame:
+    """Organisations in the field at the end of each month (or as of now for the current month):
+    `before` (in the field before the first month) plus those founded up to that month.
+    Columns: month, orgs."""
+    per_month = founded.groupby("month")["orgs"].sum() if len(founded) else pd.Series(dtype="int64")
+    return pd.DataFrame({"month": months,
+                         "orgs": [before + int(per_month[per_month.index <= m].sum()) for m in months]})
+
+
+def _empty(*cols) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="int64" if c == "new_members" else object) for c in cols})
+
+
+@data.scoped
+@st.cache_data(ttl=data.TTL, show_spinner=False, max_entries=64)
+def model(year: int, as_of: dt.date, units: tuple[str, ...] | None, lang: str) -> dict:
+    """Everything the page shows, as display-ready frames and headline figures; made once per filter
+    and language (shaping two dozen cached frames and judging every unit's series took ~250 ms)."""
+    start, end = queries.plan_year_bounds(data.engine(), year)
+    p = periods(start, end, as_of)
+    unit_df = data.units()
+    unit_names = unit_df.set_index("code")["name_en" if lang == "en" else "name_zh"].to_dict()
+    week_ago, month_ago, year_ago = as_of - dt.timedelta(days=7), month_earlier(as_of), year_earlier(as_of)
+
+    def mem(by, since=None, until=None, *, this_year=False):
+        if this_year and not p.has_months:
+            return _empty(*by, "new_members")
+        return members(as_of, units, tuple(by), since, until)
+
+    # headline 1: T11 from the overview (the same figure the overview shows), changes, year-on-year
+    ov = data.target_overview(year, as_of, units).set_index("target_code")
+    t11 = ov.loc[T11]
+    t11_month = None
+    if month_ago >= start:
+        before = data.target_overview(year, month_ago, units).set_index("target_code").loc[T11, "actual"]
+        t11_month = float(t11["actual"]) - float(before)
+    ly_total = members_total(as_of, units, p.ly_start, p.ly_until) if p.has_months else 0
+    this_months = mem(["month"], p.start, p.until, this_year=True)
+    head_t11 = Headline(float(t11["actual"]), t11["change_week"], t11_month,
+                        growth(float(t11["actual"]), ly_total),
+                        cumulative_points(this_months, "new_members", 12))
+
+    # headline 2: the cumulative total (all months to date), as known on each date
+    cum = members_total(as_of, units)
+    head_cum = Headline(cum, cum - members_total(week_ago, units), cum - members_total(month_ago, units),
+                        growth(cum, members_total(year_ago, units)),
+                        cumulative_points(mem(["month"]), "new_members", 24))
+
+    # headline 3: union organisations in the field
+    n_orgs = orgs_total(as_of, units)
+    head_orgs = Headline(n_orgs, n_orgs - orgs_total(week_ago, units), n_orgs - orgs_total(month_ago, units),
+                         growth(n_orgs, orgs_total(year_ago, units)),
+                         cumulative_points(orgs(as_of, units, ("month",)), "orgs", 24))
+
+    # growth over time: monthly by industry, and the intake-jump flags per unit
+    monthly = mem(["month", "industry"], p.start, p.until, this_year=True)
+    monthly = monthly.assign(label=[name(i, lang) for i in monthly["industry"]])
+    judged = anomaly.flag_jumps(mem(["unit_code", "month"],
+                                    queries.add_months(p.start, -anomaly.WINDOW_MONTHS), p.until))
+    flags = judged[judged["flagged"] & (judged["month"] >= p.start)]
+    flags = pd.DataFrame({"month": flags["month"], "unit": [unit_names.get(u, u) for u in flags["unit_code"]],
+                          "new_members": flags["new_members"].astype("int64"),
+                          "baseline": flags["baseline"], "ratio": flags["ratio"]}).reset_index(drop=True)
+
+    # where it comes from: share and growth against the same months last year
+    def split(key):
+        b = breakdown(mem([key], p.start, p.until, this_year=True),
+                      mem([key], p.ly_start, p.ly_until, this_year=True), key)
+        b.insert(0, "label", [unit_names.get(v, v) if key == "unit_code" else name(v, lang) for v in b[key]])
+        return b.drop(columns=key)
+
+    # organisations in the field over time, and members per organisation by federation
+    founded = orgs(as_of, units, ("month", "federation"), start)
+    founded = founded.assign(label=[name(f, lang) for f in founded["federation"]])
+    months = [m for m in (queries.add_months(p.start, i) for i in range(12))
+              if m <= queries.first_of_month(min(as_of, end))]
+    # those in the field before the year, as known now, so the last point equals the headline
+    in_field = in_field_series(n_orgs - int(founded["orgs"].sum()), founded, months)
+    fed = federation_table(orgs(as_of, units, ("federation",))[["federation", "orgs", "members_at_founding"]],
+                           mem(["federation"]), mem(["federation"], p.start, p.until, this_year=True))
+    fed.insert(0, "label", [name(f, lang) for f in fed["federation"]])
+
+    return {
+        "periods": p, "t11": t11, "head_t11": head_t11, "head_cum": head_cum, "head_orgs": head_orgs,
+        "monthly": monthly, "flags": flags, "series": data.cumulative_series(year, as_of, T11, units),
+        "by_industry": split("industry"), "by_platform": split("platform"), "by_unit": split("unit_code"),
+        "county_industry": county_industry_table(
+            mem(["unit_code", "industry"], p.start, p.until, this_year=True), list(unit_df["code"]),
+            unit_names, lang),
+        "founded": founded, "in_field": in_field, "federations": fed.drop(columns="federation"),
+        "period_text": period_text(p, lang),
+    }
+
+
+def period_text(p: Periods, lang: str) -> str:
+    """'本年：2023年1月–9月；去年同期：2022年1月–9月' (the months behind the breakdowns)."""
+    if not p.has_months:
+        return tr("no_data", lang)
+    rng = lambda a, b: f"{month_label(a, lang)}–{month_label(b, lang)}"  # noqa: E731
+    if lang == "en":
+        return f"This year: {rng(p.start, p.until)}; same period last year: {rng(p.ly_start, p.ly_until)}."
+    return f"本年：{rng(p.start, p.until)}；去年同期：{rng(p.ly_start, p.ly_until)}（按已结束的月份统计）。"
+
+
+def bar_labels(df: pd.DataFrame, lang: str) -> list[str]:
+    """'1,234人 · 12.3% · 同比 +5.0%' for each row of a breakdown (growth left out where unknown)."""
+    out = []
+    for v, s, g in zip(df["new_members"], df["share"], df["growth"]):
+        text = f"{fmt.number(v, '人', lang)} · {fmt.percent(s, lang)}"
+        if g is not None and g == g:
+            text += f" · {tr('ne_yoy', lang)} {signed_percent(g, lang)}"
+        out.append(text)
+    return out
+
+
+def per_org_labels(fed: pd.DataFrame, lang: str) -> list[str]:
+    """'1,071人（218个）': members per organisation and the number of organisations."""
+    return [tr("ne_per_org_text", lang, members=fmt.number(v, "人", lang), orgs=fmt.number(n, "个", lang))
+            for v, n in zip(fed["per_org"], fed["orgs"])]
+
+
+def signed_percent(value, lang: str) -> str:
+    if value is None or value != value:
+        return "—"
+    return ("+" if value > 0 else "−" if value < 0 else "±") + fmt.percent(abs(value), lang)
+
+
+def flag_chart_rows(flags: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """One row per flagged month (month, text) with the flagged units' names joined."""
+    sep = ", " if lang == "en" else "、"
+    rows = [(m, tr("ne_flag_text", lang, unit=sep.join(g["unit"])))
+            for m, g in flags.groupby("month", sort=True)]
+    return pd.DataFrame(rows, columns=["month", "text"])
+
+
+def flag_table(flags: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The flagged months for display: month label, unit, intake, baseline, multiple."""
+    out = flags.assign(month=[month_label(m, lang) for m in flags["month"]],
+                       ratio=flags["ratio"].round(1), baseline=flags["baseline"].round(1))
+    return out

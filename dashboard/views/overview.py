@@ -1,0 +1,304 @@
+"""Shaping the KPI tables (kpis.target_overview, kpis.unit_breakdown, queries.milestones) into
+what the overview page shows: bullet-chart rows, tile counts, the attention list, milestones.
+
+Pure functions (DataFrame and language in, DataFrame or text out): no streamlit calls, so every
+figure on the page can be checked in a notebook or a unit test.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import html
+import math
+import re
+import textwrap
+
+import pandas as pd
+
+from data_access.present import fmt
+from data_access.kpis import tables, metrics
+from data_access.kpis.metrics import STATUS_BEHIND
+
+from dashboard.i18n import register, tr
+from dashboard.ui.status_style import STATUS_COLOURS, STATUS_ICONS
+
+NO_TARGET_COLOUR = "#8c959f"
+TEXT_COLOUR = "#24292f"
+
+register({
+    "ov_chart_title": ("各项目标进度（条 = 完成，竖线 = 序时进度，满格 = 年度目标）",
+                       "Targets (bar = done, tick = expected to date, full scale = annual target)"),
+    "ov_col_done": ("完成 / 年度目标", "Done / target"),
+    "ov_col_pace": ("序时进度", "Expected"),
+    "ov_col_status": ("状态", "Status"),
+    "ov_col_week": ("较上周", "Week Δ"),
+    "ov_col_forecast": ("年末预测（区间）", "Year-end forecast"),
+    "ov_target_line": ("年度目标", "Target"),
+    "ov_no_alloc": ("无分配任务", "No allocation"),
+    "ov_no_targets": ("（无量化目标）", " (no quantified target)"),
+    "ov_tile_targets": ("目标项数", "Targets"),
+    "ov_tile_milestones": ("工作节点完成", "Milestones done"),
+    "ov_tile_count": ("{n} 项", "{n}"),
+    "ov_attention": ("需要关注", "Needs attention"),
+    "ov_att_targets": ("滞后序时的目标", "Targets behind pace"),
+    "ov_att_units": ("滞后序时的单位", "Units behind pace"),
+    "ov_att_none_targets": ("没有滞后序时的目标。", "No target is behind pace."),
+    "ov_att_none_units": ("没有滞后序时的单位。", "No unit is behind pace."),
+    "ov_att_more": ("全部 {n} 项单位滞后明细", "All {n} unit shortfalls"),
+    "ov_att_need": ("{code} 每周需{weekly}", "{code} needs {weekly}/week"),
+    "ov_att_etc": (" 等", " etc."),
+    "ov_att_count": ("{n}项滞后", "{n} behind"),
+    "ov_milestones": ("重点工作节点", "Milestones"),
+    "ov_ms_none": ("本年度没有工作节点。", "No milestones this year."),
+    "ms_done": ("已完成", "Done"),
+    "ms_in_progress": ("进行中", "In progress"),
+    "ms_not_started": ("未开始", "Not started"),
+    "ms_delayed": ("延期", "Delayed"),
+    "ms_overdue": ("已逾期", "Overdue"),
+    "col_unit": ("单位", "Unit"),
+    "col_target": ("目标", "Target"),
+    "col_actual": ("完成", "Done"),
+    "col_allocation": ("分配任务", "Allocation"),
+    "col_expected": ("序时进度", "Expected to date"),
+    "col_completion": ("完成率", "Completion"),
+    "col_status": ("状态", "Status"),
+    "col_weekly": ("每周需完成", "Needed per week"),
+    "col_rank": ("排名", "Rank"),
+    "col_due": ("截止日期", "Due"),
+    "col_milestone": ("工作节点", "Milestone"),
+})
+
+MS_ICONS = {"done": "✓", "in_progress": "…", "not_started": "○", "delayed": "!", "overdue": "!"}
+MS_COLOURS = {"done": "green", "in_progress": "blue", "not_started": "gray", "delayed": "orange",
+              "overdue": "red"}
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
+
+
+def amount(value, unit_zh: str, lang: str) -> str:
+    """fmt.number with one decimal for small fractional amounts (0.5家), none otherwise."""
+    if _missing(value):
+        return "—"
+    v = float(value)
+    digits = 1 if abs(v) < 100 and abs(v - round(v)) > 0.05 else 0
+    return fmt.number(v, unit_zh, lang, digits)
+
+
+def bare(value, unit_zh: str, lang: str) -> str:
+    """An amount without its unit ('25.1万', '251,000'), for ranges and 'a / b' pairs."""
+    text = amount(value, unit_zh, lang)
+    suffix = fmt.number(0, unit_zh, lang)[1:]  # the unit as fmt writes it ("人", " people")
+    return text[: -len(suffix)] if suffix and text.endswith(suffix) else text
+
+
+def amount_range(low, high, unit_zh: str, lang: str) -> str:
+    """'25.1万–53.3万人' / '251,000–533,000 people': the unit once, at the end."""
+    if _missing(low) or _missing(high):
+        return "—"
+    return f"{bare(low, unit_zh, lang)}–{amount(high, unit_zh, lang)}"
+
+
+def status_label(status: str, lang: str) -> str:
+    """Icon and word, so the status never depends on colour alone: '▼ 滞后序时'."""
+    return f"{STATUS_ICONS.get(status, '')} {tr(f'status_{status}', lang)}".strip()
+
+
+def short_name(name: str, lang: str, width: int | None = None) -> str:
+    """A target name short enough for a chart row: parentheticals dropped, the part after '：'
+    kept when the name is long, wrapped onto at most two lines (plotly <br>)."""
+    text = re.sub(r"（[^）]*）|\([^)]*\)", "", str(name)).strip()
+    if "：" in text and len(text) > 14:
+        text = text.split("：", 1)[1]
+    width = width or (14 if lang == "zh" else 30)
+    if lang == "zh":
+        lines = [text[i:i + width] for i in range(0, len(text), width)]
+    else:
+        lines = textwrap.wrap(text, width) or [text]
+    if len(lines) > 2:
+        lines = [lines[0], lines[1][:-1] + "…"]
+    return "<br>".join(lines)
+
+
+def one_line(name: str, lang: str) -> str:
+    """short_name without the line breaks, for lists and tables."""
+    return short_name(name, lang, width=1000)
+
+
+def _name(row, lang: str) -> str:
+    return str(row["name_en"] if lang == "en" else row["name_zh"])
+
+
+def _unit(row, lang: str) -> str:
+    return str(row["unit_zh"])  # fmt.number translates the Chinese unit for English
+
+
+def forecast_text(row, lang: str) -> str:
+    """'347场次' and, on a smaller second line, the range '347–533'."""
+    if _missing(row["forecast"]):
+        return "—"
+    unit = _unit(row, lang)
+    point = amount(row["forecast"], unit, lang)
+    if _missing(row["forecast_low"]) or _missing(row["forecast_high"]):
+        return point
+    rng = f"{bare(row['forecast_low'], unit, lang)}–{bare(row['forecast_high'], unit, lang)}"
+    return f"{point}<br><span style='font-size:12px'>{rng}</span>"
+
+
+TEXT_COLUMNS = ("done", "pace", "status", "week", "forecast")
+# Where the bullets end and each text column starts (fractions of the plot width), tuned by
+# looking at 1920x1080 screenshots with the sidebar open.
+BULLET_LAYOUT = {
+    "zh": dict(bullet_width=0.34, column_x=(0.36, 0.545, 0.64, 0.755, 0.845), label_px=215),
+    "en": dict(bullet_width=0.26, column_x=(0.28, 0.50, 0.625, 0.72, 0.845), label_px=215),
+}
+
+
+def text_column_titles(lang: str) -> dict[str, str]:
+    return {k: tr(f"ov_col_{k}", lang) for k in TEXT_COLUMNS}
+
+
+def bullet_table(ov: pd.DataFrame, lang: str, projects: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Rows for charts.bullet_rows from kpis.target_overview: a heading per project, then its
+    targets with shares of the annual target and the text columns of TEXT_COLUMNS.
+
+    `projects` (code, name_zh, name_en in plan order) adds headings for projects without any
+    quantified target; without it the headings come from `ov`."""
+    if projects is None:
+        projects = (ov[["project_code", "project_name_zh", "project_name_en"]].drop_duplicates()
+                    .set_axis(["code", "name_zh", "name_en"], axis=1))
+    rows = []
+    for p in projects.itertuples(index=False):
+        group = ov[ov["project_code"] == p.code]
+        label = f"{p.code} {p.name_en if lang == 'en' else p.name_zh}"
+        if group.empty:
+            label += tr("ov_no_targets", lang)
+        rows.append({"row_id": p.code, "label": label, "header": True})
+        for _, r in group.iterrows():
+            unit, target = _unit(r, lang), float(r["target"])
+            has_target = target > 0
+            rows.append({
+                "row_id": r["target_code"],
+                "label": f"{r['target_code']} {short_name(_name(r, lang), lang)}",
+                "header": False,
+                "actual_share": float(r["actual"]) / target if has_target else 0.0,
+                "expected_share": float(r["expected"]) / target if has_target else float("nan"),
+                "colour": STATUS_COLOURS.get(r["status"]) if has_target else NO_TARGET_COLOUR,
+                "bar_labels": fmt.percent(r["completion"], lang, 0) if has_target
+                else tr("ov_no_alloc", lang),
+                "done": f"{bare(r['actual'], unit, lang)} / {amount(target, unit, lang)}",
+                "pace": amount(r["expected"], unit, lang),
+                "status": status_label(r["status"], lang) if has_target else "—",
+                "status_colour": STATUS_COLOURS.get(r["status"]) if has_target
+                else NO_TARGET_COLOUR,
+                "week": fmt.signed(None if _missing(r["change_week"]) else
+                                   round(float(r["change_week"]), 1), unit, lang),
+                "forecast": forecast_text(r, lang) if has_target else "—",
+                # a forecast short of the target is flagged (the numbers say by how much)
+                "forecast_colour": STATUS_COLOURS[STATUS_BEHIND] if has_target and not
+                _missing(r["forecast"]) and float(r["forecast"]) < target else TEXT_COLOUR,
+            })
+    return pd.DataFrame(rows)
+
+
+def behind_targets(ov: pd.DataFrame, lang: str) -> list[str]:
+    """One markdown line per target behind pace, worst (lowest actual/expected) first, with the
+    weekly amount it needs from now on: '▼ **T06 职工子女爱心托管班** 每周需1.4家'."""
+    behind = ov[(ov["status"] == STATUS_BEHIND) & (ov["target"] > 0)]
+    behind = behind.sort_values("pace_ratio", na_position="last")
+    out = []
+    for _, r in behind.iterrows():
+        need = tr("ov_att_need", lang, code="", weekly=amount(r["required_weekly"], _unit(r, lang),
+                                                              lang)).strip()
+        out.append(f"{STATUS_ICONS[STATUS_BEHIND]} **{r['target_code']} "
+                   f"{one_line(_name(r, lang), lang)}** {need}")
+    return out
+
+
+def tile_html(label: str, value: str, colour: str = TEXT_COLOUR, inline: bool = True,
+              size: str = "1.6rem") -> str:
+    """A compact KPI tile's HTML (st.metric is taller and cuts long values off). Label and value
+    are escaped: they carry names and units an administrator can edit."""
+    sep = "　" if inline else "<br>"
+    return (f"{html.escape(label)}{sep}<span style='font-size:{size};font-weight:700;color:{colour};"
+            f"line-height:1.25'>{html.escape(value)}</span>")
+
+
+def tiles(ov: pd.DataFrame, ms: pd.DataFrame, as_of: dt.date, lang: str) -> list[tuple[str, str, str]]:
+    """(label, value, colour) of the KPI tiles: targets, the three status counts, milestones."""
+    counts = tables.status_counts(ov)
+    out = [(tr("ov_tile_targets", lang), tr("ov_tile_count", lang, n=counts.pop("total")), TEXT_COLOUR)]
+    out += [(status_label(s, lang), tr("ov_tile_count", lang, n=n), STATUS_COLOURS[s])
+            for s, n in counts.items()]
+    done, total = milestones_done(ms, as_of)
+    out.append((tr("ov_tile_milestones", lang), f"{done} / {total}", TEXT_COLOUR))
+    return out
+
+
+def behind_unit_rows(ub: pd.DataFrame, ov: pd.DataFrame) -> pd.DataFrame:
+    """(unit, target) pairs behind pace on the unit's own allocation, worst first.
+    `ub` from kpis.unit_breakdown, `ov` from kpis.target_overview (for names and units)."""
+    b = ub[(ub["status"] == STATUS_BEHIND) & (ub["allocation"] > 0)]
+    names = ov.set_index("target_code")[["name_zh", "name_en", "unit_zh"]]
+    b = b.merge(names, left_on="target_code", right_index=True, how="inner")
+    return b.sort_values(["pace_ratio", "gap"], ascending=[True, False]).reset_index(drop=True)
+
+
+ATTENTION_COLUMNS = ("col_unit", "col_target", "col_actual", "col_expected", "col_allocation",
+                     "col_weekly")
+
+
+def behind_units_table(rows: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """behind_unit_rows as a display table with localised headers."""
+    out = []
+    for _, r in rows.iterrows():
+        unit = str(r["unit_zh"])
+        out.append(dict(zip([tr(k, lang) for k in ATTENTION_COLUMNS], [
+            r["unit_name_en"] if lang == "en" else r["unit_name_zh"],
+            f"{r['target_code']} {one_line(_name(r, lang), lang)}",
+            amount(r["actual"], unit, lang), amount(r["expected"], unit, lang),
+            amount(r["allocation"], unit, lang), amount(r["required_weekly"], unit, lang),
+        ])))
+    return pd.DataFrame(out, columns=[tr(k, lang) for k in ATTENTION_COLUMNS])
+
+
+def unit_lines(rows: pd.DataFrame, lang: str, limit: int, per_unit: int = 2) -> list[str]:
+    """One markdown line per unit behind pace (most targets behind first, then the worst ratio):
+    '▼ **卫东区** 4项：T06 每周需0.2家、T11 每周需30人 等'."""
+    if rows.empty:
+        return []
+    order = (rows.groupby("unit_code", sort=False)
+             .agg(n=("target_code", "size"), worst=("pace_ratio", "min"))
+             .sort_values(["n", "worst"], ascending=[False, True]))
+    out = []
+    for code, g in order.head(limit).iterrows():
+        first = rows[rows["unit_code"] == code]
+        name = first.iloc[0]["unit_name_en" if lang == "en" else "unit_name_zh"]
+        needs = [tr("ov_att_need", lang, code=r["target_code"],
+                    weekly=amount(r["required_weekly"], str(r["unit_zh"]), lang))
+                 for _, r in first.head(per_unit).iterrows()]
+        more = tr("ov_att_etc", lang) if len(first) > per_unit else ""
+        colon, sep = ("：", "、") if lang == "zh" else (": ", ", ")
+        out.append(f"{STATUS_ICONS[STATUS_BEHIND]} **{name}** "
+                   f"{tr('ov_att_count', lang, n=int(g['n']))}{colon}{sep.join(needs)}{more}")
+    return out
+
+
+def milestone_lines(ms: pd.DataFrame, as_of: dt.date, lang: str) -> list[tuple[str, str]]:
+    """(state, markdown line) per milestone, by due date: '5月30日 职工经典诵读活动 ✓ 已完成'."""
+    out = []
+    for _, r in ms.sort_values("due_date").iterrows():
+        due = r["due_date"] if not _missing(r["due_date"]) else None
+        done_on = r["done_on"] if not _missing(r["done_on"]) else None
+        state = metrics.milestone_state(r["status"], due, done_on, as_of)
+        name = r["name_en"] if lang == "en" else r["name_zh"]
+        when = (f"{due.month}月{due.day}日" if lang == "zh" else f"{due.day} {due:%b}") if due else "—"
+        badge = f":{MS_COLOURS[state]}-badge[{MS_ICONS[state]} {tr('ms_' + state, lang)}]"
+        out.append((state, f"`{when}` {name} {badge}"))
+    return out
+
+
+def milestones_done(ms: pd.DataFrame, as_of: dt.date) -> tuple[int, int]:
+    """(done by as_of, total)."""
+    states = [s for s, _ in milestone_lines(ms, as_of, "zh")]
+    return sum(s == "done" for s in states), len(states)

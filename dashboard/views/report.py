@@ -1,0 +1,277 @@
+"""The reporting page's data: cached reads, the importer's actions, and pure shaping into the tables
+the page shows. Everything the page does goes through data_access.importer / templates, the same
+code path as the command line.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+from data_access.accounts import auth
+from data_access.present import fmt
+from data_access.reporting import importer, templates
+from data_access.reporting import validation as v
+from data_access.errors import DataAccessError
+
+from dashboard import data
+from dashboard.i18n import register, tr
+from dashboard.ui.safe_text import md
+
+TTL = 30  # batches change while people work on this page
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+register({
+    "rep_title": ("数据填报与审核", "Reporting and review"),
+    "rep_tab_template": ("下载模板", "Templates"),
+    "rep_tab_upload": ("上传", "Upload"),
+    "rep_tab_review": ("审核", "Review"),
+    "rep_tab_mine": ("我的上报", "My submissions"),
+    "rep_tab_history": ("数字历史", "History of a figure"),
+    "rep_tab_status": ("上报情况", "Who reported when"),
+    "rep_identity": ("演示身份（认证已关闭时可选）", "Act as (only while authentication is off)"),
+    "rep_no_upload": ("当前账号（{role}）不能上传数据。", "Your account ({role}) may not upload figures."),
+    "rep_actor": ("姓名", "Name"),
+    "rep_scope": ("所属单位", "Your unit"),
+    "rep_scope_city": ("市总工会（全部单位）", "City federation (all units)"),
+    "rep_kind": ("报表类型", "Kind of report"),
+    "rep_unit": ("单位", "Unit"),
+    "rep_period_day": ("周期（该周任一天）", "Week (any day in it)"),
+    "rep_period_month": ("月份", "Month"),
+    "rep_download": ("下载模板", "Download template"),
+    "rep_period_is": ("周期：{label}", "Period: {label}"),
+    "rep_file": ("选择填好的 .xlsx 或 .csv 文件", "Choose the filled-in .xlsx or .csv file"),
+    "rep_rejected": ("文件未导入：共{n}处问题，整个文件被拒收，未写入任何数据。", "Not imported: {n} problem(s); the whole file was refused and nothing was written."),
+    "rep_counts": ("{title}：共{total}行，新增{new}，修改{changed}，无变化{unchanged}。", "{title}: {total} rows, {new} new, {changed} changed, {unchanged} unchanged."),
+    "rep_auto_approve": ("市总上报，导入即通过审核", "City federation upload: approve on import"),
+    "rep_confirm": ("确认导入", "Confirm import"),
+    "rep_done": ("已导入：批次#{id}，状态：{status}。", "Imported: batch #{id}, status: {status}."),
+    "rep_pending_head": ("待审核（{n}）", "Pending ({n})"),
+    "rep_returned_head": ("已退回（{n}）", "Returned ({n})"),
+    "rep_reason": ("退回原因", "Reason for returning"),
+    "rep_approve": ("通过", "Approve"),
+    "rep_return": ("退回", "Return"),
+    "rep_original": ("下载原始文件", "Download the original file"),
+    "rep_pick": ("审核批次", "Batch to review"),
+    "rep_withdraw": ("撤回所选批次", "Withdraw the chosen batch"),
+    "rep_withdraw_pick": ("批次", "Batch"),
+    "rep_target": ("指标", "Target"),
+    "rep_history_note": ("★ 为看板当前采用的版本；更正不会删除旧版本。", "★ marks the version the dashboards use; corrections never erase older versions."),
+    "rep_status_note": ("截至{day}应已报到{due}这一周（每周六至周五，次周一前报送）；红色为逾期未报。", "By {day} every unit should have sent the week ending {due} (Saturday–Friday, due the following Monday); red rows are late."),
+    "rep_late": ("逾期{n}周", "{n} week(s) late"),
+    "rep_ok": ("按时", "On time"),
+    "rep_error": ("操作失败：{msg}", "Failed: {msg}"),
+})
+
+STATUS_EN = {"pending": "Pending", "approved": "Approved", "returned": "Returned", "withdrawn": "Withdrawn",
+             None: "Loaded directly"}
+KIND_EN = {"progress": "Weekly progress", "facilities": "Stations and childcare classes",
+           "union_orgs": "New union organisations", "membership": "New-economy members (monthly)"}
+ACTION_EN = {"new": "New", "changed": "Changed", "unchanged": "Unchanged"}
+
+
+def status_label(status, lang: str) -> str:
+    status = status if isinstance(status, str) else None
+    return STATUS_EN.get(status, str(status)) if lang == "en" else importer.STATUS_ZH.get(status, str(status))
+
+
+def kind_label(kind: str, lang: str) -> str:
+    return KIND_EN.get(kind, kind) if lang == "en" else v.KINDS[kind].title if kind in v.KINDS else kind
+
+
+def kind_namer(lang: str):
+    return lambda kind: kind_label(kind, lang)
+
+
+def fit(table: pd.DataFrame, max_rows: int | None = None) -> int:
+    """A dataframe height in pixels that shows every row (or `max_rows` of them) without scrolling."""
+    rows = len(table) if max_rows is None else min(len(table), max_rows)
+    return 36 * (rows + 1) + 4
+
+
+def _headers(lang: str, pairs: dict[str, tuple[str, str]]) -> dict[str, str]:
+    return {k: (en if lang == "en" else zh) for k, (zh, en) in pairs.items()}
+
+
+# ---------------------------------------------------------------------------------------------
+# who is acting
+
+
+@dataclass(frozen=True)
+class Identity:
+    actor: str
+    scope: tuple[str, ...] | None  # units the user may upload and withdraw for; None: any unit
+    can_review: bool
+    role: str = ""
+
+    @property
+    def can_upload(self) -> bool:
+        return self.scope is None or bool(self.scope)
+
+
+def identity_from(user: auth.AuthUser | None) -> Identity:
+    """The signed-in user's rights on this page, from data_access.auth (the same rules the command
+    line's operators follow by hand)."""
+    if user is None:
+        return Identity("", (), False)
+    try:
+        auth.require_review(user)
+        review = True
+    except DataAccessError:
+        review = False
+    return Identity(user.username, auth.writable_units(user), review, user.role_zh)
+
+
+# ---------------------------------------------------------------------------------------------
+# cached reads
+
+
+@data.scoped
+@st.cache_data(ttl=TTL, show_spinner=False)
+def batches(statuses: tuple[str, ...] | None = None, units: tuple[str, ...] | None = None,
+            uploaded_by: str | None = None) -> pd.DataFrame:
+    return importer.batches(data.engine(), statuses, units, uploaded_by)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def batch_rows(batch_id: int) -> pd.DataFrame:
+    return importer.batch_rows(data.engine(), batch_id)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=32)
+def batch_file(batch_id: int) -> tuple[str, bytes]:
+    return importer.batch_file(data.engine(), batch_id)
+
+
+@data.scoped
+@st.cache_data(ttl=TTL, show_spinner=False)
+def submission_status(year: int, as_of: dt.date, units: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """Who reported when, for the units the viewer may see (a 13-row table: filtered after reading)."""
+    df = importer.submission_status(data.engine(), year, dt.datetime.combine(as_of, dt.time(23, 59, 59)))
+    return df if units is None else df[df["unit_code"].isin(units)].reset_index(drop=True)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def history(target_code: str, unit_code: str, year: int) -> pd.DataFrame:
+    return importer.figure_history(data.engine(), target_code, unit_code, year)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=32)
+def template(kind: str, unit_code: str, period, year: int) -> templates.Template:
+    return templates.build_template(data.engine(), kind, unit_code, period, year)
+
+
+# ---------------------------------------------------------------------------------------------
+# actions (never cached; each clears the caches so every page shows the new state)
+
+
+def preview(content: bytes, file_name: str, scope: tuple[str, ...] | None) -> importer.Preview:
+    return importer.preview(data.engine(), content, file_name, allowed_units=scope)
+
+
+def commit(content: bytes, file_name: str, me: Identity, auto_approve: bool, expect: str):
+    done = importer.commit(data.engine(), content, file_name, actor=me.actor, allowed_units=me.scope,
+                           auto_approve=auto_approve and me.scope is None and me.can_review, expect=expect)
+    data.clear()
+    return done
+
+
+def review(batch_id: int, decision: str, me: Identity, reason: str | None = None) -> str:
+    if not me.can_review:  # checked again here: a hidden button is not a permission check
+        raise DataAccessError(f"账号“{me.actor}”无权审核", f"Account “{me.actor}” may not review")
+    status = importer.review(data.engine(), batch_id, decision, actor=me.actor, reason=reason)
+    data.clear()
+    return status
+
+
+def withdraw(batch_id: int, me: Identity) -> None:
+    importer.withdraw(data.engine(), batch_id, actor=me.actor, allowed_units=me.scope)
+    data.clear()
+
+
+# ---------------------------------------------------------------------------------------------
+# pure shaping
+
+
+def changes_table(pv: importer.Preview, lang: str) -> pd.DataFrame:
+    df = importer.changes_frame(pv)
+    df["action"] = df["action"].map(ACTION_EN if lang == "en" else importer.ACTION_ZH)
+    return df.rename(columns=_headers(lang, {
+        "line": ("行", "Row"), "action": ("变动", "Change"), "unit_code": ("单位", "Unit"),
+        "item": ("项目", "Item"), "period": ("周期", "Period"), "old": ("原值", "Stored"),
+        "new": ("新值", "New"), "pending_elsewhere": ("其他待审批次", "Other pending batches")}))
+
+
+def batch_label(row, unit_names: dict[str, str], lang: str, markdown: bool = True) -> str:
+    unit = unit_names.get(row.unit_code, row.unit_code) if isinstance(row.unit_code, str) else (
+        "Several units" if lang == "en" else "多个单位")
+    # File and uploader names are the user's: escaped where the label renders markdown (an expander);
+    # a select box shows its options as plain text.
+    esc = md if markdown else str
+    return (f"#{row.id} · {kind_label(row.kind, lang)} · {unit} · {esc(row.file_name)} · {esc(row.uploaded_by)} · "
+            f"{pd.Timestamp(row.uploaded_at):%Y-%m-%d %H:%M} · {status_label(row.status, lang)}")
+
+
+def batch_table(df: pd.DataFrame, unit_names: dict[str, str], lang: str) -> pd.DataFrame:
+    out = df.assign(
+        kind=df["kind"].map(lambda k: kind_label(k, lang)),
+        unit_code=df["unit_code"].map(lambda u: unit_names.get(u, u) if isinstance(u, str) else "—"),
+        status=df["status"].map(lambda s: status_label(s, lang)))
+    cols = _headers(lang, {"id": ("批次", "Batch"), "kind": ("类型", "Kind"), "unit_code": ("单位", "Unit"),
+                           "file_name": ("文件", "File"), "uploaded_at": ("上传时间", "Uploaded"),
+                           "row_count": ("行数", "Rows"), "status": ("状态", "Status"),
+                           "review_note": ("审核意见", "Reviewer's note")})
+    return out[list(cols)].rename(columns=cols)
+
+
+def rows_table(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+    out = df.assign(action=df["action"].map(ACTION_EN if lang == "en" else importer.ACTION_ZH))
+    return out.rename(columns=_headers(lang, {
+        "item": ("项目", "Item"), "unit_code": ("单位", "Unit"), "period": ("周期", "Period"),
+        "old": ("原值", "Before"), "new": ("新值", "New"), "action": ("变动", "Change")}))
+
+
+def history_table(df: pd.DataFrame, unit_zh: str, lang: str) -> pd.DataFrame:
+    """Latest week first; within a week, its versions oldest first."""
+    df = df.sort_values(["period_end", "recorded_at"], ascending=[False, True], kind="stable")
+    out = pd.DataFrame({
+        "in_force": df["in_force"].map({True: "★", False: ""}),
+        "period": [f"{a:%m-%d}~{b:%m-%d}" for a, b in zip(df["period_start"], df["period_end"])],
+        "value": df["value"].map(lambda x: fmt.number(x, unit_zh, lang)),
+        "recorded_at": df["recorded_at"].map(lambda x: f"{pd.Timestamp(x):%Y-%m-%d %H:%M}"),
+        "reporter": df["reporter"],
+        "batch": df["batch_id"].map(lambda b: "" if pd.isna(b) else f"#{int(b)}"),
+        "status": df["status"].map(lambda s: status_label(s, lang)),
+        "note": df["note"].fillna(""),
+    })
+    return out.rename(columns=_headers(lang, {
+        "in_force": ("现行", "In use"), "period": ("周期", "Week"), "value": ("数值", "Value"),
+        "recorded_at": ("上报时间", "Recorded"), "reporter": ("填报人", "Reporter"), "batch": ("批次", "Batch"),
+        "status": ("状态", "Status"), "note": ("备注", "Note")}))
+
+
+def status_table(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """One row per unit; `late` stays as a boolean column for the highlighting."""
+    out = pd.DataFrame({
+        "unit": df["name_en" if lang == "en" else "name_zh"],
+        "last_period_end": df["last_period_end"].map(lambda d: fmt.date(d, lang)),
+        "last_upload_at": df["last_upload_at"].map(
+            lambda x: "—" if pd.isna(x) else f"{pd.Timestamp(x):%Y-%m-%d %H:%M}"),
+        "pending": df["pending"], "returned": df["returned"],
+        "state": [tr("rep_late", lang, n=n) if late else tr("rep_ok", lang)
+                  for late, n in zip(df["late"], df["weeks_behind"])],
+        "late": df["late"].astype(bool),
+    })
+    return out.rename(columns=_headers(lang, {
+        "unit": ("单位", "Unit"), "last_period_end": ("最近上报周期截至", "Latest week sent"),
+        "last_upload_at": ("最近上传", "Latest upload"), "pending": ("待审核", "Pending"),
+        "returned": ("已退回", "Returned"), "state": ("状态", "State")}))
+
+
+def highlight_late(table: pd.DataFrame):
+    """A Styler that paints late units' rows red (the words in 状态 say it too, for colour-blind
+    readers and printouts). Show it without the helper column `late`."""
+    return table.style.apply(
+        lambda row: ["background-color: #ffd7d5; color: #82071e" if row["late"] else "" for _ in row], axis=1)

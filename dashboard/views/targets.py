@@ -1,0 +1,219 @@
+"""Shaping one target's KPI tables for the target-detail page: which target the link asks for,
+the unit bullet rows, the ranking table, the chart's table for download, the chart labels.
+
+Pure functions (no streamlit calls); the figures come from kpis via dashboard.data.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import textwrap
+
+import pandas as pd
+
+from data_access.present import fmt
+
+from dashboard.i18n import register, tr
+from dashboard.views.overview import NO_TARGET_COLOUR, STATUS_COLOURS, TEXT_COLOUR, amount, bare, status_label
+
+register({
+    "tg_pick": ("选择目标", "Target"),
+    "tg_bad_code": ("链接中的目标代码“{value}”不存在，已显示{code}。",
+                    "Unknown target code “{value}” in the link; showing {code}."),
+    "tg_cum_title": ("累计完成与序时进度", "Cumulative progress against the pace line"),
+    "tg_units_title": ("各单位完成情况（对照各自分配任务）", "By unit, each against its own allocation"),
+    "tg_ranking": ("排名", "Ranking"),
+    "tg_series_table": ("累计进度数据", "Cumulative progress data"),
+    "tg_actual": ("累计完成", "Done (cumulative)"),
+    "tg_pace": ("序时进度", "Expected to date"),
+    "tg_forecast": ("年末预测", "Year-end forecast"),
+    "tg_range": ("预测区间", "Forecast range"),
+    "tg_target": ("年度目标", "Annual target"),
+    "tg_label_actual": ("{day} 累计 {value}", "{value} by {day}"),
+    "tg_label_forecast": ("预测 {value}（{range}）", "Forecast {value} ({range})"),
+    "tg_label_target": ("年度目标 {value}", "Annual target {value}"),
+    "tg_col_done": ("完成 / 分配任务", "Done / allocation"),
+    "tg_col_status": ("状态", "Status"),
+    "tg_col_rank": ("排名", "Rank"),
+    "tg_col_weekly": ("每周需完成", "Per week"),
+    "tg_rank_n": ("第{n}名", "#{n}"),
+    "tg_allocation_line": ("分配任务", "Allocation"),
+    "tg_m_done": ("完成 / 年度目标", "Done / annual target"),
+    "tg_m_pace": ("序时进度", "Expected to date"),
+    "tg_m_status": ("状态", "Status"),
+    "tg_m_week": ("较上周", "Week Δ"),
+    "tg_m_forecast": ("年末预测（区间）", "Year-end forecast (range)"),
+    "tg_m_weekly": ("每周需完成", "Needed per week"),
+    "tg_col_day": ("日期", "Date"),
+    "tg_file_units": ("目标{code}_各单位", "target_{code}_units"),
+    "tg_file_series": ("目标{code}_累计进度", "target_{code}_cumulative"),
+})
+
+UNIT_TEXT_COLUMNS = ("done", "status", "rank", "weekly")
+UNIT_BULLET_LAYOUT = {
+    "zh": dict(bullet_width=0.34, column_x=(0.40, 0.65, 0.80, 0.89), label_px=130),
+    "en": dict(bullet_width=0.30, column_x=(0.36, 0.63, 0.78, 0.86), label_px=170),
+}
+
+
+def resolve_target(raw: str | None, codes: list[str], current: str | None = None
+                   ) -> tuple[str, bool]:
+    """The target to show and whether the link's code was valid.
+
+    The link (`raw`, from ?target=) wins when valid; otherwise the session's current pick, then
+    the first target. `raw` is matched case-insensitively (t07 -> T07).
+    """
+    if raw is not None:
+        code = raw.strip().upper()
+        if code in codes:
+            return code, True
+    fallback = current if current in codes else codes[0]
+    return fallback, raw is None
+
+
+def target_row(ov: pd.DataFrame, code: str) -> pd.Series:
+    """One target's row of kpis.target_overview (target_code kept as a field)."""
+    return ov[ov["target_code"] == code].iloc[0]
+
+
+def year_end(plan_years: pd.DataFrame, year: int) -> dt.date:
+    """The last day of a plan year, from queries.plan_years."""
+    return plan_years.loc[plan_years["year"] == year, "end_date"].iloc[0]
+
+
+def target_title(row, lang: str) -> str:
+    """'T07 新建户外劳动者爱心驿站' for the picker."""
+    return f"{row['target_code']} {row['name_en'] if lang == 'en' else row['name_zh']}"
+
+
+def headline(row, lang: str) -> list[tuple[str, str, str]]:
+    """(label, value, colour) for the tiles of one target_overview row; values may hold a
+    smaller <span> (the forecast range)."""
+    unit = str(row["unit_zh"])
+    small = "<br><span style='font-size:0.9rem;font-weight:400'>{}</span>"
+    forecast = amount(row["forecast"], unit, lang)
+    if not pd.isna(row["forecast_low"]) and not pd.isna(row["forecast_high"]):
+        forecast += small.format(
+            f"{bare(row['forecast_low'], unit, lang)}–{bare(row['forecast_high'], unit, lang)}")
+    week = None if pd.isna(row["change_week"]) else round(float(row["change_week"]), 1)
+    return [
+        (tr("tg_m_done", lang), f"{bare(row['actual'], unit, lang)} / "
+                                f"{amount(row['target'], unit, lang)}", TEXT_COLOUR),
+        (tr("tg_m_pace", lang), amount(row["expected"], unit, lang), TEXT_COLOUR),
+        (tr("tg_m_status", lang), status_label(row["status"], lang),
+         STATUS_COLOURS.get(row["status"], TEXT_COLOUR)),
+        (tr("tg_m_week", lang), fmt.signed(week, unit, lang), TEXT_COLOUR),
+        (tr("tg_m_forecast", lang), forecast, TEXT_COLOUR),
+        (tr("tg_m_weekly", lang), amount(row["required_weekly"], unit, lang), TEXT_COLOUR),
+    ]
+
+
+def unit_name(row, lang: str) -> str:
+    return str(row["unit_name_en"] if lang == "en" else row["unit_name_zh"])
+
+
+def unit_label(row, lang: str) -> str:
+    """The unit's name for a chart row; long English names on two lines."""
+    name = unit_name(row, lang)
+    if lang != "en":
+        return name
+    lines = textwrap.wrap(name, 22) or [name]
+    return "<br>".join(lines[:2]) + ("…" if len(lines) > 2 else "")
+
+
+def _ranked(ub: pd.DataFrame) -> pd.DataFrame:
+    """Ranked units first (best first), then units without an allocation."""
+    out = ub.copy()
+    out["_unranked"] = out["rank"].isna()
+    out["_rank"] = out["rank"].astype("Float64").fillna(0)
+    return out.sort_values(["_unranked", "_rank"], kind="stable").drop(columns=["_unranked", "_rank"])
+
+
+def unit_bullet_table(ub: pd.DataFrame, unit_zh: str, lang: str) -> pd.DataFrame:
+    """Rows for charts.bullet_rows: one per unit (best rank on top), shares of its allocation."""
+    rows = []
+    for _, r in _ranked(ub).iterrows():
+        alloc = float(r["allocation"])
+        has = alloc > 0
+        rows.append({
+            "row_id": r["unit_code"], "label": unit_label(r, lang), "header": False,
+            "actual_share": float(r["actual"]) / alloc if has else 0.0,
+            "expected_share": float(r["expected"]) / alloc if has else float("nan"),
+            "colour": STATUS_COLOURS.get(r["status"]) if has else NO_TARGET_COLOUR,
+            "bar_labels": fmt.percent(r["completion"], lang, 0) if has else tr("ov_no_alloc", lang),
+            "done": f"{bare(r['actual'], unit_zh, lang)} / {amount(alloc, unit_zh, lang)}",
+            "status": status_label(r["status"], lang) if has else "—",
+            "status_colour": STATUS_COLOURS.get(r["status"]) if has else NO_TARGET_COLOUR,
+            "rank": tr("tg_rank_n", lang, n=int(r["rank"])) if not pd.isna(r["rank"]) else "—",
+            "weekly": amount(r["required_weekly"], unit_zh, lang) if has else "—",
+        })
+    return pd.DataFrame(rows)
+
+
+def unit_text_titles(lang: str) -> dict[str, str]:
+    return {k: tr(f"tg_col_{k}", lang) for k in UNIT_TEXT_COLUMNS}
+
+
+def ranking_table(ub: pd.DataFrame, unit_zh: str, lang: str) -> pd.DataFrame:
+    """The ranking (排名) with localised headers and plain numbers, for display and download."""
+    u = fmt.EN_UNITS.get(unit_zh, unit_zh) if lang == "en" else unit_zh
+    cols = {
+        "rank": tr("col_rank", lang), "unit": tr("col_unit", lang),
+        "actual": f"{tr('col_actual', lang)}（{u}）" if lang == "zh" else f"{tr('col_actual', lang)} ({u})",
+        "allocation": f"{tr('col_allocation', lang)}（{u}）" if lang == "zh"
+        else f"{tr('col_allocation', lang)} ({u})",
+        "completion": f"{tr('col_completion', lang)}（%）" if lang == "zh"
+        else f"{tr('col_completion', lang)} (%)",
+        "expected": f"{tr('col_expected', lang)}（{u}）" if lang == "zh"
+        else f"{tr('col_expected', lang)} ({u})",
+        "status": tr("col_status", lang),
+        "weekly": f"{tr('col_weekly', lang)}（{u}）" if lang == "zh"
+        else f"{tr('col_weekly', lang)} ({u})",
+    }
+    rows = []
+    for _, r in _ranked(ub).iterrows():
+        has = float(r["allocation"]) > 0
+        rows.append({
+            cols["rank"]: r["rank"], cols["unit"]: unit_name(r, lang),
+            cols["actual"]: round(float(r["actual"]), 2),
+            cols["allocation"]: round(float(r["allocation"]), 2),
+            cols["completion"]: round(float(r["completion"]) * 100, 1) if has else None,
+            cols["expected"]: round(float(r["expected"]), 2),
+            cols["status"]: tr(f"status_{r['status']}", lang) if has else "—",
+            cols["weekly"]: round(float(r["required_weekly"]), 2),
+        })
+    out = pd.DataFrame(rows, columns=list(cols.values()))
+    out[cols["rank"]] = out[cols["rank"]].astype("Int64")
+    return out
+
+
+def series_table(series: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """kpis.cumulative_series with localised headers, dates as dates, amounts rounded."""
+    return pd.DataFrame({
+        tr("tg_col_day", lang): series["day"],
+        tr("tg_actual", lang): series["actual_cum"].round(2),
+        tr("tg_pace", lang): series["expected_cum"].round(2),
+    })
+
+
+def chart_labels(row, as_of: dt.date, lang: str) -> tuple[dict[str, str], dict[str, str]]:
+    """(legend names, on-chart texts) for charts.cumulative_chart from a target_overview row."""
+    unit = str(row["unit_zh"])
+    names = {k: tr(f"tg_{k}", lang) for k in ("actual", "pace", "forecast", "range", "target")}
+    day = f"{as_of.month}月{as_of.day}日" if lang == "zh" else f"{as_of.day} {as_of:%b}"
+    rng = "—"
+    if not pd.isna(row["forecast_low"]) and not pd.isna(row["forecast_high"]):
+        rng = f"{bare(row['forecast_low'], unit, lang)}–{bare(row['forecast_high'], unit, lang)}"
+    texts = {
+        "actual": tr("tg_label_actual", lang, day=day, value=amount(row["actual"], unit, lang)),
+        "forecast": tr("tg_label_forecast", lang, value=amount(row["forecast"], unit, lang),
+                       range=rng),
+        "target": tr("tg_label_target", lang, value=amount(row["target"], unit, lang)),
+    }
+    return names, texts
+
+
+def forecast_tuple(row) -> tuple[float | None, float | None, float | None]:
+    def val(key):
+        return None if pd.isna(row[key]) else float(row[key])
+    return val("forecast"), val("forecast_low"), val("forecast_high")
+

@@ -1,0 +1,482 @@
+"""Query functions: one per view, each returning a DataFrame whose columns the docstring names.
+
+Every figure is aggregated in SQL from one "facts" source per measure (`_facts`): the reported
+weekly figures (latest version known at the as-of date), the facility registry, the union-org
+registry, or the new-economy membership table. Per-unit totals and time series both aggregate the
+same facts, so the overview, the map and the new-economy page cannot disagree.
+
+"As known on a date" (`as_of`): only periods ending on or before it, only rows recorded before the
+end of that day, and only rows without an import batch or from a batch approved by then.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Iterable, Sequence
+
+import pandas as pd
+from sqlalchemy import (
+    Engine,
+    Float,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    union_all,
+)
+
+from data_access.schema.models import BATCH_APPROVED, BATCH_WITHDRAWN, MEASURE_CARE_STATIONS, MEASURE_CHILDCARE, MEASURE_NE_MEMBERS, MEASURE_REPORTED, MEASURE_UNION_ORGS, Allocation, Facility, ImportBatch, Meta, Milestone, NeMembership, PlanYear, ProgressReport, Project, Target, UnionOrg, Unit
+
+FACILITY_MEASURES = {MEASURE_CARE_STATIONS: "care_station", MEASURE_CHILDCARE: "childcare_class"}
+
+
+# ---------------------------------------------------------------------------------------------
+# helpers
+
+
+def cutoff(as_of: dt.date) -> dt.datetime:
+    """The first instant after `as_of`: rows recorded before it were known on that date."""
+    return dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time())
+
+
+def first_of_month(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    index = day.year * 12 + day.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def last_complete_month(as_of: dt.date) -> dt.date:
+    """First day of the latest month that has ended on or before `as_of`."""
+    return add_months(first_of_month(as_of + dt.timedelta(days=1)), -1)
+
+
+def month_end(month: dt.date) -> dt.date:
+    return add_months(month, 1) - dt.timedelta(days=1)
+
+
+def visible(batch_id_col, as_of: dt.date):
+    """Rows with no batch, or whose batch was approved before the end of `as_of` and, if it was
+    withdrawn later, not withdrawn by then: a withdrawal does not rewrite the past."""
+    end = cutoff(as_of)
+    counted = select(ImportBatch.id).where(
+        ImportBatch.reviewed_at < end,
+        or_(ImportBatch.status == BATCH_APPROVED,
+            and_(ImportBatch.status == BATCH_WITHDRAWN, ImportBatch.withdrawn_at >= end)),
+    )
+    return or_(batch_id_col.is_(None), batch_id_col.in_(counted))
+
+
+def in_force(table, as_of: dt.date):
+    """Registry versions (facilities, union_orgs) in force at the end of `as_of`: not superseded
+    by then. With `visible` and recorded_at, an approved change shows from its day on only."""
+    return or_(table.superseded_at.is_(None), table.superseded_at >= cutoff(as_of))
+
+
+def _units_clause(col, units: Sequence[str] | None):
+    """None: the whole city. A sequence, even an empty one (a viewer with no unit), limits to it."""
+    return true() if units is None else col.in_(list(units))
+
+
+def _read(engine: Engine, stmt, columns: list[str]) -> pd.DataFrame:
+    with engine.connect() as conn:
+        rows = conn.execute(stmt).all()
+    return pd.DataFrame([tuple(r) for r in rows], columns=columns)
+
+
+def _as_date(value) -> dt.date | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+# ---------------------------------------------------------------------------------------------
+# reference data
+
+
+def dataset_info(engine: Engine) -> dict[str, str]:
+    """All key/value pairs of table `meta` (e.g. dataset='sample', sample_loaded_at)."""
+    with engine.connect() as conn:
+        return {k: v for k, v in conn.execute(select(Meta.key, Meta.value)).all()}
+
+
+def units(engine: Engine) -> pd.DataFrame:
+    """Reporting units. Columns: code, name_zh, name_en, kind (county|zone|city), sort_order,
+    has_boundary, seat_lat, seat_lon (WGS84 degrees)."""
+    stmt = select(
+        Unit.code, Unit.name_zh, Unit.name_en, Unit.kind, Unit.sort_order,
+        Unit.has_boundary, Unit.seat_lat, Unit.seat_lon,
+    ).where(Unit.active.is_(True)).order_by(Unit.sort_order, Unit.code)
+    return _read(engine, stmt, ["code", "name_zh", "name_en", "kind", "sort_order",
+                                "has_boundary", "seat_lat", "seat_lon"])
+
+
+def plan_years(engine: Engine) -> pd.DataFrame:
+    """Plan years. Columns: year, title_zh, title_en, start_date, end_date (dates)."""
+    stmt = select(PlanYear.year, PlanYear.title_zh, PlanYear.title_en,
+                  PlanYear.start_date, PlanYear.end_date).order_by(PlanYear.year)
+    df = _read(engine, stmt, ["year", "title_zh", "title_en", "start_date", "end_date"])
+    for col in ("start_date", "end_date"):
+        df[col] = df[col].map(_as_date)
+    return df
+
+
+def plan_year_bounds(engine: Engine, year: int) -> tuple[dt.date, dt.date]:
+    """(start_date, end_date) of a plan year; KeyError if the year is unknown."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(PlanYear.start_date, PlanYear.end_date).where(PlanYear.year == year)
+        ).first()
+    if row is None:
+        raise KeyError(year)
+    return _as_date(row[0]), _as_date(row[1])
+
+
+def projects(engine: Engine, year: int) -> pd.DataFrame:
+    """The five projects of a plan year in plan order. Columns: code, name_zh, name_en."""
+    stmt = (select(Project.code, Project.name_zh, Project.name_en)
+            .where(Project.year == year).order_by(Project.sort_order, Project.code))
+    return _read(engine, stmt, ["code", "name_zh", "name_en"])
+
+
+def targets(engine: Engine, year: int) -> pd.DataFrame:
+    """Targets of a plan year. Columns: target_id, target_code, project_code, project_name_zh,
+    project_name_en, name_zh, name_en, unit_zh, unit_en, value (annual target, base unit),
+    measure, pace_curve (list of 12 floats or None), parent_code, note_zh, sort_order."""
+    stmt = (
+        select(
+            Target.id, Target.code, Project.code, Project.name_zh, Project.name_en,
+            Target.name_zh, Target.name_en, Target.unit_zh, Target.unit_en, Target.value,
+            Target.measure, Target.pace_curve, Target.parent_code, Target.note_zh, Target.sort_order,
+        )
+        .join(Project, Project.id == Target.project_id)
+        .where(Target.year == year)
+        .order_by(Project.sort_order, Target.sort_order, Target.code)
+    )
+    df = _read(engine, stmt, ["target_id", "target_code", "project_code", "project_name_zh",
+                              "project_name_en", "name_zh", "name_en", "unit_zh", "unit_en",
+                              "value", "measure", "pace_curve", "parent_code", "note_zh",
+                              "sort_order"])
+    df["pace_curve"] = df["pace_curve"].map(lambda v: json.loads(v) if isinstance(v, str) else v)
+    return df
+
+
+def allocations(engine: Engine, year: int, units: Sequence[str] | None = None) -> pd.DataFrame:
+    """Each target's allocation per unit. Columns: target_code, unit_code, value (base unit)."""
+    stmt = (
+        select(Target.code, Allocation.unit_code, Allocation.value)
+        .join(Target, Target.id == Allocation.target_id)
+        .where(Target.year == year, _units_clause(Allocation.unit_code, units))
+        .order_by(Target.code, Allocation.unit_code)
+    )
+    return _read(engine, stmt, ["target_code", "unit_code", "value"])
+
+
+def milestones(engine: Engine, year: int) -> pd.DataFrame:
+    """Milestones of a plan year. Columns: code, project_code, name_zh, name_en, due_date,
+    status (not_started|in_progress|done|delayed), done_on, note_zh."""
+    stmt = (
+        select(Milestone.code, Project.code, Milestone.name_zh, Milestone.name_en,
+               Milestone.due_date, Milestone.status, Milestone.done_on, Milestone.note_zh)
+        .outerjoin(Project, Project.id == Milestone.project_id)
+        .where(Milestone.year == year)
+        .order_by(Milestone.due_date, Milestone.code)
+    )
+    df = _read(engine, stmt, ["code", "project_code", "name_zh", "name_en", "due_date",
+                              "status", "done_on", "note_zh"])
+    for col in ("due_date", "done_on"):
+        df[col] = df[col].map(_as_date)
+    return df
+
+
+def _latest_known(table, in_year):
+    """The latest moment a visible row of `table` satisfying `in_year` became known: its
+    recorded_at, or its batch's approval if that came later."""
+    known = case((and_(ImportBatch.reviewed_at.is_not(None), ImportBatch.reviewed_at > table.recorded_at),
+                  ImportBatch.reviewed_at), else_=table.recorded_at)
+    return (select(func.max(known)).select_from(table)
+            .outerjoin(ImportBatch, ImportBatch.id == table.batch_id)
+            .where(in_year, or_(table.batch_id.is_(None), ImportBatch.status == BATCH_APPROVED)))
+
+
+def latest_report_date(engine: Engine, year: int | None = None) -> dt.date | None:
+    """The day the latest figure became known (recorded, and approved where it came in a batch)
+    in any fact table: reports of `year`'s targets, facilities opened, unions founded and membership
+    months in `year` (all years if None). None when there is nothing. The dashboards' default
+    as-of date: everything known so far counts on it, including late reports and corrections."""
+    if year is None:
+        bounds = (dt.date.min, dt.date.max)
+        reports = true()
+    else:
+        bounds = plan_year_bounds(engine, year)
+        reports = ProgressReport.target_id.in_(select(Target.id).where(Target.year == year))
+    stmts = [
+        _latest_known(ProgressReport, reports),
+        _latest_known(Facility, Facility.opened_on.between(*bounds)),
+        _latest_known(UnionOrg, UnionOrg.founded_on.between(*bounds)),
+        _latest_known(NeMembership, NeMembership.month.between(*bounds)),
+    ]
+    with engine.connect() as conn:
+        days = [_as_date(conn.execute(stmt).scalar()) for stmt in stmts]
+    days = [d for d in days if d is not None]
+    return max(days) if days else None
+
+
+def default_view(engine: Engine) -> tuple[int, dt.date] | None:
+    """(plan year, as-of date) shown when nothing is chosen: the plan year whose latest figure
+    became known last, as of that day (it may fall after the year's end). None without any data."""
+    latest = {int(y): d for y in plan_years(engine)["year"]
+              if (d := latest_report_date(engine, int(y))) is not None}
+    if not latest:
+        return None
+    year = max(latest, key=latest.get)
+    return year, latest[year]
+
+
+# ---------------------------------------------------------------------------------------------
+# facts: (target_id, unit_code, day, value) for every measure
+
+
+def _reported_facts(year: int, start: dt.date, end: dt.date, as_of: dt.date, units,
+                    target_ids: Sequence[int] | None = None):
+    pr = ProgressReport
+    ranked = (
+        select(
+            pr.target_id, pr.unit_code, pr.period_end, pr.value,
+            func.row_number().over(
+                partition_by=(pr.target_id, pr.unit_code, pr.period_start, pr.period_end),
+                order_by=(pr.recorded_at.desc(), pr.id.desc()),
+            ).label("rn"),
+        )
+        .join(Target, Target.id == pr.target_id)
+        .where(
+            Target.year == year,
+            pr.period_start >= start,
+            pr.period_end <= min(as_of, end),
+            pr.recorded_at < cutoff(as_of),
+            visible(pr.batch_id, as_of),
+            _units_clause(pr.unit_code, units),
+            # inside the window's subquery: SQLite would otherwise rank every report of the year
+            true() if target_ids is None else pr.target_id.in_(list(target_ids)),
+        )
+        .subquery("ranked")
+    )
+    return select(
+        ranked.c.target_id, ranked.c.unit_code, ranked.c.period_end.label("day"),
+        cast(ranked.c.value, Float).label("value"),
+    ).where(ranked.c.rn == 1)
+
+
+def facility_filter(kind: str, as_of: dt.date, units, opened_since: dt.date | None = None,
+                    opened_until: dt.date | None = None):
+    """The WHERE clause shared by the map's points and the facility targets' counts:
+    facilities of `kind` standing on `as_of` (opened by then, not closed, recorded and approved),
+    optionally opened within [opened_since, opened_until] (the plan year, for T06/T07)."""
+    f = Facility
+    clauses = [
+        f.kind == kind,
+        f.opened_on <= as_of,
+        or_(f.closed_on.is_(None), f.closed_on > as_of),
+        f.recorded_at < cutoff(as_of),
+        visible(f.batch_id, as_of),
+        in_force(f, as_of),
+        _units_clause(f.unit_code, units),
+    ]
+    if opened_since is not None:
+        clauses.append(f.opened_on >= opened_since)
+    if opened_until is not None:
+        clauses.append(f.opened_on <= opened_until)
+    return and_(*clauses)
+
+
+def _facility_facts(year: int, start: dt.date, end: dt.date, as_of: dt.date, units):
+    selects = []
+    for measure, kind in FACILITY_MEASURES.items():
+        selects.append(
+            select(Target.id.label("target_id"), Facility.unit_code,
+                   Facility.opened_on.label("day"), cast(literal(1), Float).label("value"))
+            .join(Target, and_(Target.year == year, Target.measure == measure))
+            .where(facility_filter(kind, as_of, units, opened_since=start, opened_until=end))
+        )
+    return selects
+
+
+def _union_org_facts(year: int, start: dt.date, end: dt.date, as_of: dt.date, units):
+    u = UnionOrg
+    return (
+        select(Target.id.label("target_id"), u.unit_code, u.founded_on.label("day"),
+               cast(literal(1), Float).label("value"))
+        .join(Target, and_(Target.year == year, Target.measure == MEASURE_UNION_ORGS))
+        .where(
+            u.founded_on >= start, u.founded_on <= min(as_of, end), u.recorded_at < cutoff(as_of),
+            visible(u.batch_id, as_of), in_force(u, as_of), _units_clause(u.unit_code, units),
+        )
+    )
+
+
+def ne_membership_latest(as_of: dt.date, units, since: dt.date | None = None,
+                         until_month: dt.date | None = None):
+    """Subquery of ne_membership rows, latest version known at `as_of`, months complete by then.
+    Columns: month, unit_code, industry, platform, new_members."""
+    m = NeMembership
+    last_month = last_complete_month(as_of)
+    if until_month is not None:
+        last_month = min(last_month, until_month)
+    clauses = [
+        m.month <= last_month,
+        m.recorded_at < cutoff(as_of),
+        visible(m.batch_id, as_of),
+        _units_clause(m.unit_code, units),
+    ]
+    if since is not None:
+        clauses.append(m.month >= since)
+    ranked = select(
+        m.month, m.unit_code, m.industry, m.platform, m.new_members,
+        func.row_number().over(
+            partition_by=(m.month, m.unit_code, m.industry, m.platform),
+            order_by=(m.recorded_at.desc(), m.id.desc()),
+        ).label("rn"),
+    ).where(*clauses).subquery("ne_ranked")
+    return select(
+        ranked.c.month, ranked.c.unit_code, ranked.c.industry, ranked.c.platform,
+        ranked.c.new_members,
+    ).where(ranked.c.rn == 1).subquery("ne_latest")
+
+
+def _membership_facts(year: int, start: dt.date, end: dt.date, as_of: dt.date, units):
+    latest = ne_membership_latest(as_of, units, since=first_of_month(start),
+                                  until_month=first_of_month(end))
+    return (
+        select(Target.id.label("target_id"), latest.c.unit_code, latest.c.month.label("day"),
+               cast(latest.c.new_members, Float).label("value"))
+        .join(Target, and_(Target.year == year, Target.measure == MEASURE_NE_MEMBERS))
+    )
+
+
+def facts(engine: Engine, year: int, as_of: dt.date, units: Sequence[str] | None = None,
+          target_codes: Sequence[str] | None = None):
+    """The UNION ALL of every measure's facts for `year` as known on `as_of`, as a subquery with
+    columns target_id, unit_code, day (date; for membership the month's first day), value.
+    With `target_codes`, only those targets' facts (each part filters, so no table is scanned
+    for a target that was not asked for)."""
+    start, end = plan_year_bounds(engine, year)
+    if target_codes is None:
+        return union_all(
+            _reported_facts(year, start, end, as_of, units),
+            *_facility_facts(year, start, end, as_of, units),
+            _union_org_facts(year, start, end, as_of, units),
+            _membership_facts(year, start, end, as_of, units),
+        ).subquery("facts")
+    with engine.connect() as conn:
+        wanted = conn.execute(select(Target.id, Target.measure).where(
+            Target.year == year, Target.code.in_(list(target_codes)))).all()
+    measures = {m for _i, m in wanted}
+    ids = [i for i, _m in wanted]
+    # Only the parts of the measures asked for: each ranks or scans its own table.
+    parts = [_reported_facts(year, start, end, as_of, units, [i for i, m in wanted if m == MEASURE_REPORTED])]
+    parts += [part for part, measure in zip(_facility_facts(year, start, end, as_of, units), FACILITY_MEASURES)
+              if measure in measures]
+    if MEASURE_UNION_ORGS in measures:
+        parts.append(_union_org_facts(year, start, end, as_of, units))
+    if MEASURE_NE_MEMBERS in measures:
+        parts.append(_membership_facts(year, start, end, as_of, units))
+    parts = [part.where(part.selected_columns[0].in_(ids)) for part in parts]
+    return union_all(*parts).subquery("facts")
+
+
+def progress_by_unit(engine: Engine, year: int, as_of: dt.date,
+                     units: Sequence[str] | None = None) -> pd.DataFrame:
+    """Actual progress per target and unit since the start of the plan year, as known on `as_of`.
+    Columns: target_code, unit_code, actual (base unit of the target)."""
+    f = facts(engine, year, as_of, units)
+    stmt = (
+        select(Target.code, f.c.unit_code, func.sum(f.c.value))
+        .join(Target, Target.id == f.c.target_id)
+        .group_by(Target.code, f.c.unit_code)
+        .order_by(Target.code, f.c.unit_code)
+    )
+    df = _read(engine, stmt, ["target_code", "unit_code", "actual"])
+    df["actual"] = df["actual"].astype(float)
+    return df
+
+
+def progress_by_day(engine: Engine, year: int, as_of: dt.date,
+                    units: Sequence[str] | None = None,
+                    target_codes: Iterable[str] | None = None) -> pd.DataFrame:
+    """Increments per target and day, summed over the chosen units, as known on `as_of`.
+    Columns: target_code, day (date: period end for reports, opening/founding date for
+    registries, month end for membership), value (base unit). Sorted by target_code, day."""
+    codes = list(target_codes) if target_codes is not None else None
+    f = facts(engine, year, as_of, units, codes)
+    stmt = (
+        select(Target.code, Target.measure, f.c.day, func.sum(f.c.value))
+        .join(Target, Target.id == f.c.target_id)
+        .group_by(Target.code, Target.measure, f.c.day)
+        .order_by(Target.code, f.c.day)
+    )
+    df = _read(engine, stmt, ["target_code", "measure", "day", "value"])
+    df["day"] = df["day"].map(_as_date)
+    is_month = df["measure"] == MEASURE_NE_MEMBERS
+    df.loc[is_month, "day"] = df.loc[is_month, "day"].map(month_end)
+    df["value"] = df["value"].astype(float)
+    return df.drop(columns="measure").sort_values(["target_code", "day"], ignore_index=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# facilities (the map's rows)
+
+
+FACILITY_COLUMNS = ["id", "kind", "name", "address", "host_org", "unit_code", "lat", "lon",
+                    "opened_on", "status", "services", "capacity", "is_new"]
+
+
+def facility_points(engine: Engine, year: int, as_of: dt.date,
+                    units: Sequence[str] | None = None,
+                    kinds: Sequence[str] = ("care_station", "childcare_class")) -> pd.DataFrame:
+    """Facilities standing on `as_of`. Columns: id, kind (care_station|childcare_class), name,
+    address, host_org, unit_code, lat, lon (WGS84), opened_on, status (open|paused|closed),
+    services, capacity (places), is_new (opened in the plan year: counts toward T06/T07)."""
+    start, end = plan_year_bounds(engine, year)
+    f = Facility
+    parts = []
+    for kind in kinds:
+        parts.append(
+            select(f.id, f.kind, f.name, f.address, f.host_org, f.unit_code, f.lat, f.lon,
+                   f.opened_on, f.status, f.services, f.capacity,
+                   case((f.opened_on.between(start, end), True), else_=False).label("is_new"))
+            .where(facility_filter(kind, as_of, units))
+        )
+    stmt = union_all(*parts) if len(parts) > 1 else parts[0]
+    df = _read(engine, stmt, FACILITY_COLUMNS)
+    df["opened_on"] = df["opened_on"].map(_as_date)
+    df["is_new"] = df["is_new"].astype(bool)
+    return df.sort_values(["kind", "unit_code", "opened_on", "id"], ignore_index=True)
+
+
+def facility_counts(engine: Engine, year: int, as_of: dt.date,
+                    units: Sequence[str] | None = None) -> pd.DataFrame:
+    """Facilities standing on `as_of` per unit and kind. Columns: unit_code, kind, total,
+    new_this_year (the figure that counts toward T06/T07)."""
+    start, end = plan_year_bounds(engine, year)
+    parts = []
+    for kind in FACILITY_MEASURES.values():
+        parts.append(
+            select(Facility.unit_code, Facility.kind, func.count(),
+                   func.sum(case((Facility.opened_on.between(start, end), 1), else_=0)))
+            .where(facility_filter(kind, as_of, units))
+            .group_by(Facility.unit_code, Facility.kind)
+        )
+    df = _read(engine, union_all(*parts), ["unit_code", "kind", "total", "new_this_year"])
+    df["new_this_year"] = df["new_this_year"].fillna(0).astype(int)
+    df["total"] = df["total"].astype(int)
+    return df.sort_values(["kind", "unit_code"], ignore_index=True)
