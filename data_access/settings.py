@@ -101,7 +101,7 @@ class Settings(BaseSettings):
         try:
             zoneinfo.ZoneInfo(value)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"未知的时区（应如 Asia/Shanghai） / unknown time zone") from exc
+            raise ValueError("未知的时区（应如 Asia/Shanghai） / unknown time zone") from exc
         return value
 
     @field_validator("cookie_secure", "reporter_view", "auth_mode", mode="before")
