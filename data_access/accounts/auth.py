@@ -22,7 +22,7 @@ import os
 import re
 import secrets
 from dataclasses import dataclass, replace
-from typing import Iterable, Mapping
+from typing import Mapping
 
 import pandas as pd
 from argon2 import PasswordHasher
@@ -30,6 +30,8 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 
 from data_access.schema.accounts import ROLE_ADMIN, ROLE_LEADER, ROLE_NAMES_ZH, ROLE_REPORTER, ROLE_REVIEWER, ROLES, VIEW_CITY, VIEW_SCOPES, VIEW_UNIT, LoginSession, LoginThrottle, User
+from data_access.accounts.identity import ANONYMOUS, AuthUser
+from data_access.accounts.permissions import PermissionDenied, clamp_units, may_review, readable_units, require_login, require_read_scope, require_review, require_role, require_write_scope, writable_units
 from data_access.errors import DataAccessError
 from data_access.schema.models import Unit
 
@@ -37,7 +39,9 @@ log = logging.getLogger(__name__)
 
 __all__ = [
     "ROLE_ADMIN", "ROLE_LEADER", "ROLE_REPORTER", "ROLE_REVIEWER", "ROLES", "VIEW_CITY", "VIEW_UNIT",
-    "AuthUser", "AuthSettings", "require_write_scope", "writable_units", "readable_units",
+    "ANONYMOUS", "AuthUser", "AuthSettings", "PermissionDenied", "clamp_units", "may_review",
+    "readable_units", "require_login", "require_read_scope", "require_review", "require_role",
+    "require_write_scope", "writable_units",
 ]
 
 MODES = ("builtin", "proxy", "oidc", "none")
@@ -46,27 +50,6 @@ ROLE_ALIASES = {**{v: k for k, v in ROLE_NAMES_ZH.items()}, **{r: r for r in ROL
 
 # ---------------------------------------------------------------------------------------------
 # the user as the rest of the program sees it, and the settings
-
-
-@dataclass(frozen=True)
-class AuthUser:
-    """A signed-in user (immutable, hashable; safe to keep in session state)."""
-
-    username: str
-    display_name: str
-    role: str
-    unit_code: str | None = None
-    view_scope: str = VIEW_CITY  # effective scope (the global default already applied)
-    id: int | None = None
-    must_change_password: bool = False
-
-    @property
-    def role_zh(self) -> str:
-        return ROLE_NAMES_ZH.get(self.role, self.role)
-
-
-# With authentication turned off (KPI_AUTH_MODE=none or the sample quick start) everyone acts as this.
-ANONYMOUS = AuthUser(username="anonymous", display_name="未登录（认证已关闭）", role=ROLE_ADMIN)
 
 
 @dataclass(frozen=True)
@@ -112,96 +95,6 @@ def resolve_mode(configured: str | None, dataset: str | None) -> str:
 
 def _now() -> dt.datetime:
     return dt.datetime.now().replace(microsecond=0)
-
-
-# ---------------------------------------------------------------------------------------------
-# scope: the enforcement points
-
-
-def _deny(zh: str, en: str) -> DataAccessError:
-    return DataAccessError(zh, en)
-
-
-def require_login(user: AuthUser | None) -> AuthUser:
-    if user is None:
-        raise _deny("未登录，无权操作", "Not signed in")
-    return user
-
-
-def require_role(user: AuthUser | None, *roles: str) -> AuthUser:
-    """Refuse unless `user` has one of `roles`."""
-    user = require_login(user)
-    if user.role not in roles:
-        names = "、".join(ROLE_NAMES_ZH[r] for r in roles)
-        raise _deny(f"账号“{user.username}”（{user.role_zh}）无权进行此操作，需要：{names}",
-                    f"Account “{user.username}” ({user.role}) may not do this; needs: {', '.join(roles)}")
-    return user
-
-
-def writable_units(user: AuthUser | None) -> tuple[str, ...] | None:
-    """Units `user` may write (upload, correct, withdraw) for: None means any unit (administrators).
-
-    Pass it as the importer's `allowed_units`. Leaders and reviewers write for no unit: ().
-    """
-    user = require_login(user)
-    if user.role == ROLE_ADMIN:
-        return None
-    if user.role == ROLE_REPORTER and user.unit_code:
-        return (user.unit_code,)
-    return ()
-
-
-def require_write_scope(user: AuthUser | None, unit_code: str) -> AuthUser:
-    """Raise DataAccessError unless `user` may write figures for `unit_code`.
-
-    The importer calls this for every unit a file touches (a forged upload for another county is
-    refused here, whatever the page showed)."""
-    allowed = writable_units(user)
-    if allowed is None or unit_code in allowed:
-        return user
-    if user.role == ROLE_REPORTER:
-        raise _deny(f"账号“{user.username}”只能填报本单位（{user.unit_code}）的数据，不能填报 {unit_code}",
-                    f"Account “{user.username}” may report only for its own unit ({user.unit_code}), "
-                    f"not {unit_code}")
-    raise _deny(f"账号“{user.username}”（{user.role_zh}）无权填报数据",
-                f"Account “{user.username}” ({user.role}) may not report figures")
-
-
-def require_review(user: AuthUser | None) -> AuthUser:
-    """Approving or returning a submission: reviewers and administrators."""
-    return require_role(user, ROLE_REVIEWER, ROLE_ADMIN)
-
-
-def readable_units(user: AuthUser | None) -> tuple[str, ...] | None:
-    """Units whose figures `user` may view: None means the whole city."""
-    user = require_login(user)
-    if user.role == ROLE_REPORTER and user.view_scope == VIEW_UNIT:
-        return (user.unit_code,) if user.unit_code else ()
-    return None
-
-
-def clamp_units(user: AuthUser | None, requested: Iterable[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(units to show, refused units) for a request; for a restricted viewer the request is cut to its
-    own unit, and "whole city" (nothing requested) becomes its own unit."""
-    requested = tuple(requested)
-    allowed = readable_units(user)
-    if allowed is None:
-        return requested, ()
-    kept = tuple(c for c in requested if c in allowed)
-    refused = tuple(c for c in requested if c not in allowed)
-    return (kept or allowed), refused
-
-
-def require_read_scope(user: AuthUser | None, units: Iterable[str] | None) -> tuple[str, ...] | None:
-    """`units` (None: whole city) if `user` may view them all, else DataAccessError."""
-    allowed = readable_units(user)
-    if allowed is None:
-        return None if units is None else tuple(units)
-    wanted = tuple(units) if units is not None else None
-    if wanted is None or any(c not in allowed for c in wanted):
-        raise _deny(f"账号“{user.username}”只能查看本单位（{user.unit_code}）的数据",
-                    f"Account “{user.username}” may view only its own unit ({user.unit_code})")
-    return wanted
 
 
 # ---------------------------------------------------------------------------------------------
