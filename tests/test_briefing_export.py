@@ -11,11 +11,11 @@ import openpyxl
 import pytest
 from pypdf import PdfReader
 
-from data_access.meeting import export as bx
+from data_access.meeting import charts, excel
 from data_access.cli import main as cli
 from data_access.present import fmt
 from data_access.kpis import tables
-from data_access.meeting import briefing
+from data_access.meeting import briefing, summary
 from data_access.db import make_engine
 from data_access.errors import DataAccessError
 
@@ -34,7 +34,7 @@ def sample_engine(sample_db_url):
 def cli_files(sample_db_url, tmp_path_factory):
     """The scheduled job: PDF into a folder (default dated name), Excel to a file name without the date."""
     try:
-        bx.cjk_font()
+        charts.cjk_font()
     except DataAccessError as exc:  # a real component missing: skipped here, a failure in CI
         from tests.conftest import skip_or_fail
 
@@ -66,11 +66,11 @@ def test_pdf_has_targets_figures_filters_and_charts(cli_files, sample_engine):
     ov = tables.target_overview(sample_engine, 2023, DAY, UNITS)
     for r in ov.itertuples():
         assert r.target_code in text
-        assert briefing.short_name(r.name_zh) in text
-        assert plain(briefing.amount(r.actual, r._asdict())) in text
+        assert summary.short_name(r.name_zh) in text
+        assert plain(summary.amount(r.actual, r._asdict())) in text
         assert plain(fmt.percent(r.completion)) in text
     # the summary's first sentence, and both charts as images
-    assert plain(briefing.summary(briefing.build_briefing(sample_engine, 2023, DAY, UNITS))[0]) in text
+    assert plain(summary.summary(briefing.build_briefing(sample_engine, 2023, DAY, UNITS))[0]) in text
     assert sum(len(page.images) for page in reader.pages) == 2
     # the CJK font is embedded (a subset), not expected from the reader's machine
     fonts = {str(f["/BaseFont"]) for page in reader.pages
@@ -107,7 +107,7 @@ def test_workbook_in_english_neutralises_formulas(sample_engine):
                         "note": "=HYPERLINK(\"x\")", "owner": "@me", "due_date": DAY, "state": "open",
                         "overdue": False}
     b = dataclasses.replace(b, decisions=decisions)
-    wb = openpyxl.load_workbook(io.BytesIO(bx.xlsx_bytes(b, "en")))
+    wb = openpyxl.load_workbook(io.BytesIO(excel.xlsx_bytes(b, "en")))
     assert wb.sheetnames[0] == "Briefing"
     ws = wb["Decisions to follow up"]
     values = [c.value for c in ws[2]]
@@ -115,15 +115,15 @@ def test_workbook_in_english_neutralises_formulas(sample_engine):
 
 
 def test_missing_font_is_a_clear_error(monkeypatch, tmp_path):
-    bx.cjk_font.cache_clear()
+    charts.cjk_font.cache_clear()
     monkeypatch.setenv("KPI_CJK_FONT", str(tmp_path / "none.ttc"))
     try:
         with pytest.raises(DataAccessError) as err:
-            bx.cjk_font()
+            charts.cjk_font()
         assert "KPI_CJK_FONT" in err.value.message_zh
     finally:
         monkeypatch.delenv("KPI_CJK_FONT")
-        bx.cjk_font.cache_clear()
+        charts.cjk_font.cache_clear()
 
 
 def test_cli_refuses_unknown_county(sample_db_url, capsys):

@@ -23,15 +23,17 @@ from sqlalchemy import func, insert, select, update
 
 from data_access.reporting import importer
 from data_access.kpis import tables
-from data_access.meeting import briefing
+from data_access.meeting import briefing, decisions, summary
 from data_access.schema import models as m
 from data_access.schema.decisions import DECISION_DONE, DECISION_IN_PROGRESS, DECISION_OPEN
-from data_access.meeting.briefing import DecisionError
+from data_access.meeting.decisions import DecisionError
+from data_access.accounts.identity import AuthUser
 from tests.helpers import FACILITY_HEAD, XINHUA_SEAT, frow, xlsx
 from tests.tiny_data import A, B, C
 
 D = dt.date
 MEETING = D(2023, 1, 13)
+SECRETARY = AuthUser("mishu", "秘书", "reviewer")
 FRACTION = 13 / 365
 
 
@@ -89,7 +91,7 @@ def test_a_correction_downwards_is_a_negative_change(tiny):
     b = briefing.build_briefing(tiny, 2023, MEETING)
     # A's 1–6 Jan figure was corrected from 5 to 1 during the week: 5 -> 1 + 7 + B's 3 = 11
     assert changes_of(b)["T01"] == (5.0, 11.0, 6.0)
-    assert "群众性文化活动6场次" in briefing.summary(b)[1]
+    assert "群众性文化活动6场次" in summary.summary(b)[1]
 
 
 def test_behind_targets_and_units_with_required_rates(tiny):
@@ -128,7 +130,7 @@ def test_reporting_status(tiny):
 
 def test_summary_in_chinese_and_english(tiny):
     b = briefing.build_briefing(tiny, 2023, MEETING)
-    zh = briefing.summary(b, "zh")
+    zh = summary.summary(b, "zh")
     assert zh[0] == "截至2023年1月13日，全市的5项年度目标中，4项超序时、0项达序时、1项滞后序时。"
     assert zh[1] == ("本周（1月7日–1月13日）新增：群众性文化活动10场次、职工子女爱心托管班1家、"
                      "新建户外劳动者爱心驿站1家、新建基层工会1家。本周无进展：其中新业态劳动者会员。")
@@ -136,7 +138,7 @@ def test_summary_in_chinese_and_english(tiny):
     assert zh[3] == "2个单位有目标滞后序时，较多的是鲁山县（2项）、新华区（1项）。"
     assert zh[4] == "本周未报送：鲁山县。"
     assert zh[5] == "暂无督办事项。"
-    en = briefing.summary(b, "en")
+    en = summary.summary(b, "en")
     assert en[0].startswith("As of 13 Jan 2023, the whole city: of 5 targets, ahead of pace 4")
     assert "Did not report this week: Lushan County." in en
 
@@ -162,7 +164,7 @@ def test_past_briefing_unchanged_by_later_reports(tiny):
     after = briefing.build_briefing(tiny, 2023, MEETING, with_decisions=False)
     for field in ("overview", "changes", "county_changes", "behind_targets", "behind_counties", "reporting"):
         pd.testing.assert_frame_equal(getattr(before, field), getattr(after, field), check_dtype=False)
-    assert briefing.summary(before) == briefing.summary(after)
+    assert summary.summary(before) == summary.summary(after)
     # the late rows are real: the briefing of the 27th sees them
     now = briefing.build_briefing(tiny, 2023, D(2023, 1, 27), with_decisions=False)
     # stations standing on 27 Jan: B's of 12 Jan and the late one (A's of 5 Jan closed on 10 Jan as
@@ -179,37 +181,37 @@ def _new(engine, **over):
                   due_date=D(2023, 1, 20), created_by="秘书", unit_code=B,
                   now=dt.datetime(2023, 1, 6, 16))
     values.update(over)
-    return briefing.create_decision(engine, **values)
+    return decisions.create_decision(engine, SECRETARY, **values)
 
 
 def test_decision_lifecycle_and_snapshots(tiny):
     first = _new(tiny, target_code="T11")
     city = _new(tiny, unit_code=None, target_code="T01", note="全市文化活动提速", owner="宣教部",
                 due_date=D(2023, 1, 10))
-    listed = briefing.list_decisions(tiny, 2023, D(2023, 1, 6))
+    listed = decisions.list_decisions(tiny, 2023, D(2023, 1, 6))
     assert listed["id"].tolist() == [first, city]
     assert listed["state"].tolist() == [DECISION_OPEN, DECISION_OPEN]
     assert listed.iloc[0][["target_name_zh", "unit_name_zh"]].tolist() == ["其中新业态劳动者会员", "鲁山县"]
     assert listed["overdue"].tolist() == [False, False]
     # next week's meeting: the city one is past due; the first is updated, then closed
-    briefing.set_decision_state(tiny, first, DECISION_IN_PROGRESS, by="秘书", on_date=MEETING,
+    decisions.set_decision_state(tiny, SECRETARY, first, DECISION_IN_PROGRESS, by="秘书", on_date=MEETING,
                                comment="已约谈", now=dt.datetime(2023, 1, 13, 15))
-    briefing.set_decision_state(tiny, first, DECISION_DONE, by="秘书", on_date=MEETING,
+    decisions.set_decision_state(tiny, SECRETARY, first, DECISION_DONE, by="秘书", on_date=MEETING,
                                now=dt.datetime(2023, 1, 13, 16))
-    week2 = briefing.list_decisions(tiny, 2023, MEETING).set_index("id")
+    week2 = decisions.list_decisions(tiny, 2023, MEETING).set_index("id")
     assert week2.loc[first, "state"] == DECISION_DONE and week2.loc[first, "state_on"] == MEETING
     assert bool(week2.loc[city, "overdue"]) is True
     b = briefing.build_briefing(tiny, 2023, MEETING)
-    assert briefing.summary(b)[-1] == "督办事项1项在办（其中逾期1项），本周办结1项。"
+    assert summary.summary(b)[-1] == "督办事项1项在办（其中逾期1项），本周办结1项。"
     # the briefing of 6 Jan still shows both open; a week after closing, the done one drops off
-    assert briefing.list_decisions(tiny, 2023, D(2023, 1, 6))["state"].tolist() == [DECISION_OPEN] * 2
-    assert briefing.list_decisions(tiny, 2023, D(2023, 1, 20))["id"].tolist() == [city]
-    assert briefing.list_decisions(tiny, 2023, D(2023, 1, 20), include_closed=True)["id"].tolist() == [first, city]
+    assert decisions.list_decisions(tiny, 2023, D(2023, 1, 6))["state"].tolist() == [DECISION_OPEN] * 2
+    assert decisions.list_decisions(tiny, 2023, D(2023, 1, 20))["id"].tolist() == [city]
+    assert decisions.list_decisions(tiny, 2023, D(2023, 1, 20), include_closed=True)["id"].tolist() == [first, city]
     # not listed before the meeting that made it
-    assert briefing.list_decisions(tiny, 2023, D(2023, 1, 5)).empty
+    assert decisions.list_decisions(tiny, 2023, D(2023, 1, 5)).empty
     # county filter: that county's decisions and the city-wide ones
-    assert briefing.list_decisions(tiny, 2023, MEETING, [A])["id"].tolist() == [city]
-    assert briefing.get_decision(tiny, first)["state"] == DECISION_DONE
+    assert decisions.list_decisions(tiny, 2023, MEETING, [A])["id"].tolist() == [city]
+    assert decisions.get_decision(tiny, first)["state"] == DECISION_DONE
     with tiny.connect() as conn:
         actions = conn.execute(select(m.AuditLog.action).where(m.AuditLog.entity == "decision")
                                .order_by(m.AuditLog.id)).scalars().all()
@@ -218,8 +220,8 @@ def test_decision_lifecycle_and_snapshots(tiny):
 
 def test_decision_edit(tiny):
     did = _new(tiny)
-    briefing.update_decision(tiny, did, by="秘书", owner="  叶县总工会 ", due_date=D(2023, 1, 27))
-    row = briefing.get_decision(tiny, did)
+    decisions.update_decision(tiny, SECRETARY, did, by="秘书", owner="  叶县总工会 ", due_date=D(2023, 1, 27))
+    row = decisions.get_decision(tiny, did)
     assert (row["owner"], row["due_date"], row["note"]) == ("叶县总工会", D(2023, 1, 27), "督促鲁山县补报")
 
 
@@ -242,16 +244,55 @@ def test_decision_validation(tiny, over, message):
 
 def test_decision_history_is_not_rewritten(tiny):
     did = _new(tiny)
-    briefing.set_decision_state(tiny, did, DECISION_IN_PROGRESS, by="秘书", on_date=MEETING)
+    decisions.set_decision_state(tiny, SECRETARY, did, DECISION_IN_PROGRESS, by="秘书", on_date=MEETING)
     with pytest.raises(DecisionError):  # a state dated before the last one
-        briefing.set_decision_state(tiny, did, DECISION_DONE, by="秘书", on_date=D(2023, 1, 10))
+        decisions.set_decision_state(tiny, SECRETARY, did, DECISION_DONE, by="秘书", on_date=D(2023, 1, 10))
     with pytest.raises(DecisionError):
-        briefing.set_decision_state(tiny, did, "lost", by="秘书", on_date=MEETING)
+        decisions.set_decision_state(tiny, SECRETARY, did, "lost", by="秘书", on_date=MEETING)
     with pytest.raises(DecisionError):
-        briefing.set_decision_state(tiny, 999, DECISION_DONE, by="秘书", on_date=MEETING)
-    assert briefing.get_decision(tiny, did)["state"] == DECISION_IN_PROGRESS
+        decisions.set_decision_state(tiny, SECRETARY, 999, DECISION_DONE, by="秘书", on_date=MEETING)
+    assert decisions.get_decision(tiny, did)["state"] == DECISION_IN_PROGRESS
 
 
 def test_unit_c_has_no_reporting_duty(tiny):
     rep = briefing.week_reporting(tiny, 2023, MEETING)
     assert C not in set(rep["unit_code"])
+
+
+# ---------------------------------------------------------------------------------------------
+# who may record decisions (accounts.permissions.require_decision, enforced in meeting.decisions)
+
+CLERK = AuthUser("ye_clerk", "叶县填报员", "reporter", unit_code=A)
+
+
+def test_county_clerk_may_not_record_or_change_a_decision(tiny):
+    from data_access.accounts.permissions import PermissionDenied
+
+    did = _new(tiny)
+    with pytest.raises(PermissionDenied) as err:
+        decisions.create_decision(tiny, CLERK, year=2023, meeting_date=MEETING, note="x", owner="y",
+                                  due_date=MEETING, unit_code=A)
+    assert err.value.message_zh == "账号“ye_clerk”（区县填报员）无权进行此操作，需要：领导、审核员、管理员"
+    with pytest.raises(PermissionDenied):
+        decisions.update_decision(tiny, CLERK, did, owner="叶县")
+    with pytest.raises(PermissionDenied):
+        decisions.set_decision_state(tiny, CLERK, did, DECISION_DONE, on_date=MEETING)
+    row = decisions.get_decision(tiny, did)
+    assert (row["owner"], row["state"]) == ("鲁山县总工会", DECISION_OPEN)
+    with tiny.connect() as conn:  # only the creation above was recorded
+        assert conn.execute(select(func.count()).select_from(m.AuditLog)).scalar() == 1
+
+
+@pytest.mark.parametrize("role", ["leader", "reviewer", "admin"])
+def test_leaders_reviewers_and_admins_record_decisions(tiny, role):
+    user = AuthUser("zhang", "张主任", role)
+    did = decisions.create_decision(tiny, user, year=2023, meeting_date=MEETING, note="督促", owner="叶县",
+                                    due_date=MEETING, unit_code=A, now=dt.datetime(2023, 1, 13, 16))
+    decisions.set_decision_state(tiny, user, did, DECISION_DONE, on_date=MEETING, now=dt.datetime(2023, 1, 13, 17))
+    assert decisions.get_decision(tiny, did)["created_by"] == "张主任"  # shown: the display name
+    with tiny.connect() as conn:
+        rows = conn.execute(select(m.AuditLog.actor, m.AuditLog.action, m.AuditLog.entity_id, m.AuditLog.after)
+                            .order_by(m.AuditLog.id)).all()
+    # the audit log records the user name, never the display name, in audit.record's one format
+    assert [tuple(r[:3]) for r in rows] == [("zhang", "create", str(did)), ("zhang", "state", str(did))]
+    assert rows[1].after == '{"comment": null, "on_date": "2023-01-13", "state": "done"}'

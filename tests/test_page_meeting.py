@@ -12,6 +12,7 @@ import pytest
 
 from data_access.kpis import tables
 from data_access.meeting import briefing as meeting
+from data_access.meeting import summary as msum
 from data_access.db import make_engine
 from tests.apptest_support import open_page, plotly_specs
 
@@ -48,7 +49,7 @@ def test_page_shows_the_briefing(sample_db_url, briefing):
     assert metrics["滞后序时"] == str(counts.get("滞后序时", 0))
     assert metrics["本周未报送单位"] == str(int((briefing.reporting["state"] != "complete").sum()))
     shown = [m.value for m in at.markdown]
-    for paragraph in meeting.summary(briefing, "zh"):
+    for paragraph in msum.summary(briefing, "zh"):
         assert paragraph in shown
     progress, change = plotly_specs(at)
     bars = traces(progress)

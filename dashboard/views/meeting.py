@@ -13,18 +13,21 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from data_access.meeting import export as bx
+from data_access.meeting import tables as bx
 from data_access.present import fmt
 from data_access.kpis import tables as kpis, metrics
 from data_access.meeting import briefing as meeting
+from data_access.meeting import decisions as mdec, excel as mxl, pdf as mpdf, summary as msum, texts as mtext
 from data_access.schema.decisions import CLOSED_STATES, DECISION_STATES
 from data_access.errors import DataAccessError
+from data_access.accounts.identity import ANONYMOUS
+from data_access.accounts.permissions import may_record_decision
 
 from dashboard import data
 from dashboard.i18n import register, t, tr
 from dashboard.ui.safe_text import md
 
-register({f"mt_{k}": v for k, v in meeting.TEXT.items()})
+register({f"mt_{k}": v for k, v in mtext.TEXT.items()})
 register({f"mtx_{k}": v for k, v in bx.LABELS.items()})
 register({
     "mtp_title": ("周例会简报", "Weekly meeting briefing"),
@@ -110,15 +113,16 @@ def tables(year: int, as_of: dt.date, units: tuple[str, ...] | None, b: meeting.
 
 
 def _user():
-    """(display name, may record decisions) of the signed-in user; (None, True) without accounts."""
+    """(display name, may record decisions, user) of the signed-in user; without accounts
+    (None, True, ANONYMOUS)."""
     try:
         from dashboard.auth.gate import current_user
     except ImportError:
-        return None, True
+        return None, True, ANONYMOUS
     user = current_user()
     if user is None:
-        return None, True
-    return user.display_name or user.username, user.role != "reporter"
+        return None, True, ANONYMOUS
+    return user.display_name or user.username, may_record_decision(user), user
 
 
 # ---------------------------------------------------------------------------------------------
@@ -246,9 +250,9 @@ def _table(df: pd.DataFrame, big: bool) -> None:
 def downloads(b: meeting.Briefing, lang: str) -> None:
     """PDF and Excel of the briefing, made when clicked (the PDF takes a few seconds)."""
     c1, c2 = st.columns(2)
-    c1.download_button(t("mtp_download_pdf"), lambda: bx.pdf_bytes(b, lang), file_name=bx.file_name(b, "pdf", lang),
+    c1.download_button(t("mtp_download_pdf"), lambda: mpdf.pdf_bytes(b, lang), file_name=bx.file_name(b, "pdf", lang),
                        mime="application/pdf", icon=":material/picture_as_pdf:", on_click="ignore", key="mt_pdf")
-    c2.download_button(t("mtp_download_xlsx"), lambda: bx.xlsx_bytes(b, lang),
+    c2.download_button(t("mtp_download_xlsx"), lambda: mxl.xlsx_bytes(b, lang),
                        file_name=bx.file_name(b, "xlsx", lang), on_click="ignore", key="mt_xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        icon=":material/table_view:")
@@ -266,7 +270,7 @@ def show_summary(b: meeting.Briefing, shown: dict, lang: str, big: bool) -> None
     cols[4].metric(t("mtp_k_open"), len(open_), border=True,
                    delta=t("mtp_k_overdue", n=int(open_["overdue"].sum())) if len(open_) else None,
                    delta_color="off", delta_arrow="off")
-    for paragraph in meeting.summary(b, lang):
+    for paragraph in msum.summary(b, lang):
         st.markdown(md_escape(paragraph))
 
 
@@ -341,7 +345,7 @@ def _error(exc: DataAccessError, lang: str) -> None:
 def decision_forms(b: meeting.Briefing, lang: str) -> None:
     """Record a decision, or a decision's new state, in the briefing of b.meeting_date."""
     _flash()
-    who, allowed = _user()
+    who, allowed, user = _user()
     if not allowed:
         st.caption(t("mtp_read_only"))
         return
@@ -352,20 +356,20 @@ def decision_forms(b: meeting.Briefing, lang: str) -> None:
         with st.form("mt_new_decision", clear_on_submit=True):
             c1, c2 = st.columns(2)
             target = c1.selectbox(t("mtp_target"), [""] + list(ov.index), key="mt_target", format_func=lambda c: (
-                f"{c} {meeting.short_name(ov.at[c, 'name_en' if lang == 'en' else 'name_zh'])}" if c
+                f"{c} {msum.short_name(ov.at[c, 'name_en' if lang == 'en' else 'name_zh'])}" if c
                 else t("mtp_target_none")))
             unit = c2.selectbox(t("mtp_unit"), unit_options, key="mt_unit",
                                 format_func=lambda c: str(names.get(c, c)) if c else t("mtp_unit_none"))
-            note = st.text_area(t("mtp_note"), max_chars=meeting.MAX_NOTE, key="mt_note")
+            note = st.text_area(t("mtp_note"), max_chars=mdec.MAX_NOTE, key="mt_note")
             c3, c4, c5 = st.columns(3)
-            owner = c3.text_input(t("mtp_owner"), max_chars=meeting.MAX_NAME, key="mt_owner")
+            owner = c3.text_input(t("mtp_owner"), max_chars=mdec.MAX_NAME, key="mt_owner")
             due = c4.date_input(t("mtp_due"), value=b.meeting_date + dt.timedelta(days=7),
                                 min_value=b.meeting_date, format="YYYY-MM-DD", key="mt_due")
-            by = who or c5.text_input(t("mtp_by"), max_chars=meeting.MAX_NAME, key="mt_by")
+            by = who or c5.text_input(t("mtp_by"), max_chars=mdec.MAX_NAME, key="mt_by")
             if st.form_submit_button(t("mtp_save"), icon=":material/save:", key="mt_save_new"):
                 try:
-                    new_id = meeting.create_decision(
-                        data.engine(), year=b.year, meeting_date=b.meeting_date, note=note, owner=owner,
+                    new_id = mdec.create_decision(
+                        data.engine(), user, year=b.year, meeting_date=b.meeting_date, note=note, owner=owner,
                         due_date=due, created_by=by, target_code=target or None, unit_code=unit or None)
                 except DataAccessError as exc:
                     _error(exc, lang)
@@ -381,11 +385,11 @@ def decision_forms(b: meeting.Briefing, lang: str) -> None:
             which = st.selectbox(t("mtp_which"), list(labels), format_func=labels.get, key="mt_which")
             state = st.segmented_control(t("mtp_state"), DECISION_STATES, default=DECISION_STATES[1],
                                          format_func=lambda s: t(f"mtx_decision_{s}"), key="mt_state")
-            comment = st.text_input(t("mtp_comment"), max_chars=meeting.MAX_NOTE, key="mt_comment")
-            by = who or st.text_input(t("mtp_by"), max_chars=meeting.MAX_NAME, key="mt_by_update")
+            comment = st.text_input(t("mtp_comment"), max_chars=mdec.MAX_NOTE, key="mt_comment")
+            by = who or st.text_input(t("mtp_by"), max_chars=mdec.MAX_NAME, key="mt_by_update")
             if st.form_submit_button(t("mtp_save"), icon=":material/save:", key="mt_save_state"):
                 try:
-                    meeting.set_decision_state(data.engine(), int(which), state or DECISION_STATES[1], by=by,
+                    mdec.set_decision_state(data.engine(), user, int(which), state or DECISION_STATES[1], by=by,
                                                on_date=b.meeting_date, comment=comment)
                 except DataAccessError as exc:
                     _error(exc, lang)
@@ -399,6 +403,6 @@ def header(b: meeting.Briefing, lang: str, big: bool) -> None:
     st.title(f"{t('mtp_title')} · {fmt.date(b.meeting_date, lang)}")
     sample = data.dataset_info().get("dataset") == "sample"
     st.caption(bx.lb("filters", lang, scope=b.scope(lang), year=b.year, date=fmt.date(b.meeting_date, lang),
-                     week=meeting.week_label(b, lang)) + (f"　·　{tr('mtp_sample', lang)}" if sample and big else ""))
+                     week=msum.week_label(b, lang)) + (f"　·　{tr('mtp_sample', lang)}" if sample and big else ""))
     if not big:
         st.caption(t("mtp_snapshot", date=fmt.date(b.meeting_date, lang)))

@@ -61,8 +61,8 @@ def output_path(given: str, default_name: str, day: dt.date) -> Path:
 
 
 def _cmd_briefing(args) -> str:
-    from data_access.meeting import export as bx
-    from data_access.meeting import briefing
+    from data_access.meeting import pdf as mpdf, excel as mxl, tables as mtables
+    from data_access.meeting import briefing, summary
 
     engine = make_engine(args.url)
     check_reachable(engine)
@@ -86,13 +86,13 @@ def _cmd_briefing(args) -> str:
     b = briefing.build_briefing(engine, year, day, _units(engine, args.county))
     lines = [f"周例会简报 {day.isoformat()}（{b.scope('zh')}）"]
     if args.pdf:
-        path = output_path(args.pdf, bx.file_name(b, "pdf", args.lang), day)
-        path.write_bytes(bx.pdf_bytes(b, args.lang))
+        path = output_path(args.pdf, mtables.file_name(b, "pdf", args.lang), day)
+        path.write_bytes(mpdf.pdf_bytes(b, args.lang))
         lines.append(f"已生成PDF：{path}")
     if args.xlsx:
-        path = output_path(args.xlsx, bx.file_name(b, "xlsx", args.lang), day)
-        path.write_bytes(bx.xlsx_bytes(b, args.lang))
+        path = output_path(args.xlsx, mtables.file_name(b, "xlsx", args.lang), day)
+        path.write_bytes(mxl.xlsx_bytes(b, args.lang))
         lines.append(f"已生成Excel：{path}")
     if not (args.pdf or args.xlsx):
-        lines.extend(briefing.summary(b, args.lang))
+        lines.extend(summary.summary(b, args.lang))
     return "\n".join(lines)

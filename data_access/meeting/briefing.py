@@ -1,69 +1,31 @@
 """The weekly meeting's briefing (周例会简报): what stands, what moved, who is behind, who did not
-report, the decisions (督办事项) and a generated summary. No streamlit.
+report, and the decisions as they stood. No streamlit. The prose is `meeting.summary`, the files
+`meeting.excel` and `meeting.pdf`, the decisions' writes `meeting.decisions`.
 
-The week of a briefing dated D is the seven days D-6 … D. "What moved this week" is what was known
-at the end of D minus what was known at the end of D-7, both from the as-of queries, so a late
-report or a correction counts in the week it became known, and nothing recorded after D changes
-the briefing of D (a past briefing reopened shows what was known then).
+The week of a briefing dated D is the seven days D-6 … D (`meeting.week`). "What moved this week"
+is what was known at the end of D minus what was known at the end of D-7, both from the as-of
+queries, so a late report or a correction counts in the week it became known, and nothing recorded
+after D changes the briefing of D (a past briefing reopened shows what was known then).
 
 Every figure comes from `kpis` (the overview's own definitions) or `queries`; the only SQL written
-here is the reporting check and the decisions' tables.
+here is the reporting check.
 """
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
-from typing import Sequence
+from collections.abc import Sequence
 
 import pandas as pd
-from sqlalchemy import Engine, and_, case, func, insert, or_, select, true, update
+from sqlalchemy import Engine, and_, case, func, select, true
 
-from data_access.present import fmt
-from data_access.kpis import tables, metrics, queries
-from data_access.schema.decisions import CLOSED_STATES, DECISION_OPEN, DECISION_STATES, Decision, DecisionUpdate
-from data_access.errors import DataAccessError
-from data_access.schema.models import MEASURE_REPORTED, AuditLog, ProgressReport, Target, Unit
-from data_access.present.texts import Texts
+from data_access.kpis import metrics, queries, tables
+from data_access.meeting.decisions import DECISION_COLUMNS, list_decisions
+from data_access.meeting.texts import tx
+from data_access.meeting.week import WEEK, week_start
+from data_access.schema.models import MEASURE_REPORTED, ProgressReport, Target
 
-WEEK = dt.timedelta(days=7)
-MAX_NOTE = 1000
-MAX_NAME = 64
-
-# Texts used by the summary and the exports, (zh, en). The page registers them for `t()` as mt_<key>.
-TEXT: dict[str, tuple[str, str]] = {
-    "title": ("周例会简报", "Weekly meeting briefing"),
-    "scope_city": ("全市", "the whole city"),
-    "sum_status": ("截至{date}，{scope}的{n}项年度目标中，{ahead}项超序时、{on}项达序时、{behind}项滞后序时。",
-                   "As of {date}, {scope}: of {n} targets, ahead of pace {ahead}, on pace {on}, "
-                   "behind {behind}."),
-    "sum_changes": ("本周（{week}）新增：{items}。", "This week ({week}): {items}."),
-    "sum_no_change": ("本周（{week}）各项目标均无新增。", "This week ({week}) no target moved."),
-    "sum_still": ("本周无进展：{items}。", "No progress this week: {items}."),
-    "sum_behind": ("滞后序时的目标：{items}。", "Behind pace: {items}."),
-    "sum_behind_item": ("{name}（完成{actual}，序时进度{expected}，此后每周需完成{weekly}）",
-                        "{name} ({actual} done, {expected} expected by now; needs {weekly} a week)"),
-    "sum_none_behind": ("所有目标均达到或超过序时进度。", "Every target is on or ahead of pace."),
-    "sum_counties": ("{n}个单位有目标滞后序时，较多的是{items}。",
-                     "{n} units are behind on at least one target, most of all {items}."),
-    "sum_county_item": ("{name}（{k}项）", "{name} ({k})"),
-    "sum_no_counties": ("各单位均达到序时进度。", "Every unit is on pace."),
-    "sum_not_reported": ("本周未报送：{items}。", "Did not report this week: {items}."),
-    "sum_partial": ("部分报送：{items}。", "Reported in part: {items}."),
-    "sum_all_reported": ("各单位本周均已报送。", "Every unit reported this week."),
-    "sum_decisions": ("督办事项{open}项在办（其中逾期{overdue}项），本周办结{done}项。",
-                      "Decisions: {open} open ({overdue} overdue), {done} closed this week."),
-    "sum_no_decisions": ("暂无督办事项。", "No decisions on record."),
-    "list_sep": ("、", ", "),
-    "item_sep": ("；", "; "),
-}
-
-
-tx = Texts(TEXT)
-
-
-class DecisionError(DataAccessError):
-    """A decision that cannot be saved as entered (message fit for the user)."""
+__all__ = ["WEEK", "week_start", "Briefing", "build_briefing", "with_decisions"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -96,11 +58,6 @@ class Briefing:
             return tx("scope_city", lang)
         names = self.unit_names.set_index("code")["name_en" if lang == "en" else "name_zh"]
         return tx("list_sep", lang).join(str(names.get(c, c)) for c in self.units)
-
-
-def week_start(meeting_date: dt.date) -> dt.date:
-    """First day of the week a briefing covers (the meeting date is the last)."""
-    return meeting_date - WEEK + dt.timedelta(days=1)
 
 
 def _units(units: Sequence[str] | None) -> tuple[str, ...] | None:
@@ -289,276 +246,3 @@ def week_reporting(engine: Engine, year: int, meeting_date: dt.date,
     df = pd.DataFrame(rows, columns=REPORTING_COLUMNS)
     rank = {REPORT_NONE: 0, REPORT_PARTIAL: 1, REPORT_COMPLETE: 2}
     return df.sort_values("state", key=lambda s: s.map(rank), kind="stable").reset_index(drop=True)
-
-
-# ---------------------------------------------------------------------------------------------
-# decisions (督办事项)
-
-DECISION_COLUMNS = ["id", "meeting_date", "target_code", "target_name_zh", "target_name_en",
-                    "unit_code", "unit_name_zh", "unit_name_en", "note", "owner", "due_date",
-                    "state", "state_on", "comment", "overdue", "created_by", "created_at"]
-
-
-def _clean(text: str | None, limit: int, field_zh: str, field_en: str, required: bool = True) -> str | None:
-    value = (text or "").strip()
-    if not value:
-        if required:
-            raise DecisionError(f"请填写{field_zh}。", f"Please fill in the {field_en}.")
-        return None
-    if len(value) > limit:
-        raise DecisionError(f"{field_zh}不能超过{limit}个字。", f"The {field_en} is limited to {limit} characters.")
-    return value
-
-
-def _now(now: dt.datetime | None) -> dt.datetime:
-    return (now or dt.datetime.now()).replace(microsecond=0)
-
-
-def _audit(conn, at: dt.datetime, actor: str, action: str, entity_id: int, before, after) -> None:
-    dump = lambda v: None if v is None else json.dumps(v, ensure_ascii=False, default=str)  # noqa: E731
-    conn.execute(insert(AuditLog).values(at=at, actor=actor, action=action, entity="decision",
-                                         entity_id=str(entity_id), before=dump(before), after=dump(after)))
-
-
-def _check_refs(conn, year: int, target_code: str | None, unit_code: str | None) -> None:
-    if not target_code and not unit_code:
-        raise DecisionError("请选择督办事项对应的目标或区县。", "Choose a target or a county for the decision.")
-    if target_code and conn.execute(select(Target.id).where(
-            Target.year == year, Target.code == target_code)).first() is None:
-        raise DecisionError(f"{year}年没有目标 {target_code}。", f"No target {target_code} in {year}.")
-    if unit_code and conn.execute(select(Unit.code).where(
-            Unit.code == unit_code, Unit.active.is_(True))).first() is None:
-        raise DecisionError(f"没有单位 {unit_code}。", f"No unit {unit_code}.")
-
-
-def create_decision(engine: Engine, *, year: int, meeting_date: dt.date, note: str, owner: str,
-                    due_date: dt.date, created_by: str, target_code: str | None = None,
-                    unit_code: str | None = None, now: dt.datetime | None = None) -> int:
-    """Record a decision made in the meeting of `meeting_date`; returns its id."""
-    note = _clean(note, MAX_NOTE, "督办内容", "note")
-    owner = _clean(owner, MAX_NAME, "责任人", "owner")
-    created_by = _clean(created_by, MAX_NAME, "记录人", "recorder")
-    if due_date < meeting_date:
-        raise DecisionError("办结期限不能早于会议日期。", "The due date cannot be before the meeting date.")
-    at = _now(now)
-    with engine.begin() as conn:
-        _check_refs(conn, year, target_code or None, unit_code or None)
-        values = dict(year=year, meeting_date=meeting_date, target_code=target_code or None,
-                      unit_code=unit_code or None, note=note, owner=owner, due_date=due_date,
-                      state=DECISION_OPEN, created_by=created_by, created_at=at, closed_at=None)
-        new_id = conn.execute(insert(Decision).values(**values)).inserted_primary_key[0]
-        conn.execute(insert(DecisionUpdate).values(decision_id=new_id, on_date=meeting_date,
-                                                   state=DECISION_OPEN, comment=None, by=created_by, at=at))
-        _audit(conn, at, created_by, "create", new_id, None, values)
-    return int(new_id)
-
-
-def get_decision(engine: Engine, decision_id: int) -> dict:
-    """The decision's current row as a dict (columns of table decisions)."""
-    with engine.connect() as conn:
-        row = conn.execute(select(*Decision.__table__.c).where(Decision.id == decision_id)).mappings().first()
-    if row is None:
-        raise DecisionError(f"督办事项 {decision_id} 不存在。", f"Decision {decision_id} does not exist.")
-    return dict(row)
-
-
-def update_decision(engine: Engine, decision_id: int, *, by: str, note: str | None = None,
-                    owner: str | None = None, due_date: dt.date | None = None,
-                    now: dt.datetime | None = None) -> None:
-    """Edit the note, owner or due date (the audit log keeps the previous values)."""
-    by = _clean(by, MAX_NAME, "记录人", "recorder")
-    before = get_decision(engine, decision_id)
-    changes = {}
-    if note is not None:
-        changes["note"] = _clean(note, MAX_NOTE, "督办内容", "note")
-    if owner is not None:
-        changes["owner"] = _clean(owner, MAX_NAME, "责任人", "owner")
-    if due_date is not None:
-        if due_date < before["meeting_date"]:
-            raise DecisionError("办结期限不能早于会议日期。", "The due date cannot be before the meeting date.")
-        changes["due_date"] = due_date
-    if not changes:
-        return
-    at = _now(now)
-    with engine.begin() as conn:
-        conn.execute(update(Decision).where(Decision.id == decision_id).values(**changes))
-        _audit(conn, at, by, "update", decision_id, {k: before[k] for k in changes}, changes)
-
-
-def set_decision_state(engine: Engine, decision_id: int, state: str, *, by: str, on_date: dt.date,
-                       comment: str | None = None, now: dt.datetime | None = None) -> None:
-    """Record a new state in the briefing of `on_date`. History is never rewritten: `on_date` may
-    not be before the meeting it was made in nor before its last recorded state."""
-    if state not in DECISION_STATES:
-        raise DecisionError(f"未知状态：{state}", f"Unknown state: {state}")
-    by = _clean(by, MAX_NAME, "记录人", "recorder")
-    comment = _clean(comment, MAX_NOTE, "说明", "comment", required=False)
-    before = get_decision(engine, decision_id)
-    at = _now(now)
-    with engine.begin() as conn:
-        last = conn.execute(select(func.max(DecisionUpdate.on_date)).where(
-            DecisionUpdate.decision_id == decision_id)).scalar()
-        last = queries._as_date(last)
-        floor = max(d for d in (before["meeting_date"], last) if d is not None)
-        if on_date < floor:
-            raise DecisionError(f"该事项在{fmt.date(floor)}已有记录，不能改写更早的简报。",
-                                f"This decision has a record on {floor}; earlier briefings cannot be changed.")
-        conn.execute(insert(DecisionUpdate).values(decision_id=decision_id, on_date=on_date, state=state,
-                                                   comment=comment, by=by, at=at))
-        closed_at = at if state in CLOSED_STATES else None
-        conn.execute(update(Decision).where(Decision.id == decision_id).values(state=state, closed_at=closed_at))
-        _audit(conn, at, by, "state", decision_id, {"state": before["state"]},
-               {"state": state, "on_date": on_date, "comment": comment})
-
-
-def list_decisions(engine: Engine, year: int, as_of: dt.date, units: Sequence[str] | None = None,
-                   *, include_closed: bool = False) -> pd.DataFrame:
-    """Decisions made in meetings up to `as_of`, each in its state as recorded by then.
-
-    By default: those still open on `as_of`, and those closed during its week. With `units`, the
-    decisions about those units and the city-wide ones (no unit). Columns: DECISION_COLUMNS, where
-    state/state_on/comment are the latest state recorded on or before as_of and overdue means
-    open with a due date before as_of. Oldest first.
-    """
-    units = _units(units)
-    u = DecisionUpdate
-    ranked = select(
-        u.decision_id, u.state, u.on_date, u.comment,
-        func.row_number().over(partition_by=u.decision_id,
-                               order_by=(u.on_date.desc(), u.id.desc())).label("rn"),
-    ).where(u.on_date <= as_of).subquery("latest_state")
-    d = Decision
-    stmt = (
-        select(d.id, d.meeting_date, d.target_code, d.unit_code, d.note, d.owner, d.due_date,
-               ranked.c.state, ranked.c.on_date, ranked.c.comment, d.created_by, d.created_at)
-        .join(ranked, and_(ranked.c.decision_id == d.id, ranked.c.rn == 1))
-        .where(d.year == year, d.meeting_date <= as_of,
-               or_(d.unit_code.is_(None), d.unit_code.in_(list(units))) if units else true())
-        .order_by(d.meeting_date, d.id)
-    )
-    cols = ["id", "meeting_date", "target_code", "unit_code", "note", "owner", "due_date", "state",
-            "state_on", "comment", "created_by", "created_at"]
-    with engine.connect() as conn:
-        df = pd.DataFrame([tuple(r) for r in conn.execute(stmt)], columns=cols)
-    for col in ("meeting_date", "due_date", "state_on"):
-        df[col] = df[col].map(queries._as_date)
-    closed = df["state"].isin(CLOSED_STATES)
-    if not include_closed:
-        df = df[~closed | (df["state_on"] >= week_start(as_of))]
-        closed = df["state"].isin(CLOSED_STATES)
-    df = df.assign(overdue=~closed & (df["due_date"] < as_of))
-    tg = queries.targets(engine, year).set_index("target_code")
-    names = queries.units(engine).set_index("code")
-    df["target_name_zh"] = df["target_code"].map(tg["name_zh"])
-    df["target_name_en"] = df["target_code"].map(tg["name_en"])
-    df["unit_name_zh"] = df["unit_code"].map(names["name_zh"])
-    df["unit_name_en"] = df["unit_code"].map(names["name_en"])
-    df["overdue"] = df["overdue"].astype(bool)
-    return df[DECISION_COLUMNS].reset_index(drop=True)
-
-
-# ---------------------------------------------------------------------------------------------
-# the summary in prose
-
-
-def short_name(name: str) -> str:
-    """A target's name without its parenthesised gloss: 群众性文化活动（千场…） -> 群众性文化活动."""
-    for mark in ("（", " ("):
-        if mark in name:
-            return name.split(mark)[0]
-    return name
-
-
-def _name(row, lang: str) -> str:
-    return short_name(str(row["name_en"] if lang == "en" else row["name_zh"]))
-
-
-def amount(value, row, lang: str = "zh") -> str:
-    """An amount of the row's target in its unit (English uses the target's own unit name);
-    small amounts keep one decimal so a rate of 0.4 a week does not read as 0."""
-    unit = row["unit_en"] if lang == "en" else row["unit_zh"]
-    small = value is not None and 0 < abs(float(value)) < 10
-    digits = 1 if small and round(float(value), 1) % 1 else 0
-    return fmt.number(value, unit, lang, digits=digits)
-
-
-def week_label(b: Briefing, lang: str = "zh") -> str:
-    """6月24日–6月30日 (the year once), or 24–30 Jun 2023."""
-    first, last = b.week_start, b.meeting_date
-    if lang == "en":
-        return f"{fmt.date(first, lang)} – {fmt.date(last, lang)}"
-    head = fmt.date(first, lang) if first.year != last.year else f"{first.month}月{first.day}日"
-    return f"{head}–{last.month}月{last.day}日"
-
-
-def _change_item(row, lang: str) -> str:
-    value = float(row["change"])
-    if lang == "en":
-        sign = "+" if value > 0 else "−"
-        return f"{_name(row, lang)} {sign}{amount(abs(value), row, lang)}"
-    # a negative change is a correction downwards (核减)
-    return f"{_name(row, lang)}{'' if value > 0 else '核减'}{amount(abs(value), row, lang)}"
-
-
-def summary(b: Briefing, lang: str = "zh", top: int = 3) -> list[str]:
-    """The briefing in a few sentences (one paragraph per topic), from templates."""
-    sep, isep = tx("list_sep", lang), tx("item_sep", lang)
-    ov = b.overview
-    counts = tables.status_counts(ov)
-    out = [tx("sum_status", lang, date=fmt.date(b.meeting_date, lang), scope=b.scope(lang),
-              n=counts["total"], ahead=counts[metrics.STATUS_AHEAD], on=counts[metrics.STATUS_ON_PACE],
-              behind=counts[metrics.STATUS_BEHIND])]
-
-    week = week_label(b, lang)
-    moved = b.changes[b.changes["change"] != 0]
-    still = b.changes[b.changes["change"] == 0]
-    if moved.empty:
-        out.append(tx("sum_no_change", lang, week=week))
-    else:
-        items = sep.join(_change_item(r, lang) for _, r in moved.iterrows())
-        text = tx("sum_changes", lang, week=week, items=items)
-        if not still.empty:
-            text += ("" if lang == "zh" else " ") + tx(
-                "sum_still", lang, items=sep.join(_name(r, lang) for _, r in still.iterrows()))
-        out.append(text)
-
-    if b.behind_targets.empty:
-        out.append(tx("sum_none_behind", lang))
-    else:
-        items = isep.join(
-            tx("sum_behind_item", lang, name=_name(r, lang), actual=amount(r["actual"], r, lang),
-               expected=amount(r["expected"], r, lang), weekly=amount(r["required_weekly"], r, lang))
-            for _, r in b.behind_targets.iterrows())
-        out.append(tx("sum_behind", lang, items=items))
-
-    per_unit = behind_by_unit(b.behind_counties)
-    if per_unit.empty:
-        out.append(tx("sum_no_counties", lang))
-    else:
-        name_col = "unit_name_en" if lang == "en" else "unit_name_zh"
-        items = sep.join(tx("sum_county_item", lang, name=r[name_col], k=int(r["count"]))
-                         for _, r in per_unit.head(top).iterrows())
-        out.append(tx("sum_counties", lang, n=len(per_unit), items=items))
-
-    rep = b.reporting
-    name_col = "unit_name_en" if lang == "en" else "unit_name_zh"
-    none = rep[rep["state"] == REPORT_NONE]
-    partial = rep[rep["state"] == REPORT_PARTIAL]
-    if none.empty and partial.empty:
-        out.append(tx("sum_all_reported", lang))
-    else:
-        parts = []
-        if not none.empty:
-            parts.append(tx("sum_not_reported", lang, items=sep.join(none[name_col])))
-        if not partial.empty:
-            parts.append(tx("sum_partial", lang, items=sep.join(partial[name_col])))
-        out.append("".join(parts) if lang == "zh" else " ".join(parts))
-
-    dec = b.decisions
-    if dec.empty:
-        out.append(tx("sum_no_decisions", lang))
-    else:
-        is_closed = dec["state"].isin(CLOSED_STATES)
-        out.append(tx("sum_decisions", lang, open=int((~is_closed).sum()), overdue=int(dec["overdue"].sum()),
-                      done=int(is_closed.sum())))
-    return out

@@ -1,0 +1,115 @@
+"""The briefing in prose: a few generated Chinese (or English) sentences, one per topic, from the
+templates of `meeting.texts`; and the short names and amounts the tables and files share.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from data_access.kpis import metrics, tables
+from data_access.meeting.briefing import REPORT_NONE, REPORT_PARTIAL, Briefing, behind_by_unit
+from data_access.meeting.texts import tx
+from data_access.present import fmt
+from data_access.schema.decisions import CLOSED_STATES
+
+
+def short_name(name: str) -> str:
+    """A target's name without its parenthesised gloss: 群众性文化活动（千场…） -> 群众性文化活动."""
+    for mark in ("（", " ("):
+        if mark in name:
+            return name.split(mark)[0]
+    return name
+
+
+def _name(row: Any, lang: str) -> str:
+    return short_name(str(row["name_en"] if lang == "en" else row["name_zh"]))
+
+
+def amount(value: Any, row: Any, lang: str = "zh") -> str:
+    """An amount of the row's target in its unit (English uses the target's own unit name);
+    small amounts keep one decimal so a rate of 0.4 a week does not read as 0."""
+    unit = row["unit_en"] if lang == "en" else row["unit_zh"]
+    small = value is not None and 0 < abs(float(value)) < 10
+    digits = 1 if small and round(float(value), 1) % 1 else 0
+    return fmt.number(value, unit, lang, digits=digits)
+
+
+def week_label(b: Briefing, lang: str = "zh") -> str:
+    """6月24日–6月30日 (the year once), or 24–30 Jun 2023."""
+    first, last = b.week_start, b.meeting_date
+    if lang == "en":
+        return f"{fmt.date(first, lang)} – {fmt.date(last, lang)}"
+    head = fmt.date(first, lang) if first.year != last.year else f"{first.month}月{first.day}日"
+    return f"{head}–{last.month}月{last.day}日"
+
+
+def _change_item(row: Any, lang: str) -> str:
+    value = float(row["change"])
+    if lang == "en":
+        sign = "+" if value > 0 else "−"
+        return f"{_name(row, lang)} {sign}{amount(abs(value), row, lang)}"
+    # a negative change is a correction downwards (核减)
+    return f"{_name(row, lang)}{'' if value > 0 else '核减'}{amount(abs(value), row, lang)}"
+
+
+def summary(b: Briefing, lang: str = "zh", top: int = 3) -> list[str]:
+    """The briefing in a few sentences (one paragraph per topic), from templates."""
+    sep, isep = tx("list_sep", lang), tx("item_sep", lang)
+    ov = b.overview
+    counts = tables.status_counts(ov)
+    out = [tx("sum_status", lang, date=fmt.date(b.meeting_date, lang), scope=b.scope(lang),
+              n=counts["total"], ahead=counts[metrics.STATUS_AHEAD], on=counts[metrics.STATUS_ON_PACE],
+              behind=counts[metrics.STATUS_BEHIND])]
+
+    week = week_label(b, lang)
+    moved = b.changes[b.changes["change"] != 0]
+    still = b.changes[b.changes["change"] == 0]
+    if moved.empty:
+        out.append(tx("sum_no_change", lang, week=week))
+    else:
+        items = sep.join(_change_item(r, lang) for _, r in moved.iterrows())
+        text = tx("sum_changes", lang, week=week, items=items)
+        if not still.empty:
+            text += ("" if lang == "zh" else " ") + tx(
+                "sum_still", lang, items=sep.join(_name(r, lang) for _, r in still.iterrows()))
+        out.append(text)
+
+    if b.behind_targets.empty:
+        out.append(tx("sum_none_behind", lang))
+    else:
+        items = isep.join(
+            tx("sum_behind_item", lang, name=_name(r, lang), actual=amount(r["actual"], r, lang),
+               expected=amount(r["expected"], r, lang), weekly=amount(r["required_weekly"], r, lang))
+            for _, r in b.behind_targets.iterrows())
+        out.append(tx("sum_behind", lang, items=items))
+
+    per_unit = behind_by_unit(b.behind_counties)
+    if per_unit.empty:
+        out.append(tx("sum_no_counties", lang))
+    else:
+        name_col = "unit_name_en" if lang == "en" else "unit_name_zh"
+        items = sep.join(tx("sum_county_item", lang, name=r[name_col], k=int(r["count"]))
+                         for _, r in per_unit.head(top).iterrows())
+        out.append(tx("sum_counties", lang, n=len(per_unit), items=items))
+
+    rep = b.reporting
+    name_col = "unit_name_en" if lang == "en" else "unit_name_zh"
+    none = rep[rep["state"] == REPORT_NONE]
+    partial = rep[rep["state"] == REPORT_PARTIAL]
+    if none.empty and partial.empty:
+        out.append(tx("sum_all_reported", lang))
+    else:
+        parts = []
+        if not none.empty:
+            parts.append(tx("sum_not_reported", lang, items=sep.join(none[name_col])))
+        if not partial.empty:
+            parts.append(tx("sum_partial", lang, items=sep.join(partial[name_col])))
+        out.append("".join(parts) if lang == "zh" else " ".join(parts))
+
+    dec = b.decisions
+    if dec.empty:
+        out.append(tx("sum_no_decisions", lang))
+    else:
+        is_closed = dec["state"].isin(CLOSED_STATES)
+        out.append(tx("sum_decisions", lang, open=int((~is_closed).sum()), overdue=int(dec["overdue"].sum()),
+                      done=int(is_closed.sum())))
+    return out

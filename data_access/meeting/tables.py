@@ -1,0 +1,277 @@
+"""The briefing's display tables (shared by the page, the PDF and the workbook) and the words of
+their headings, section titles and states (`LABELS`, read with `lb(key, lang)`). No streamlit.
+"""
+from __future__ import annotations
+
+
+import pandas as pd
+
+from data_access.kpis import metrics
+from data_access.meeting import briefing
+from data_access.meeting.briefing import Briefing
+from data_access.meeting.summary import amount, short_name
+from data_access.present import fmt
+from data_access.present.texts import Texts
+
+STATUS_COLOURS = {metrics.STATUS_AHEAD: "#1a7f37", metrics.STATUS_ON_PACE: "#1f6feb",
+                  metrics.STATUS_BEHIND: "#cf222e"}
+
+# (zh, en) headings, section titles and state words of the tables, the page and the files.
+LABELS: dict[str, tuple[str, str]] = {
+    "app": ("鹰城工会看板", "Yingcheng Union Dashboard"),
+    "filters": ("范围：{scope}　计划年度：{year}　简报日期：{date}　统计周：{week}",
+                "Scope: {scope} | Plan year: {year} | Briefing date: {date} | Week: {week}"),
+    "generated": ("生成于 {at}；数字为截至简报日期当天已知的数据。",
+                  "Generated {at}; figures as known at the end of the briefing date."),
+    "page": ("第 {n} 页", "Page {n}"),
+    "sec_summary": ("本周概要", "Summary"),
+    "sec_progress": ("目标进度与序时进度", "Progress against expected pace"),
+    "sec_changes": ("本周变化", "What moved this week"),
+    "sec_county_changes": ("各单位本周变化", "This week by unit"),
+    "sec_behind": ("滞后序时的目标和单位", "Behind pace: targets and units"),
+    "sec_behind_targets": ("滞后序时的目标", "Targets behind pace"),
+    "sec_behind_counties": ("滞后序时的单位", "Units behind pace"),
+    "sec_reporting": ("本周报送情况", "Reporting this week"),
+    "sec_decisions": ("督办事项", "Decisions to follow up"),
+    "chart_progress": ("完成率与序时进度（竖线）", "Completion against expected pace (tick)"),
+    "chart_changes": ("本周新增占年度目标的比例", "This week's progress as a share of the annual target"),
+    "info": ("简报", "Briefing"),
+    "info_item": ("项目", "Item"),
+    "info_value": ("内容", "Value"),
+    "info_title": ("标题", "Title"),
+    "info_scope": ("范围", "Scope"),
+    "info_year": ("计划年度", "Plan year"),
+    "info_date": ("简报日期", "Briefing date"),
+    "info_week": ("统计周", "Week"),
+    "info_generated": ("生成时间", "Generated"),
+    "info_summary": ("概要", "Summary"),
+    "col_code": ("编号", "Code"),
+    "col_target_name": ("目标", "Target"),
+    "col_unit_of": ("计量单位", "Unit of measure"),
+    "col_target": ("年度目标", "Annual target"),
+    "col_actual": ("已完成", "Done"),
+    "col_completion": ("完成率", "Completion"),
+    "col_expected": ("序时进度", "Expected by now"),
+    "col_fraction": ("序时进度比例", "Share of year expected"),
+    "col_status": ("状态", "Status"),
+    "col_change_week": ("本周新增", "This week"),
+    "col_required_weekly": ("此后每周需完成", "Needed per week"),
+    "col_forecast": ("年末预测", "Year-end forecast"),
+    "col_week_ago": ("截至上周", "A week earlier"),
+    "col_now": ("截至本周", "Now"),
+    "col_gap": ("差距", "Gap"),
+    "col_county": ("单位", "Unit"),
+    "col_allocation": ("分解任务", "Allocation"),
+    "col_expected_reports": ("应报目标数", "Targets owed"),
+    "col_reported": ("本周已报", "Reported this week"),
+    "col_missing": ("未报目标", "Not reported"),
+    "col_last_period": ("最近报送期末", "Last period reported"),
+    "col_report_state": ("报送情况", "Reporting"),
+    "col_id": ("序号", "No."),
+    "col_meeting": ("会议日期", "Meeting"),
+    "col_note": ("督办内容", "Note"),
+    "col_owner": ("责任人", "Owner"),
+    "col_due": ("办结期限", "Due"),
+    "col_state": ("办理状态", "State"),
+    "col_overdue": ("逾期", "Overdue"),
+    "col_comment": ("最新说明", "Latest comment"),
+    "report_none": ("未报送", "Not reported"),
+    "report_partial": ("部分报送", "In part"),
+    "report_complete": ("已报送", "Reported"),
+    "decision_open": ("待办", "Open"),
+    "decision_in_progress": ("推进中", "In progress"),
+    "decision_done": ("已办结", "Done"),
+    "decision_cancelled": ("已撤销", "Cancelled"),
+    "yes": ("是", "yes"),
+    "no": ("否", "no"),
+    "none": ("无", "none"),
+    "file_stem": ("周例会简报", "weekly_briefing"),
+}
+
+
+lb = Texts(LABELS)
+
+
+def status_word(status: str, lang: str) -> str:
+    return metrics.STATUS_EN.get(status, status) if lang == "en" else status
+
+
+def file_name(b: Briefing, kind: str, lang: str = "zh") -> str:
+    """周例会简报_2023-06-30.pdf (with the units' codes when filtered)."""
+    scope = f"_{'-'.join(b.units)}" if b.units else ""
+    return f"{lb('file_stem', lang)}_{b.meeting_date.isoformat()}{scope}.{kind}"
+
+
+# ---------------------------------------------------------------------------------------------
+# tables
+
+
+TABLE_ORDER = ("progress", "changes", "county_changes", "behind_targets", "behind_counties",
+               "reporting", "decisions")
+TABLE_TITLES = {"progress": "sec_progress", "changes": "sec_changes",
+                "county_changes": "sec_county_changes", "behind_targets": "sec_behind_targets",
+                "behind_counties": "sec_behind_counties", "reporting": "sec_reporting",
+                "decisions": "sec_decisions"}
+
+
+def _target_label(row, lang: str) -> str:
+    return short_name(str(row["name_en"] if lang == "en" else row["name_zh"]))
+
+
+def _days(series: pd.Series, lang: str, formatted: bool) -> pd.Series:
+    """Dates as text in `lang` (formatted) or as they are; missing ones as —."""
+    return series.map(lambda d: (fmt.date(d, lang) if formatted else d) if d is not None and pd.notna(d) else "—")
+
+
+def tables(b: Briefing, lang: str = "zh", formatted: bool = True) -> dict[str, pd.DataFrame]:
+    """Every table of the briefing with headings in `lang`. formatted=True: amounts as text via
+    fmt (for the page and the PDF); False: plain numbers in base units (for Excel)."""
+    col = lambda key: lb(f"col_{key}", lang)  # noqa: E731
+    unit_col = "unit_en" if lang == "en" else "unit_zh"
+    name_col = "unit_name_en" if lang == "en" else "unit_name_zh"
+
+    def num(series: pd.Series, rows: pd.DataFrame) -> pd.Series:
+        if not formatted:
+            return pd.to_numeric(series, errors="coerce")
+        return pd.Series([amount(v, r, lang) if pd.notna(v) else "—" for v, r in
+                          zip(series, rows.to_dict("records"))], index=series.index, dtype=object)
+
+    def pct(series: pd.Series) -> pd.Series:
+        if not formatted:
+            return pd.to_numeric(series, errors="coerce")
+        return series.map(lambda v: fmt.percent(v, lang) if pd.notna(v) else "—")
+
+    def signed(series: pd.Series, rows: pd.DataFrame) -> pd.Series:
+        if not formatted:
+            return pd.to_numeric(series, errors="coerce")
+        out = []
+        for v, r in zip(series, rows.to_dict("records")):
+            text = amount(abs(v), r, lang) if pd.notna(v) and v != 0 else ""
+            out.append("—" if pd.isna(v) else "±0" if v == 0 else ("+" if v > 0 else "−") + text)
+        return pd.Series(out, index=series.index, dtype=object)
+
+    def day(series: pd.Series) -> pd.Series:
+        return _days(series, lang, formatted)
+
+    ov = b.overview
+    progress = pd.DataFrame({
+        col("code"): ov["target_code"],
+        col("target_name"): [_target_label(r, lang) for r in ov.to_dict("records")],
+        col("unit_of"): ov[unit_col],
+        col("target"): num(ov["target"], ov),
+        col("actual"): num(ov["actual"], ov),
+        col("completion"): pct(ov["completion"]),
+        col("expected"): num(ov["expected"], ov),
+        col("fraction"): pct(ov["fraction"]),
+        col("status"): ov["status"].map(lambda s: status_word(s, lang)),
+        col("change_week"): signed(b.changes["change"], ov),
+        col("required_weekly"): num(ov["required_weekly"], ov),
+    })
+
+    ch = b.changes
+    changes = pd.DataFrame({
+        col("code"): ch["target_code"],
+        col("target_name"): [_target_label(r, lang) for r in ch.to_dict("records")],
+        col("week_ago"): num(ch["actual_week_ago"], ch),
+        col("now"): num(ch["actual"], ch),
+        col("change_week"): signed(ch["change"], ch),
+    })
+
+    matrix = briefing.county_change_matrix(b.county_changes, ov, lang)
+    matrix = matrix.rename(columns={name_col: col("county")})
+    if formatted:
+        units_by_code = ov.set_index("target_code")
+        for code in ov["target_code"]:
+            if code in matrix:
+                r = units_by_code.loc[code]
+                matrix[code] = matrix[code].map(
+                    lambda v, r=r: "" if v == 0 else ("+" if v > 0 else "−") + amount(abs(v), r, lang))
+
+    bt = b.behind_targets
+    behind_t = pd.DataFrame({
+        col("code"): bt["target_code"],
+        col("target_name"): [_target_label(r, lang) for r in bt.to_dict("records")],
+        col("actual"): num(bt["actual"], bt),
+        col("expected"): num(bt["expected"], bt),
+        col("gap"): num(bt["gap"], bt),
+        col("completion"): pct(bt["completion"]),
+        col("change_week"): signed(bt["change_week"], bt),
+        col("required_weekly"): num(bt["required_weekly"], bt),
+    })
+
+    bc = b.behind_counties
+    behind_c = pd.DataFrame({
+        col("county"): bc[name_col],
+        col("code"): bc["target_code"],
+        col("target_name"): [_target_label(r, lang) for r in bc.to_dict("records")],
+        col("allocation"): num(bc["allocation"], bc),
+        col("actual"): num(bc["actual"], bc),
+        col("expected"): num(bc["expected"], bc),
+        col("gap"): num(bc["gap"], bc),
+        col("required_weekly"): num(bc["required_weekly"], bc),
+    })
+
+    rp = b.reporting
+    reporting = pd.DataFrame({
+        col("county"): rp[name_col],
+        col("report_state"): rp["state"].map(lambda s: lb(f"report_{s}", lang)),
+        col("expected_reports"): rp["expected"].astype(int),
+        col("reported"): rp["reported"].astype(int),
+        col("missing"): rp["missing"].map(lambda s: s.replace(",", "、" if lang == "zh" else ", ")),
+        col("last_period"): day(rp["last_period_end"]),
+    })
+
+    return {"progress": progress, "changes": changes, "county_changes": matrix,
+            "behind_targets": behind_t, "behind_counties": behind_c, "reporting": reporting,
+            "decisions": decision_table(b, lang, formatted)}
+
+
+def decision_table(b: Briefing, lang: str = "zh", formatted: bool = True) -> pd.DataFrame:
+    """The briefing's decisions (督办事项) with headings in `lang` (see `tables`)."""
+    col = lambda key: lb(f"col_{key}", lang)  # noqa: E731
+    name_col = "unit_name_en" if lang == "en" else "unit_name_zh"
+
+    dc = b.decisions
+    target_names = dc["target_name_en" if lang == "en" else "target_name_zh"]
+    return pd.DataFrame({
+        col("id"): dc["id"].astype(int),
+        col("meeting"): _days(dc["meeting_date"], lang, formatted),
+        col("target_name"): [f"{c} {short_name(n)}" if isinstance(c, str) else "" for c, n in
+                             zip(dc["target_code"], target_names)],
+        col("county"): dc[name_col].fillna(""),
+        col("note"): dc["note"],
+        col("owner"): dc["owner"],
+        col("due"): _days(dc["due_date"], lang, formatted),
+        col("state"): dc["state"].map(lambda s: lb(f"decision_{s}", lang)),
+        col("overdue"): dc["overdue"].map(lambda v: lb("yes" if v else "no", lang)),
+        col("comment"): dc["comment"].fillna(""),
+    })
+
+
+def progress_chart_rows(b: Briefing, lang: str = "zh") -> pd.DataFrame:
+    """What the progress charts draw, top to bottom: label, completion, fraction (序时进度 share of
+    the year), status, colour, text (completion as a percentage)."""
+    ov = b.overview
+    return pd.DataFrame({
+        "label": [f"{r['target_code']} {_target_label(r, lang)}" for r in ov.to_dict("records")],
+        "completion": pd.to_numeric(ov["completion"], errors="coerce").fillna(0.0),
+        "fraction": ov["fraction"].astype(float),
+        "status": ov["status"],
+        "colour": ov["status"].map(STATUS_COLOURS),
+        "text": [f"{fmt.percent(c, lang)}（{status_word(s, lang)}）" if lang == "zh"
+                 else f"{fmt.percent(c, lang)} ({status_word(s, lang)})"
+                 for c, s in zip(ov["completion"], ov["status"])],
+    })
+
+
+def change_chart_rows(b: Briefing, lang: str = "zh") -> pd.DataFrame:
+    """The week's change of each target as a share of its annual target, with the amount as text.
+    Columns: label, share, text."""
+    ch = b.changes.merge(b.overview[["target_code", "target"]], on="target_code")
+    share = [c / t if t > 0 else 0.0 for c, t in zip(ch["change"], ch["target"])]
+    return pd.DataFrame({
+        "label": [f"{r['target_code']} {_target_label(r, lang)}" for r in ch.to_dict("records")],
+        "share": share,
+        "text": [("+" if c > 0 else "−" if c < 0 else "±") + (amount(abs(c), r, lang) if c else "0")
+                 for c, r in zip(ch["change"], ch.to_dict("records"))],
+    })
