@@ -7,19 +7,20 @@ import json
 
 import pandas as pd
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
-from data_access.plan import edits
+from data_access import audit, clock
+from data_access.plan import allocations, edits, years
 from data_access.accounts import auth
 from data_access.errors import DataAccessError
-from data_access.schema.models import Allocation, AuditLog, Milestone, Target
+from data_access.schema.models import Allocation, AuditLog, Milestone, Project, Target
 from tests.tiny_data import A, B, C
 
 ROOT = auth.AuthUser("root", "Root", auth.ROLE_ADMIN)
 
 
 def _audit(engine) -> list[dict]:
-    df = edits.audit_log(engine)
+    df = audit.entries(engine)
     return [{k: None if not isinstance(v, (list, dict)) and pd.isna(v) else v for k, v in r.items()}
             for r in df.sort_values("id").to_dict("records")]
 
@@ -35,7 +36,8 @@ def test_save_targets_records_before_and_after(tiny):
     edited = df.copy()
     edited.loc[edited["code"] == "T01", "value"] = 120.0
     edited.loc[edited["code"] == "T07", "name_zh"] = "新建爱心驿站"
-    assert edits.save_targets(tiny, ROOT, 2023, edited) == 2
+    with clock.frozen(dt.datetime(2023, 6, 30, 18, 5)):
+        assert edits.save_targets(tiny, ROOT, 2023, edited) == 2
     assert edits.save_targets(tiny, ROOT, 2023, edited) == 0  # nothing new: no entry
     after = edits.targets_for_edit(tiny, 2023).set_index("code")
     assert after.loc["T01", "value"] == 120.0 and after.loc["T07", "name_zh"] == "新建爱心驿站"
@@ -45,7 +47,7 @@ def test_save_targets_records_before_and_after(tiny):
     assert json.loads(log[0]["before"]) == {"value": 100.0} and json.loads(log[0]["after"]) == {"value": 120.0}
     assert json.loads(log[1]["before"]) == {"name_zh": "新建户外劳动者爱心驿站"}
     assert json.loads(log[1]["after"]) == {"name_zh": "新建爱心驿站"}
-    assert abs((log[0]["at"] - dt.datetime.now()).total_seconds()) < 3600
+    assert log[0]["at"] == log[1]["at"] == dt.datetime(2023, 6, 30, 18, 5)  # the organisation's clock
 
 
 def test_bad_target_value_is_refused_and_nothing_written(tiny):
@@ -59,21 +61,21 @@ def test_bad_target_value_is_refused_and_nothing_written(tiny):
 
 
 def test_allocation_matrix_and_save(tiny):
-    m = edits.allocation_matrix(tiny, 2023)
+    m = allocations.allocation_matrix(tiny, 2023)
     assert list(m["unit_code"]) == [A, B, C]
     assert (m.loc[0, "T01"], m.loc[1, "T01"]) == (60.0, 40.0) and pd.isna(m.loc[2, "T01"])
     m.loc[0, "T01"] = 65  # update
     m.loc[1, "T07"] = None  # remove B's share of T07 (was 4)
     m.loc[2, "T09"] = 1  # new: 市总本级
-    assert edits.save_allocations(tiny, ROOT, 2023, m) == 3
+    assert allocations.save_allocations(tiny, ROOT, 2023, m) == 3
     log = _audit(tiny)
     got = {e["entity_id"]: (e["action"], e["before"], e["after"]) for e in log}
     assert got == {f"2023/T01/{A}": ("update", '{"value": 60.0}', '{"value": 65.0}'),
                    f"2023/T07/{B}": ("delete", '{"value": 4.0}', None),
                    f"2023/T09/{C}": ("create", None, '{"value": 1.0}')}
-    again = edits.allocation_matrix(tiny, 2023)
+    again = allocations.allocation_matrix(tiny, 2023)
     assert again.loc[0, "T01"] == 65 and pd.isna(again.loc[1, "T07"]) and again.loc[2, "T09"] == 1
-    assert edits.set_allocation(tiny, ROOT, 2023, "T01", A, 65) is False
+    assert allocations.set_allocation(tiny, ROOT, 2023, "T01", A, 65) is False
 
 
 def test_milestones_update_create_and_rules(tiny):
@@ -105,9 +107,9 @@ def test_only_administrators_change_the_plan(tiny, role):
     edited = edits.targets_for_edit(tiny, 2023)
     edited.loc[0, "value"] = 1
     calls = [lambda: edits.save_targets(tiny, user, 2023, edited),
-             lambda: edits.set_allocation(tiny, user, 2023, "T01", A, 1),
+             lambda: allocations.set_allocation(tiny, user, 2023, "T01", A, 1),
              lambda: edits.update_milestone(tiny, user, 2023, "M1", status="delayed"),
-             lambda: edits.copy_plan_year(tiny, user, 2023, 2024)]
+             lambda: years.copy_plan_year(tiny, user, 2023, 2024)]
     for call in calls:
         with pytest.raises(DataAccessError, match="需要：管理员"):
             call()
@@ -128,14 +130,14 @@ def _sync_pg_sequences(engine) -> None:
 
 def test_copy_plan_year_and_new_target(tiny):
     _sync_pg_sequences(tiny)
-    counts = edits.copy_plan_year(tiny, ROOT, 2023, 2024, title_zh="2024年工作要点")
+    counts = years.copy_plan_year(tiny, ROOT, 2023, 2024, title_zh="2024年工作要点")
     assert counts == {"projects": 3, "targets": 5, "allocations": 10, "milestones": 1}
     ms = edits.milestones_for_edit(tiny, 2024)
     assert (ms.loc[0, "due_date"], ms.loc[0, "status"]) == (dt.date(2024, 5, 30), "not_started")
     edits.create_target(tiny, ROOT, 2024, "T12", "P5", name_zh="新目标", name_en="New", unit_zh="家",
                             unit_en="units", value=7)
     with pytest.raises(DataAccessError, match="计划年度 2024 已存在"):
-        edits.copy_plan_year(tiny, ROOT, 2023, 2024)
+        years.copy_plan_year(tiny, ROOT, 2023, 2024)
     with pytest.raises(DataAccessError, match="2024年已有目标 T12"):
         edits.create_target(tiny, ROOT, 2024, "T12", "P5", name_zh="x", name_en="x", unit_zh="家",
                                 unit_en="u", value=1)
@@ -157,9 +159,64 @@ def test_changed_fields_normalises_editor_values():
 
 
 def test_audit_log_filters(tiny):
-    edits.set_allocation(tiny, ROOT, 2023, "T01", A, 61)
+    allocations.set_allocation(tiny, ROOT, 2023, "T01", A, 61)
     auth.create_user(tiny, ROOT, "lu", "领导", password="Xk9-pass-word")
-    assert list(edits.audit_log(tiny, entity="users")["entity_id"]) == ["lu"]
-    assert list(edits.audit_log(tiny)["entity"]) == ["users", "allocations"]  # newest first
-    assert edits.audit_log(tiny, actor="nobody").empty
+    assert list(audit.entries(tiny, entity="users")["entity_id"]) == ["lu"]
+    assert list(audit.entries(tiny)["entity"]) == ["users", "allocations"]  # newest first
+    assert audit.entries(tiny, actor="nobody").empty
     assert _count(tiny, AuditLog) == 2
+
+
+class _Statements:
+    """Every statement the engine sends while the block runs (before_cursor_execute)."""
+
+    def __init__(self, engine):
+        self.engine, self.sql = engine, []
+
+    def _seen(self, conn, cursor, statement, parameters, context, executemany):
+        self.sql.append(statement.lstrip().split(None, 1)[0].upper())
+
+    def __enter__(self):
+        event.listen(self.engine, "before_cursor_execute", self._seen)
+        return self
+
+    def __exit__(self, *exc):
+        event.remove(self.engine, "before_cursor_execute", self._seen)
+
+    def writes(self) -> list[str]:
+        return [s for s in self.sql if s in ("INSERT", "UPDATE", "DELETE")]
+
+
+def test_saving_an_unchanged_allocation_matrix_writes_nothing(tiny):
+    m = allocations.allocation_matrix(tiny, 2023)
+    with _Statements(tiny) as seen:
+        assert allocations.save_allocations(tiny, ROOT, 2023, m) == 0
+    assert seen.writes() == []
+    assert len([s for s in seen.sql if s == "SELECT"]) <= 5  # the year, its targets, units, allocations
+    # three changed cells: one bulk statement per kind plus one audit entry each
+    m.loc[0, "T01"], m.loc[1, "T07"], m.loc[2, "T09"] = 65, None, 1
+    with _Statements(tiny) as seen:
+        assert allocations.save_allocations(tiny, ROOT, 2023, m) == 3
+    assert sorted(seen.writes()) == ["DELETE", "INSERT", "INSERT", "INSERT", "INSERT", "UPDATE"]
+
+
+def test_copy_plan_year_is_set_based_and_copies_values(tiny):
+    _sync_pg_sequences(tiny)
+    with _Statements(tiny) as seen:
+        counts = years.copy_plan_year(tiny, ROOT, 2023, 2024)
+    assert counts == {"projects": 3, "targets": 5, "allocations": 10, "milestones": 1}
+    # plan year, projects, targets, allocations, milestones, audit: one INSERT each, whatever the size
+    assert seen.writes() == ["INSERT"] * 6
+    assert len(seen.sql) <= 14
+    m23 = allocations.allocation_matrix(tiny, 2023).drop(columns="unit_name")
+    m24 = allocations.allocation_matrix(tiny, 2024).drop(columns="unit_name")
+    pd.testing.assert_frame_equal(m23, m24)
+    t23 = edits.targets_for_edit(tiny, 2023).drop(columns="project_code")
+    t24 = edits.targets_for_edit(tiny, 2024)
+    pd.testing.assert_frame_equal(t23, t24.drop(columns="project_code"))
+    with tiny.connect() as conn:  # each 2024 target hangs under the 2024 project of the same code
+        years_of = conn.execute(select(Target.code, Project.year, Project.code).join(
+            Project, Project.id == Target.project_id).where(Target.year == 2024)).all()
+        curves = dict(conn.execute(select(Target.year, Target.pace_curve).where(Target.code == "T06")).all())
+    assert {y for _c, y, _p in years_of} == {2024}
+    assert curves[2024] == curves[2023] and curves[2023] is not None

@@ -8,7 +8,8 @@ import json
 import pytest
 from sqlalchemy import select
 
-from data_access.plan import edits
+from data_access import audit
+from data_access.plan import allocations, edits
 from data_access.accounts import auth
 from data_access.schema.accounts import User
 from tests.apptest_support import open_page
@@ -58,7 +59,7 @@ def test_accounts_tab_lists_and_creates_accounts(db, monkeypatch):
     assert row.password_hash.startswith("$argon2id$") and initial not in row.password_hash
     login = auth.login(db[1], "zhao", initial)
     assert login.user.must_change_password
-    (entry,) = edits.audit_log(db[1], entity="users").query("entity_id == 'zhao'").to_dict("records")
+    (entry,) = audit.entries(db[1], entity="users").query("entity_id == 'zhao'").to_dict("records")
     assert entry["actor"] == "root" and entry["action"] == "create"
     assert json.loads(entry["after"])["role"] == "reviewer"
     at.run()  # the password is shown once only
@@ -78,7 +79,7 @@ def test_disable_and_reset_from_the_page(db, monkeypatch):
     new_pw = at.code[0].value
     at.button(key="admin_mu_enable").click().run()
     assert auth.login(db[1], "lu", new_pw).user.must_change_password
-    actions = edits.audit_log(db[1], entity="users").query("entity_id == 'lu'")["action"].tolist()
+    actions = audit.entries(db[1], entity="users").query("entity_id == 'lu'")["action"].tolist()
     assert actions[:3] == ["enable", "reset_password", "disable"]  # newest first
 
 
@@ -100,7 +101,7 @@ def test_plan_editors_show_the_stored_plan(db, monkeypatch):
     at.run()
     matrix = at.dataframe[0].value
     assert len(matrix) == 13 and matrix.set_index("unit_code").loc[XINHUA, "T01"] == \
-        edits.allocation_matrix(db[1], 2023).set_index("unit_code").loc[XINHUA, "T01"]
+        allocations.allocation_matrix(db[1], 2023).set_index("unit_code").loc[XINHUA, "T01"]
     at.session_state["admin_tab"] = "里程碑"
     at.run()
     assert len(at.dataframe[0].value) == len(edits.milestones_for_edit(db[1], 2023)) == 6
@@ -109,7 +110,7 @@ def test_plan_editors_show_the_stored_plan(db, monkeypatch):
 def test_audit_tab_shows_each_change_with_before_and_after(db, monkeypatch):
     root = auth.load_user(db[1], "root")
     edits.update_target(db[1], root, 2023, "T02", value=120)
-    edits.set_allocation(db[1], root, 2023, "T01", XINHUA, None)
+    allocations.set_allocation(db[1], root, 2023, "T01", XINHUA, None)
     at = _admin_page(db, monkeypatch, tab="审计日志")
     log = at.dataframe[0].value
     top = log.head(2)

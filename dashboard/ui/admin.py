@@ -11,7 +11,8 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from data_access.plan import edits
+from data_access import audit as audit_log
+from data_access.plan import allocations as plan_allocations, edits, years as plan_years
 from data_access.accounts import auth
 from data_access.accounts.auth import AuthUser
 from data_access.schema.accounts import ROLE_NAMES_EN, ROLE_NAMES_ZH, ROLES, VIEW_SCOPES
@@ -184,11 +185,11 @@ def targets(admin: AuthUser, year: int) -> None:
 
 def allocations(admin: AuthUser, year: int) -> None:
     st.caption(t("admin_year_caption", year=year))
-    df = edits.allocation_matrix(data.engine(), year)
+    df = plan_allocations.allocation_matrix(data.engine(), year)
     edited = st.data_editor(df, hide_index=True, key=f"admin_alloc_{year}_{_ver()}",
                             disabled=["unit_code", "unit_name"])
     if st.button(t("admin_save"), key="admin_alloc_save", type="primary"):
-        _save(edits.save_allocations, admin, year, edited)
+        _save(plan_allocations.save_allocations, admin, year, edited)
 
 
 def milestones(admin: AuthUser, year: int) -> None:
@@ -215,7 +216,7 @@ def new_year(admin: AuthUser) -> None:
                               value=max(years) + 1 if years else dt.date.today().year)
         title = st.text_input(t("admin_copy_title"), value=f"{int(dst)}年工作要点")
         if st.form_submit_button(t("admin_copy"), type="primary"):
-            ok, counts = _run(edits.copy_plan_year, data.engine(), admin, int(src), int(dst),
+            ok, counts = _run(plan_years.copy_plan_year, data.engine(), admin, int(src), int(dst),
                               title_zh=title)
             if ok:
                 _flash(t("admin_copied", year=int(dst), counts=", ".join(f"{k} {v}" for k, v in counts.items())))
@@ -226,7 +227,7 @@ def audit(admin: AuthUser) -> None:
     entities = [None, "users", "targets", "allocations", "milestones", "plan_years", "import_batches"]
     entity = st.selectbox(t("admin_audit_entity"), entities, format_func=lambda e: e or t("admin_all"),
                           key="admin_audit_entity")
-    df = edits.audit_log(data.engine(), limit=1000, entity=entity)
+    df = audit_log.entries(data.engine(), limit=1000, entity=entity)
     st.dataframe(df, hide_index=True)
     widgets.download_buttons(df, "audit_log", key="admin_audit_dl", sheet="audit")
 

@@ -30,8 +30,9 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 
 from data_access.schema.accounts import ROLE_ADMIN, ROLE_LEADER, ROLE_NAMES_ZH, ROLE_REPORTER, ROLE_REVIEWER, ROLES, VIEW_CITY, VIEW_SCOPES, VIEW_UNIT, LoginSession, LoginThrottle, User
+from data_access import audit, clock
 from data_access.accounts.identity import ANONYMOUS, AuthUser
-from data_access.accounts.permissions import PermissionDenied, clamp_units, may_review, readable_units, require_login, require_read_scope, require_review, require_role, require_write_scope, writable_units
+from data_access.accounts.permissions import PermissionDenied, clamp_units, may_review, readable_units, require_login, require_read_scope, require_review, require_account_admin, require_role, require_write_scope, writable_units
 from data_access.errors import DataAccessError
 from data_access.schema.models import Unit
 
@@ -94,7 +95,7 @@ def resolve_mode(configured: str | None, dataset: str | None) -> str:
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now().replace(microsecond=0)
+    return clock.now()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -183,13 +184,6 @@ def _to_auth_user(row, settings: AuthSettings) -> AuthUser:
                     must_change_password=bool(row.must_change_password))
 
 
-def _audit(conn: Connection, actor: AuthUser | str, action: str, entity: str, entity_id, before, after,
-           at: dt.datetime | None = None) -> None:
-    from data_access.plan.edits import write_audit
-
-    write_audit(conn, actor, action, entity, entity_id, before, after, at)
-
-
 def _public(row) -> dict:
     """An account as recorded in the audit log: never the password hash."""
     return {"username": row.username, "display_name": row.display_name, "role": row.role,
@@ -214,7 +208,7 @@ def create_user(engine: Engine, actor: AuthUser, username: str, role: str, *,
 
     Every account starts with a password that must be changed at first built-in login; accounts
     used only through SSO/OIDC never need it."""
-    require_role(actor, ROLE_ADMIN)
+    require_account_admin(actor)
     name = normalise_username(username)
     role = parse_role(role)
     generated = None
@@ -232,7 +226,7 @@ def create_user(engine: Engine, actor: AuthUser, username: str, role: str, *,
                       must_change_password=True, active=True, created_at=now, updated_at=now)
         uid = conn.execute(insert(User).values(**values)).inserted_primary_key[0]
         row = conn.execute(select(User).where(User.id == uid)).one()
-        _audit(conn, actor, "create", "users", name, None, _public(row), now)
+        audit.record(conn, actor=actor, action="create", entity="users", entity_id=name, after=_public(row), at=now)
     log.info("account created: %s (%s)", name, role)
     return generated
 
@@ -249,7 +243,7 @@ def update_user(engine: Engine, actor: AuthUser, username: str, *, now: dt.datet
     """Change role, unit_code, view_scope, display_name or active; recorded in the audit log.
 
     Disabling an account also ends its logins."""
-    require_role(actor, ROLE_ADMIN)
+    require_account_admin(actor)
     allowed = {"role", "unit_code", "view_scope", "display_name", "active"}
     bad = set(changes) - allowed
     if bad:
@@ -273,14 +267,15 @@ def update_user(engine: Engine, actor: AuthUser, username: str, *, now: dt.datet
         if after != before:
             action = {True: "enable", False: "disable"}.get(changes.get("active"), "update") \
                 if set(changes) == {"active"} else "update"
-            _audit(conn, actor, action, "users", row.username, before, after, now)
+            audit.record(conn, actor=actor, action=action, entity="users", entity_id=row.username, before=before,
+                         after=after, at=now)
 
 
 def reset_password(engine: Engine, actor: AuthUser, username: str, password: str | None = None,
                    now: dt.datetime | None = None) -> str | None:
     """Set a new initial password (generated unless given), force a change, end the account's logins,
     lift a lock. Returns the generated password (or None)."""
-    require_role(actor, ROLE_ADMIN)
+    require_account_admin(actor)
     generated = None
     now = now or _now()
     with engine.begin() as conn:
@@ -293,8 +288,9 @@ def reset_password(engine: Engine, actor: AuthUser, username: str, password: str
             password_hash=hash_password(password), must_change_password=True, updated_at=now))
         _revoke_all(conn, row.id, now)
         conn.execute(delete(LoginThrottle).where(LoginThrottle.username == row.username))
-        _audit(conn, actor, "reset_password", "users", row.username, {"must_change_password":
-               bool(row.must_change_password)}, {"must_change_password": True, "password": "（已重置）"}, now)
+        audit.record(conn, actor=actor, action="reset_password", entity="users", entity_id=row.username,
+                     before={"must_change_password": bool(row.must_change_password)},
+                     after={"must_change_password": True, "password": "（已重置）"}, at=now)
     log.info("password reset for %s", row.username)
     return generated
 
@@ -318,8 +314,8 @@ def change_password(engine: Engine, user: AuthUser, old_password: str, new_passw
         if keep_session is not None:
             stmt = stmt.where(LoginSession.id != keep_session)
         conn.execute(stmt.values(revoked_at=now))
-        _audit(conn, row.username, "change_password", "users", row.username, None,
-               {"must_change_password": False}, now)
+        audit.record(conn, actor=row.username, action="change_password", entity="users", entity_id=row.username,
+                     after={"must_change_password": False}, at=now)
     log.info("password changed by %s", row.username)
     return replace(user, must_change_password=False)
 
@@ -517,9 +513,3 @@ def logout(engine: Engine, session_id: int, now: dt.datetime | None = None) -> N
 def _revoke_all(conn: Connection, user_id: int, now: dt.datetime) -> None:
     conn.execute(update(LoginSession).where(LoginSession.user_id == user_id,
                                             LoginSession.revoked_at.is_(None)).values(revoked_at=now))
-
-
-
-
-def audit_actor(actor: AuthUser | str) -> str:
-    return actor.username if isinstance(actor, AuthUser) else str(actor)
