@@ -38,6 +38,7 @@ def pdf_bytes(b: Briefing, lang: str = "zh", generated_at: dt.datetime | None = 
     filters = lb("filters", lang, scope=b.scope(lang), year=b.year,
                  date=fmt.date(b.meeting_date, lang), week=summary.week_label(b, lang))
     title = f"{lb('app', lang)} · {tx('title', lang)}"
+    running_header = f"{title}　{filters}"  # fixed before any page is drawn
 
     class Doc(FPDF):
         def header(self):
@@ -45,7 +46,7 @@ def pdf_bytes(b: Briefing, lang: str = "zh", generated_at: dt.datetime | None = 
                 return
             self.set_font("cjk", size=8)
             self.set_text_color(90, 90, 90)
-            self.cell(0, 5, f"{title}　{filters}", new_x="LMARGIN", new_y="NEXT")
+            self.cell(0, 5, running_header, new_x="LMARGIN", new_y="NEXT")
             self.ln(2)
             self.set_text_color(0, 0, 0)
 
@@ -117,9 +118,10 @@ def pdf_bytes(b: Briefing, lang: str = "zh", generated_at: dt.datetime | None = 
         pdf.ln(3)
 
     shown = tables(b, lang, formatted=True)
-    for title, png, name in ((lb("sec_progress", lang), progress_png(b, lang), "progress"),
-                             (lb("sec_changes", lang), changes_png(b, lang), "changes")):
-        heading(title, keep=chart_size(png)[1])  # the title stays with its chart
+    # (not `title`: the running header reads that name on every later page)
+    for section, png, name in ((lb("sec_progress", lang), progress_png(b, lang), "progress"),
+                               (lb("sec_changes", lang), changes_png(b, lang), "changes")):
+        heading(section, keep=chart_size(png)[1])  # the title stays with its chart
         chart(png)
         table(shown[name], _PDF_WIDTHS[name])
     matrix = shown["county_changes"]
