@@ -134,9 +134,9 @@ def fast_argon2(monkeypatch):
     the same code paths run. tests/test_auth.py checks the production parameters separately."""
     from argon2 import PasswordHasher
 
-    from data_access.accounts import auth
+    from data_access.accounts import passwords
 
-    monkeypatch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    monkeypatch.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 @pytest.fixture(scope="session")

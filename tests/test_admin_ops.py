@@ -11,12 +11,13 @@ from sqlalchemy import event, func, select
 
 from data_access import audit, clock
 from data_access.plan import allocations, edits, years
-from data_access.accounts import auth
+from data_access.accounts import identity, users
+from data_access.schema import accounts as roles
 from data_access.errors import DataAccessError
 from data_access.schema.models import Allocation, AuditLog, Milestone, Project, Target
 from tests.tiny_data import A, B, C
 
-ROOT = auth.AuthUser("root", "Root", auth.ROLE_ADMIN)
+ROOT = identity.AuthUser("root", "Root", roles.ROLE_ADMIN)
 
 
 def _audit(engine) -> list[dict]:
@@ -101,9 +102,9 @@ def test_milestones_update_create_and_rules(tiny):
     assert _count(tiny, Milestone) == 2 and len(_audit(tiny)) == 3
 
 
-@pytest.mark.parametrize("role", [auth.ROLE_LEADER, auth.ROLE_REPORTER, auth.ROLE_REVIEWER])
+@pytest.mark.parametrize("role", [roles.ROLE_LEADER, roles.ROLE_REPORTER, roles.ROLE_REVIEWER])
 def test_only_administrators_change_the_plan(tiny, role):
-    user = auth.AuthUser("x", "x", role, unit_code=A)
+    user = identity.AuthUser("x", "x", role, unit_code=A)
     edited = edits.targets_for_edit(tiny, 2023)
     edited.loc[0, "value"] = 1
     calls = [lambda: edits.save_targets(tiny, user, 2023, edited),
@@ -160,7 +161,7 @@ def test_changed_fields_normalises_editor_values():
 
 def test_audit_log_filters(tiny):
     allocations.set_allocation(tiny, ROOT, 2023, "T01", A, 61)
-    auth.create_user(tiny, ROOT, "lu", "领导", password="Xk9-pass-word")
+    users.create_user(tiny, ROOT, "lu", "领导", password="Xk9-pass-word")
     assert list(audit.entries(tiny, entity="users")["entity_id"]) == ["lu"]
     assert list(audit.entries(tiny)["entity"]) == ["users", "allocations"]  # newest first
     assert audit.entries(tiny, actor="nobody").empty

@@ -12,7 +12,8 @@ import sys
 
 import pandas as pd
 
-from data_access.accounts import auth
+from data_access.accounts import identity, permissions, users
+from data_access.schema import accounts as roles
 from data_access.schema import migrate
 from data_access.schema.accounts import ROLE_NAMES_ZH, VIEW_SCOPES
 from data_access.db import make_engine
@@ -22,8 +23,8 @@ ROLE_HELP = "角色：领导、区县填报员、审核员、管理员（或 lea
 VIEW_HELP = "区县填报员可查看的范围：city（全市，默认）或 unit（仅本单位）"
 
 
-def _cli_actor() -> auth.AuthUser:
-    return auth.AuthUser(username=f"cli:{getpass.getuser()}", display_name="命令行", role=auth.ROLE_ADMIN)
+def _cli_actor() -> identity.AuthUser:
+    return identity.AuthUser(username=f"cli:{getpass.getuser()}", display_name="命令行", role=roles.ROLE_ADMIN)
 
 
 def _engine(args):
@@ -52,25 +53,25 @@ def _shown_password(generated: str | None) -> str:
 def _create(args) -> str:
     engine = _engine(args)
     password = _read_password() if args.password_stdin else None
-    role = auth.parse_role(args.role)
-    generated = auth.create_user(engine, _cli_actor(), args.name, role, display_name=args.display_name,
+    role = users.parse_role(args.role)
+    generated = users.create_user(engine, _cli_actor(), args.name, role, display_name=args.display_name,
                                  unit_code=args.unit, view_scope=args.view, password=password)
-    return f"已创建账号 {_describe(auth.normalise_username(args.name), role, args.unit)}。" + _shown_password(generated)
+    return f"已创建账号 {_describe(users.normalise_username(args.name), role, args.unit)}。" + _shown_password(generated)
 
 
 def _disable(args) -> str:
-    auth.update_user(_engine(args), _cli_actor(), args.name, active=False)
+    users.update_user(_engine(args), _cli_actor(), args.name, active=False)
     return f"已停用账号 {args.name}，其登录已全部失效。"
 
 
 def _enable(args) -> str:
-    auth.update_user(_engine(args), _cli_actor(), args.name, active=True)
+    users.update_user(_engine(args), _cli_actor(), args.name, active=True)
     return f"已启用账号 {args.name}。"
 
 
 def _reset(args) -> str:
     password = _read_password() if args.password_stdin else None
-    generated = auth.reset_password(_engine(args), _cli_actor(), args.name, password)
+    generated = users.reset_password(_engine(args), _cli_actor(), args.name, password)
     return f"已重置账号 {args.name} 的密码，其登录已全部失效。" + _shown_password(generated)
 
 
@@ -81,12 +82,12 @@ def _set(args) -> str:
         changes["unit_code"] = None
     if not changes:
         raise DataAccessError("没有要修改的内容（--role、--unit、--view、--display-name）", "Nothing to change")
-    auth.update_user(_engine(args), _cli_actor(), args.name, **changes)
+    users.update_user(_engine(args), _cli_actor(), args.name, **changes)
     return f"已修改账号 {args.name}。"
 
 
 def _list(args) -> str:
-    df = auth.list_users(_engine(args))
+    df = users.list_users(_engine(args))
     if df.empty:
         return "尚无账号。创建管理员：python -m data_access user create 用户名 --role 管理员"
     def cell(value, empty="-"):
@@ -101,11 +102,11 @@ def _list(args) -> str:
 
 
 def _scope(args) -> str:
-    user = auth.load_user(_engine(args), args.name)
+    user = users.load_user(_engine(args), args.name)
     if args.write:
-        auth.require_write_scope(user, args.write)
-    writes = auth.writable_units(user)
-    reads = auth.readable_units(user)
+        permissions.require_write_scope(user, args.write)
+    writes = permissions.writable_units(user)
+    reads = permissions.readable_units(user)
     return "\n".join([
         f"账号：{_describe(user.username, user.role, user.unit_code)}",
         "可填报：" + ("全部单位" if writes is None else "、".join(writes) or "无"),
