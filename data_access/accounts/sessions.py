@@ -35,7 +35,8 @@ class Login:
 def _locked_until(conn: Connection, name: str, now: dt.datetime) -> dt.datetime | None:
     row = conn.execute(select(LoginThrottle).where(LoginThrottle.username == name)).first()
     if row is not None and row.locked_until is not None and row.locked_until > now:
-        return row.locked_until
+        until: dt.datetime = row.locked_until
+        return until
     return None
 
 
@@ -90,6 +91,7 @@ def login(engine: Engine, username: str, password: str, *, settings: AuthSetting
         if locked is not None:
             raise _lock_message(locked, now)
         raise DataAccessError("用户名或密码不正确", "Wrong user name or password")
+    assert row is not None  # ok implies an account
     code = new_token()
     with engine.begin() as conn:
         conn.execute(delete(LoginThrottle).where(LoginThrottle.username == name))
@@ -98,10 +100,12 @@ def login(engine: Engine, username: str, password: str, *, settings: AuthSetting
         if passwords.needs_rehash(row.password_hash):
             conn.execute(update(User).where(User.id == row.id).values(password_hash=hash_password(password)))
         conn.execute(update(User).where(User.id == row.id).values(last_login_at=now))
-        sid = conn.execute(insert(LoginSession).values(
+        pk = conn.execute(insert(LoginSession).values(
             user_id=row.id, token_hash=None, handoff_hash=digest(code),
             handoff_expires_at=now + dt.timedelta(seconds=s.handoff_seconds), created_at=now,
-            last_seen_at=now, expires_at=now + dt.timedelta(hours=s.session_hours))).inserted_primary_key[0]
+            last_seen_at=now, expires_at=now + dt.timedelta(hours=s.session_hours))).inserted_primary_key
+        assert pk is not None
+        sid = int(pk[0])
     log.info("signed in: %s", name)
     return Login(to_auth_user(row, s), sid, code)
 

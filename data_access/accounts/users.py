@@ -97,8 +97,8 @@ def create_user(engine: Engine, actor: AuthUser, username: str, role: str, *,
         values = dict(username=name, display_name=(display_name or name).strip()[:100], role=role,
                       unit_code=unit_code, view_scope=view_scope, password_hash=hash_password(password),
                       must_change_password=True, active=True, created_at=now, updated_at=now)
-        uid = conn.execute(insert(User).values(**values)).inserted_primary_key[0]
-        row = conn.execute(select(User).where(User.id == uid)).one()
+        conn.execute(insert(User).values(**values))
+        row = conn.execute(select(User).where(User.username == name)).one()
         audit.record(conn, actor=actor, action="create", entity="users", entity_id=name, after=_public(row), at=now)
     log.info("account created: %s (%s)", name, role)
     return generated
@@ -112,7 +112,7 @@ def _get_user_row(conn: Connection, username: str) -> Any:
 
 
 def update_user(engine: Engine, actor: AuthUser, username: str, *, now: dt.datetime | None = None,
-                **changes) -> None:
+                **changes: Any) -> None:
     """Change role, unit_code, view_scope, display_name or active; recorded in the audit log.
 
     Disabling an account also ends its logins."""
@@ -138,8 +138,7 @@ def update_user(engine: Engine, actor: AuthUser, username: str, *, now: dt.datet
             revoke_all(conn, row.id, now)
         after = _public(conn.execute(select(User).where(User.id == row.id)).one())
         if after != before:
-            action = {True: "enable", False: "disable"}.get(changes.get("active"), "update") \
-                if set(changes) == {"active"} else "update"
+            action = ("enable" if changes["active"] else "disable") if set(changes) == {"active"} else "update"
             audit.record(conn, actor=actor, action=action, entity="users", entity_id=row.username, before=before,
                          after=after, at=now)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from typing import Callable
+from collections.abc import Callable
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -14,14 +14,17 @@ from data_access.errors import DataAccessError
 
 EXIT_ERROR = 2
 
+# A subcommand: the parsed arguments in, the text to print out.
+Handler = Callable[[argparse.Namespace], str]
 
-def _cmd_init(args) -> str:
+
+def _cmd_init(args: argparse.Namespace) -> str:
     engine = make_engine(args.url)
     rev = migrate.upgrade(engine)
     return f"数据库结构已是最新版本（{rev}）：{engine.url.render_as_string(hide_password=True)}"
 
 
-def _cmd_load_sample(args) -> str:
+def _cmd_load_sample(args: argparse.Namespace) -> str:
     from data_access.sample_loader import load_sample
 
     engine = make_engine(args.url)
@@ -32,7 +35,7 @@ def _cmd_load_sample(args) -> str:
     return "示例数据已导入。" if result == "loaded" else "示例数据已存在，未作改动。"
 
 
-def _cmd_status(args) -> str:
+def _cmd_status(args: argparse.Namespace) -> str:
     from data_access.kpis import queries
 
     engine = make_engine(args.url)
@@ -46,7 +49,7 @@ def _cmd_status(args) -> str:
     return "\n".join(lines)
 
 
-COMMANDS: dict[str, tuple[Callable, str]] = {
+COMMANDS: dict[str, tuple[Handler, str]] = {
     "init": (_cmd_init, "创建或升级数据库结构 (create or upgrade the schema)"),
     "load-sample": (_cmd_load_sample, "导入2023年示例数据，重复运行不改变数据 (load the sample data)"),
     "status": (_cmd_status, "显示数据库状态 (show the database state)"),
@@ -58,11 +61,11 @@ COMMANDS: dict[str, tuple[Callable, str]] = {
 PLUGINS = ("data_access.cli.reporting", "data_access.cli.users", "data_access.cli.meeting")
 
 
-def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Callable]]:
+def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
     parser = argparse.ArgumentParser(prog="python -m data_access", description="鹰城工会看板数据库工具")
     parser.add_argument("--url", help="SQLAlchemy 数据库地址（默认取环境变量 KPI_DATABASE_URL）")
     sub = parser.add_subparsers(dest="command", required=True)
-    handlers: dict[str, Callable] = {}
+    handlers: dict[str, Handler] = {}
     for name, (fn, help_text) in COMMANDS.items():
         p = sub.add_parser(name, help=help_text)
         if name == "load-sample":

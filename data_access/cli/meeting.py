@@ -8,16 +8,23 @@ Without --pdf/--xlsx the summary is printed.
 """
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Engine
 
 from data_access.kpis import queries
 from data_access.schema import migrate
 from data_access.db import check_reachable, make_engine
 from data_access.errors import DataAccessError
 
+if TYPE_CHECKING:
+    from data_access.cli.main import Handler
 
-def register(subparsers) -> dict:
+
+def register(subparsers: Any) -> dict[str, Handler]:
     p = subparsers.add_parser("briefing", help="生成周例会简报（PDF、Excel）(weekly meeting briefing)")
     p.add_argument("--date", help="简报日期 YYYY-MM-DD（默认：最新填报日期）")
     p.add_argument("--year", type=int, help="计划年度（默认：简报日期所在年度）")
@@ -36,7 +43,7 @@ def _date(text: str) -> dt.date:
                               f"Invalid date “{text}”; expected YYYY-MM-DD.") from None
 
 
-def _units(engine, text: str | None) -> tuple[str, ...] | None:
+def _units(engine: Engine, text: str | None) -> tuple[str, ...] | None:
     if not text:
         return None
     codes = tuple(dict.fromkeys(c.strip() for c in text.split(",") if c.strip()))
@@ -60,7 +67,7 @@ def output_path(given: str, default_name: str, day: dt.date) -> Path:
     return path
 
 
-def _cmd_briefing(args) -> str:
+def _cmd_briefing(args: argparse.Namespace) -> str:
     from data_access.meeting import pdf as mpdf, excel as mxl, tables as mtables
     from data_access.meeting import briefing, summary
 
@@ -68,6 +75,7 @@ def _cmd_briefing(args) -> str:
     check_reachable(engine)
     migrate.require_current(engine)
     view = queries.default_view(engine)
+    day: dt.date | None
     if args.date:
         day = _date(args.date)
     elif args.year:

@@ -7,10 +7,13 @@ which would end up in the shell history and the process list).
 """
 from __future__ import annotations
 
+import argparse
 import getpass
 import sys
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+from sqlalchemy import Engine
 
 from data_access.accounts import identity, permissions, users
 from data_access.schema import accounts as roles
@@ -18,6 +21,9 @@ from data_access.schema import migrate
 from data_access.schema.accounts import ROLE_NAMES_ZH, VIEW_SCOPES
 from data_access.db import make_engine
 from data_access.errors import DataAccessError
+
+if TYPE_CHECKING:
+    from data_access.cli.main import Handler
 
 ROLE_HELP = "角色：领导、区县填报员、审核员、管理员（或 leader、reporter、reviewer、admin）"
 VIEW_HELP = "区县填报员可查看的范围：city（全市，默认）或 unit（仅本单位）"
@@ -27,7 +33,7 @@ def _cli_actor() -> identity.AuthUser:
     return identity.AuthUser(username=f"cli:{getpass.getuser()}", display_name="命令行", role=roles.ROLE_ADMIN)
 
 
-def _engine(args):
+def _engine(args: argparse.Namespace) -> Engine:
     engine = make_engine(args.url)
     migrate.require_current(engine)
     return engine
@@ -50,7 +56,7 @@ def _shown_password(generated: str | None) -> str:
     return f"初始密码：{generated}　（仅显示这一次；首次登录须修改）"
 
 
-def _create(args) -> str:
+def _create(args: argparse.Namespace) -> str:
     engine = _engine(args)
     password = _read_password() if args.password_stdin else None
     role = users.parse_role(args.role)
@@ -59,23 +65,23 @@ def _create(args) -> str:
     return f"已创建账号 {_describe(users.normalise_username(args.name), role, args.unit)}。" + _shown_password(generated)
 
 
-def _disable(args) -> str:
+def _disable(args: argparse.Namespace) -> str:
     users.update_user(_engine(args), _cli_actor(), args.name, active=False)
     return f"已停用账号 {args.name}，其登录已全部失效。"
 
 
-def _enable(args) -> str:
+def _enable(args: argparse.Namespace) -> str:
     users.update_user(_engine(args), _cli_actor(), args.name, active=True)
     return f"已启用账号 {args.name}。"
 
 
-def _reset(args) -> str:
+def _reset(args: argparse.Namespace) -> str:
     password = _read_password() if args.password_stdin else None
     generated = users.reset_password(_engine(args), _cli_actor(), args.name, password)
     return f"已重置账号 {args.name} 的密码，其登录已全部失效。" + _shown_password(generated)
 
 
-def _set(args) -> str:
+def _set(args: argparse.Namespace) -> str:
     changes = {k: v for k, v in (("role", args.role), ("unit_code", args.unit), ("view_scope", args.view),
                                  ("display_name", args.display_name)) if v is not None}
     if args.clear_unit:
@@ -86,11 +92,11 @@ def _set(args) -> str:
     return f"已修改账号 {args.name}。"
 
 
-def _list(args) -> str:
+def _list(args: argparse.Namespace) -> str:
     df = users.list_users(_engine(args))
     if df.empty:
         return "尚无账号。创建管理员：python -m data_access user create 用户名 --role 管理员"
-    def cell(value, empty="-"):
+    def cell(value: object, empty: str = "-") -> str:
         return empty if value is None or pd.isna(value) else str(value)
 
     lines = ["用户名\t姓名\t角色\t单位\t查看范围\t状态\t最近登录"]
@@ -101,7 +107,7 @@ def _list(args) -> str:
     return "\n".join(lines)
 
 
-def _scope(args) -> str:
+def _scope(args: argparse.Namespace) -> str:
     user = users.load_user(_engine(args), args.name)
     if args.write:
         permissions.require_write_scope(user, args.write)
@@ -114,7 +120,7 @@ def _scope(args) -> str:
     ] + ([f"可以填报 {args.write}。"] if args.write else []))
 
 
-def register(subparsers) -> dict:
+def register(subparsers: Any) -> dict[str, Handler]:
     p = subparsers.add_parser("user", help="账号管理：创建、停用、启用、重置密码、修改、列出 (accounts)")
     sub = p.add_subparsers(dest="user_command", required=True)
 

@@ -8,9 +8,11 @@ import io
 import os
 import shutil
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from data_access.errors import DataAccessError
 from data_access.meeting.briefing import Briefing
@@ -86,7 +88,7 @@ def _matplotlib_font() -> None:
     matplotlib.rcParams["axes.unicode_minus"] = False
 
 
-def _figure_png(draw, height_in: float) -> bytes:
+def _figure_png(draw: Callable[[Any], None], height_in: float) -> bytes:
     """Run `draw(ax)` on a new matplotlib figure and return PNG bytes. No pyplot: the page makes
     PDFs on download threads, and a bare Figure with the Agg canvas shares no global state."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -106,7 +108,7 @@ def progress_png(b: Briefing, lang: str = "zh") -> bytes:
     """Horizontal bars of completion per target, coloured by status, with a tick at 序时进度."""
     rows = progress_chart_rows(b, lang).iloc[::-1]
 
-    def draw(ax):
+    def draw(ax: Any) -> None:
         y = range(len(rows))
         top = max(1.0, float(rows["completion"].max()) if len(rows) else 1.0) * 1.25
         ax.barh(list(y), rows["completion"].clip(upper=top), color=list(rows["colour"]), height=0.55)
@@ -127,7 +129,7 @@ def changes_png(b: Briefing, lang: str = "zh") -> bytes:
     """Horizontal bars of the week's change as a share of each target, labelled with the amount."""
     rows = change_chart_rows(b, lang).iloc[::-1]
 
-    def draw(ax):
+    def draw(ax: Any) -> None:
         y = range(len(rows))
         top = max(0.01, float(rows["share"].abs().max()) if len(rows) else 0.01) * 1.35
         colours = ["#1f6feb" if s >= 0 else "#cf222e" for s in rows["share"]]

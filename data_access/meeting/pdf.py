@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import Sequence
 
 import pandas as pd
 
@@ -41,7 +42,7 @@ def pdf_bytes(b: Briefing, lang: str = "zh", generated_at: dt.datetime | None = 
     running_header = f"{title}　{filters}"  # fixed before any page is drawn
 
     class Doc(FPDF):
-        def header(self):
+        def header(self) -> None:
             if self.page_no() == 1:
                 return
             self.set_font("cjk", size=8)
@@ -50,7 +51,7 @@ def pdf_bytes(b: Briefing, lang: str = "zh", generated_at: dt.datetime | None = 
             self.ln(2)
             self.set_text_color(0, 0, 0)
 
-        def footer(self):
+        def footer(self) -> None:
             self.set_y(-10)
             self.set_font("cjk", size=8)
             self.set_text_color(90, 90, 90)
@@ -101,7 +102,7 @@ def pdf_bytes(b: Briefing, lang: str = "zh", generated_at: dt.datetime | None = 
         pdf.image(io.BytesIO(png), w=width, h=height)
         pdf.ln(2)
 
-    def table(df: pd.DataFrame, widths) -> None:
+    def table(df: pd.DataFrame, widths: Sequence[float] | None) -> None:
         if df.empty:
             pdf.cell(0, 6, lb("none", lang), new_x="LMARGIN", new_y="NEXT")
             pdf.ln(2)

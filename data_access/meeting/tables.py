@@ -4,6 +4,8 @@ their headings, section titles and states (`LABELS`, read with `lb(key, lang)`).
 from __future__ import annotations
 
 
+from typing import Any
+
 import pandas as pd
 
 from data_access.kpis import metrics
@@ -114,7 +116,7 @@ TABLE_TITLES = {"progress": "sec_progress", "changes": "sec_changes",
                 "decisions": "sec_decisions"}
 
 
-def _target_label(row, lang: str) -> str:
+def _target_label(row: Any, lang: str) -> str:
     return short_name(str(row["name_en"] if lang == "en" else row["name_zh"]))
 
 
@@ -126,7 +128,8 @@ def _days(series: pd.Series, lang: str, formatted: bool) -> pd.Series:
 def tables(b: Briefing, lang: str = "zh", formatted: bool = True) -> dict[str, pd.DataFrame]:
     """Every table of the briefing with headings in `lang`. formatted=True: amounts as text via
     fmt (for the page and the PDF); False: plain numbers in base units (for Excel)."""
-    col = lambda key: lb(f"col_{key}", lang)  # noqa: E731
+    def col(key: str) -> str:
+        return lb(f"col_{key}", lang)
     unit_col = "unit_en" if lang == "en" else "unit_zh"
     name_col = "unit_name_en" if lang == "en" else "unit_name_zh"
 
@@ -228,7 +231,8 @@ def tables(b: Briefing, lang: str = "zh", formatted: bool = True) -> dict[str, p
 
 def decision_table(b: Briefing, lang: str = "zh", formatted: bool = True) -> pd.DataFrame:
     """The briefing's decisions (督办事项) with headings in `lang` (see `tables`)."""
-    col = lambda key: lb(f"col_{key}", lang)  # noqa: E731
+    def col(key: str) -> str:
+        return lb(f"col_{key}", lang)
     name_col = "unit_name_en" if lang == "en" else "unit_name_zh"
 
     dc = b.decisions

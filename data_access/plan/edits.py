@@ -9,6 +9,8 @@ written per changed row, and nothing is written when nothing changed.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import Connection, Engine, insert, select, update
@@ -43,14 +45,15 @@ def targets_for_edit(engine: Engine, year: int) -> pd.DataFrame:
                         columns=["code", "project_code", "measure", "parent_code", *TARGET_FIELDS])
 
 
-def _target_row(conn: Connection, year: int, code: str):
+def _target_row(conn: Connection, year: int, code: str) -> Any:
     row = conn.execute(select(Target).where(Target.year == year, Target.code == code)).first()
     if row is None:
         raise DataAccessError(f"{year}年没有目标 {code}", f"No target {code} in {year}")
     return row
 
 
-def _update_target(conn, actor, year: int, code: str, after: dict, now) -> bool:
+def _update_target(conn: Connection, actor: AuthUser, year: int, code: str, after: Mapping[str, Any],
+                   now: dt.datetime) -> bool:
     t = _target_row(conn, year, code)
     before = {f: getattr(t, f) for f in TARGET_FIELDS}
     changes = changed_fields(before, after, TARGET_FIELDS)
@@ -67,7 +70,7 @@ def _update_target(conn, actor, year: int, code: str, after: dict, now) -> bool:
     return True
 
 
-def update_target(engine: Engine, actor: AuthUser, year: int, code: str, **changes) -> bool:
+def update_target(engine: Engine, actor: AuthUser, year: int, code: str, **changes: Any) -> bool:
     """Change one target's TARGET_FIELDS; True if anything changed."""
     require_plan_edit(actor)
     with engine.begin() as conn:
@@ -122,7 +125,7 @@ def milestones_for_edit(engine: Engine, year: int) -> pd.DataFrame:
     return pd.DataFrame([tuple(r) for r in rows], columns=["code", *MILESTONE_FIELDS])
 
 
-def _clean_milestone(code: str, changes: dict) -> dict:
+def _clean_milestone(code: str, changes: Mapping[str, Any]) -> dict[str, Any]:
     out = dict(changes)
     for f in ("due_date", "done_on"):
         if f in out:
@@ -137,7 +140,8 @@ def _clean_milestone(code: str, changes: dict) -> dict:
     return out
 
 
-def _update_milestone(conn, actor, year: int, code: str, after: dict, now) -> bool:
+def _update_milestone(conn: Connection, actor: AuthUser, year: int, code: str, after: Mapping[str, Any],
+                      now: dt.datetime) -> bool:
     row = conn.execute(select(Milestone).where(Milestone.year == year, Milestone.code == code)).first()
     if row is None:
         raise DataAccessError(f"{year}年没有里程碑 {code}", f"No milestone {code} in {year}")
@@ -156,7 +160,7 @@ def _update_milestone(conn, actor, year: int, code: str, after: dict, now) -> bo
     return True
 
 
-def update_milestone(engine: Engine, actor: AuthUser, year: int, code: str, **changes) -> bool:
+def update_milestone(engine: Engine, actor: AuthUser, year: int, code: str, **changes: Any) -> bool:
     require_plan_edit(actor)
     with engine.begin() as conn:
         return _update_milestone(conn, actor, year, code, changes, clock.now())
@@ -184,7 +188,8 @@ def save_milestones(engine: Engine, actor: AuthUser, year: int, edited: pd.DataF
     return n
 
 
-def _create_milestone(conn, actor, year: int, code: str, rec: dict, now) -> None:
+def _create_milestone(conn: Connection, actor: AuthUser, year: int, code: str, rec: Mapping[str, Any],
+                      now: dt.datetime) -> None:
     values = {f: plain(rec.get(f)) for f in MILESTONE_FIELDS}
     if values["name_zh"] is None or values["due_date"] is None:
         raise DataAccessError(f"新增里程碑 {code} 须填写名称和截止日期",

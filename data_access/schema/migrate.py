@@ -22,7 +22,10 @@ def _config() -> Config:
 
 
 def head_revision() -> str:
-    return ScriptDirectory.from_config(_config()).get_current_head()
+    head = ScriptDirectory.from_config(_config()).get_current_head()
+    if head is None:  # pragma: no cover - the package always ships its migrations
+        raise RuntimeError(f"no Alembic revisions in {MIGRATIONS}")
+    return head
 
 
 def current_revision(engine: Engine) -> str | None:
