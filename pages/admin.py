@@ -6,7 +6,7 @@ from dashboard.ui import admin as adm
 from dashboard.auth.gate import require_page_role
 from dashboard.i18n import t
 from dashboard.filters.state import current
-from data_access.accounts.auth import ROLE_ADMIN
+from data_access.schema.accounts import ROLE_ADMIN
 
 admin = require_page_role(ROLE_ADMIN)
 f = current()

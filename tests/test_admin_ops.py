@@ -13,6 +13,7 @@ from data_access import audit, clock
 from data_access.plan import allocations, edits, years
 from data_access.accounts import identity, users
 from data_access.schema import accounts as roles
+from data_access.accounts.permissions import PermissionDenied
 from data_access.errors import DataAccessError
 from data_access.schema.models import Allocation, AuditLog, Milestone, Project, Target
 from tests.tiny_data import A, B, C
@@ -107,12 +108,22 @@ def test_only_administrators_change_the_plan(tiny, role):
     user = identity.AuthUser("x", "x", role, unit_code=A)
     edited = edits.targets_for_edit(tiny, 2023)
     edited.loc[0, "value"] = 1
+    matrix = allocations.allocation_matrix(tiny, 2023)
+    matrix.loc[0, "T01"] = 1
+    milestones = edits.milestones_for_edit(tiny, 2023)
+    milestones.loc[0, "status"] = "delayed"
     calls = [lambda: edits.save_targets(tiny, user, 2023, edited),
+             lambda: edits.update_target(tiny, user, 2023, "T01", value=1),
+             lambda: edits.create_target(tiny, user, 2023, "T12", "P5", name_zh="x", name_en="x", unit_zh="家",
+                                         unit_en="u", value=1),
              lambda: allocations.set_allocation(tiny, user, 2023, "T01", A, 1),
+             lambda: allocations.save_allocations(tiny, user, 2023, matrix),
              lambda: edits.update_milestone(tiny, user, 2023, "M1", status="delayed"),
+             lambda: edits.save_milestones(tiny, user, 2023, milestones),
+             lambda: edits.create_milestone(tiny, user, 2023, "M9", name_zh="x", due_date=dt.date(2023, 9, 1)),
              lambda: years.copy_plan_year(tiny, user, 2023, 2024)]
     for call in calls:
-        with pytest.raises(DataAccessError, match="需要：管理员"):
+        with pytest.raises(PermissionDenied, match=f"（{user.role_zh}）无权进行此操作，需要：管理员"):
             call()
     assert edits.targets_for_edit(tiny, 2023).loc[0, "value"] == 100
     assert _audit(tiny) == []
