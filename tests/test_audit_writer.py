@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from data_access import audit, clock
-from data_access.accounts import auth
+from data_access.accounts import users
 from data_access.accounts.identity import AuthUser
 from data_access.accounts.permissions import PermissionDenied
 from data_access.meeting import decisions
@@ -33,7 +33,7 @@ def _log(engine) -> list[tuple]:
 
 def test_every_writer_uses_one_format(tiny):
     with clock.frozen(AT):
-        auth.create_user(tiny, ROOT, "lu", "区县填报员", unit_code=B, display_name="鲁山县", password=PW)
+        users.create_user(tiny, ROOT, "lu", "区县填报员", unit_code=B, display_name="鲁山县", password=PW)
         edits.update_milestone(tiny, ROOT, 2023, "M1", done_on="2023-05-29")
         allocations.set_allocation(tiny, ROOT, 2023, "T01", A, 61)
         did = decisions.create_decision(tiny, ROOT, year=2023, meeting_date=dt.date(2023, 6, 30), note="补报",
@@ -55,10 +55,10 @@ def test_every_writer_uses_one_format(tiny):
 
 
 def test_account_entries_never_hold_a_password_hash(tiny):
-    auth.create_user(tiny, ROOT, "lu", "区县填报员", unit_code=B, password=PW)
-    generated = auth.reset_password(tiny, ROOT, "lu")
-    user = auth.load_user(tiny, "lu")
-    auth.change_password(tiny, user, generated, "Kq7!another-one")
+    users.create_user(tiny, ROOT, "lu", "区县填报员", unit_code=B, password=PW)
+    generated = users.reset_password(tiny, ROOT, "lu")
+    user = users.load_user(tiny, "lu")
+    users.change_password(tiny, user, generated, "Kq7!another-one")
     with tiny.connect() as conn:
         stored_hash = conn.execute(select(User.password_hash).where(User.username == "lu")).scalar_one()
     log = _log(tiny)
@@ -71,15 +71,15 @@ def test_account_entries_never_hold_a_password_hash(tiny):
 
 @pytest.mark.parametrize("role", ["leader", "reporter", "reviewer"])
 def test_only_administrators_manage_accounts(tiny, role):
-    auth.create_user(tiny, ROOT, "lu", "区县填报员", unit_code=B, password=PW)
+    users.create_user(tiny, ROOT, "lu", "区县填报员", unit_code=B, password=PW)
     user = AuthUser("x", "x", role, unit_code=A)
-    calls = [lambda: auth.create_user(tiny, user, "y", "领导", password=PW),
-             lambda: auth.update_user(tiny, user, "lu", active=False),
-             lambda: auth.reset_password(tiny, user, "lu")]
+    calls = [lambda: users.create_user(tiny, user, "y", "领导", password=PW),
+             lambda: users.update_user(tiny, user, "lu", active=False),
+             lambda: users.reset_password(tiny, user, "lu")]
     for call in calls:
         with pytest.raises(PermissionDenied, match="需要：管理员"):
             call()
-    assert auth.load_user(tiny, "lu").role == "reporter"
+    assert users.load_user(tiny, "lu").role == "reporter"
     assert len(_log(tiny)) == 1  # only ROOT's creation
 
 

@@ -19,7 +19,7 @@ from typing import Mapping
 from urllib.parse import urlparse
 
 from data_access import clock
-from data_access.accounts import auth
+from data_access.accounts import sessions as auth
 
 COOKIE_NAME = "kpi_session"
 MOUNTED = False  # set by dashboard/auth_server.py when the routes are really served

@@ -19,7 +19,7 @@ import os
 
 import streamlit as st
 
-from data_access.accounts import auth
+from data_access.accounts import config as auth
 
 MODE_ENV = "KPI_AUTH_MODE"
 
