@@ -7,7 +7,7 @@ the caller's transaction, so a change and its record commit together or not at a
 |---|---|
 | at | when, the organisation's local time (`clock.now()`) |
 | actor | the user name (never a display name, never a password) |
-| action | a verb from ACTIONS (create, update, delete, approve, ...) |
+| action | a verb: create, update, delete, enable, disable, reset_password, change_password, state, copy_year, import, approve, return, withdraw, ... |
 | entity | the table or kind changed (users, targets, batch, decision, facility ...) |
 | entity_id | its key as text |
 | before / after | JSON objects (sorted keys, dates ISO) of the changed fields, or null |
@@ -38,7 +38,9 @@ class _HasUsername(Protocol):
 
 
 def actor_name(actor: _HasUsername | str) -> str:
-    """The name an actor is recorded under: a signed-in user's user name, or the given string."""
+    """The name an actor is recorded under (64 characters at most): a signed-in user's *user name*,
+    never its display name (display names change and are not unique), or the given string for
+    actors without an account (``cli:<system user>``, a name typed with authentication off)."""
     name = actor if isinstance(actor, str) else actor.username
     return str(name)[:64]
 
