@@ -296,3 +296,16 @@ def test_leaders_reviewers_and_admins_record_decisions(tiny, role):
     # the audit log records the user name, never the display name, in audit.record's one format
     assert [tuple(r[:3]) for r in rows] == [("zhang", "create", str(did)), ("zhang", "state", str(did))]
     assert rows[1].after == '{"comment": null, "on_date": "2023-01-13", "state": "done"}'
+
+
+def test_with_authentication_off_a_typed_recorder_is_kept_and_the_actor_is_anonymous(tiny):
+    from data_access.accounts.identity import ANONYMOUS
+
+    with pytest.raises(DecisionError, match="请填写记录人。"):
+        decisions.create_decision(tiny, ANONYMOUS, year=2023, meeting_date=MEETING, note="督促", owner="叶县",
+                                  due_date=MEETING, unit_code=A)
+    did = decisions.create_decision(tiny, ANONYMOUS, year=2023, meeting_date=MEETING, note="督促", owner="叶县",
+                                    due_date=MEETING, unit_code=A, created_by="办公室")
+    assert decisions.get_decision(tiny, did)["created_by"] == "办公室"
+    with tiny.connect() as conn:
+        assert conn.execute(select(m.AuditLog.actor)).scalars().all() == ["anonymous"]

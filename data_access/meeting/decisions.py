@@ -55,11 +55,11 @@ def _required(text: str | None, limit: int, field_zh: str, field_en: str) -> str
 
 def _recorder(user: AuthUser, by: str | None) -> tuple[str, str]:
     """(the name kept in the decision rows, the audit actor). The rows keep the name given (the
-    page passes the display name), else the user's display name; the audit log keeps the user
-    name. With authentication off (ANONYMOUS) the recorder must type a name, and that name is both."""
+    page passes the display name), else the user's display name; the audit log keeps the user name
+    (audit.actor_name). With authentication off (ANONYMOUS) a name must be typed for the rows; the
+    audit actor is then "anonymous"."""
     if user == ANONYMOUS:
-        typed = _required(by, MAX_NAME, "记录人", "recorder")
-        return typed, typed
+        return _required(by, MAX_NAME, "记录人", "recorder"), user.username
     return _required(by or user.display_name or user.username, MAX_NAME, "记录人", "recorder"), user.username
 
 
