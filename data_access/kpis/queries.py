@@ -35,7 +35,7 @@ from sqlalchemy import (
 )
 
 from data_access.kpis import calendar, registry, scope
-from data_access.kpis.known import cutoff, visible
+from data_access.kpis.known import cutoff as cutoff, visible as visible  # re-exported: readers use queries.*
 from data_access.schema.models import (
     BATCH_APPROVED,
     FACILITY_CARE_STATION,
@@ -58,8 +58,6 @@ from data_access.schema.models import (
     UnionOrg,
     Unit,
 )
-
-__all__ = ["cutoff", "visible", "in_force", "facility_filter"]  # re-exported: readers elsewhere use them
 
 FACILITY_MEASURES = {MEASURE_CARE_STATIONS: FACILITY_CARE_STATION, MEASURE_CHILDCARE: FACILITY_CHILDCARE}
 Units = Sequence[str] | None  # see `scope`: None the whole city, an empty sequence nothing
