@@ -18,6 +18,7 @@ from functools import lru_cache
 from typing import Mapping
 from urllib.parse import urlparse
 
+from data_access import clock
 from data_access.accounts import auth
 
 COOKIE_NAME = "kpi_session"
@@ -77,7 +78,7 @@ def exchange(engine, body: str, now: dt.datetime | None = None) -> tuple[str, in
     if result is None:
         return None
     token, expires_at = result
-    max_age = int((expires_at - (now or dt.datetime.now())).total_seconds())
+    max_age = int((expires_at - (now or clock.now())).total_seconds())
     return (token, max_age) if max_age > 0 else None
 
 

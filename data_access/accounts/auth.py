@@ -30,6 +30,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 
 from data_access.schema.accounts import ROLE_ADMIN, ROLE_LEADER, ROLE_NAMES_ZH, ROLE_REPORTER, ROLE_REVIEWER, ROLES, VIEW_CITY, VIEW_SCOPES, VIEW_UNIT, LoginSession, LoginThrottle, User
+from data_access import clock
 from data_access.errors import DataAccessError
 from data_access.schema.models import Unit
 
@@ -111,7 +112,7 @@ def resolve_mode(configured: str | None, dataset: str | None) -> str:
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now().replace(microsecond=0)
+    return clock.now()
 
 
 # ---------------------------------------------------------------------------------------------

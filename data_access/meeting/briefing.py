@@ -17,16 +17,16 @@ import json
 from typing import Sequence
 
 import pandas as pd
-from sqlalchemy import Engine, and_, case, func, insert, or_, select, true, update
+from sqlalchemy import Engine, and_, case, func, insert, or_, select, update
 
+from data_access import clock
 from data_access.present import fmt
-from data_access.kpis import tables, metrics, queries
+from data_access.kpis import calendar, metrics, queries, scope, tables
 from data_access.schema.decisions import CLOSED_STATES, DECISION_OPEN, DECISION_STATES, Decision, DecisionUpdate
 from data_access.errors import DataAccessError
 from data_access.schema.models import MEASURE_REPORTED, AuditLog, ProgressReport, Target, Unit
 from data_access.present.texts import Texts
 
-WEEK = dt.timedelta(days=7)
 MAX_NOTE = 1000
 MAX_NAME = 64
 
@@ -100,11 +100,11 @@ class Briefing:
 
 def week_start(meeting_date: dt.date) -> dt.date:
     """First day of the week a briefing covers (the meeting date is the last)."""
-    return meeting_date - WEEK + dt.timedelta(days=1)
+    return calendar.meeting_week(meeting_date)[0]
 
 
 def _units(units: Sequence[str] | None) -> tuple[str, ...] | None:
-    return tuple(units) if units else None
+    return scope.normalise(units)
 
 
 def build_briefing(engine: Engine, year: int, meeting_date: dt.date,
@@ -156,7 +156,7 @@ def county_changes(engine: Engine, year: int, meeting_date: dt.date,
     The changes of all units add up to `week_changes` of the same units."""
     start, _end = queries.plan_year_bounds(engine, year)
     now = queries.progress_by_unit(engine, year, meeting_date, units)
-    before_day = meeting_date - WEEK
+    before_day = calendar.week_ago(meeting_date)
     ago = (queries.progress_by_unit(engine, year, before_day, units) if before_day >= start
            else now.iloc[0:0])
     df = now.merge(ago.rename(columns={"actual": "actual_week_ago"}),
@@ -257,7 +257,7 @@ def week_reporting(engine: Engine, year: int, meeting_date: dt.date,
         .where(Target.year == year, Target.measure == MEASURE_REPORTED,
                pr.period_end <= meeting_date, pr.recorded_at < queries.cutoff(meeting_date),
                queries.visible(pr.batch_id, meeting_date),
-               pr.unit_code.in_(list(units)) if units else true())
+               scope.clause(pr.unit_code, units))
         .group_by(pr.unit_code, Target.code)
     )
     with engine.connect() as conn:
@@ -271,7 +271,7 @@ def week_reporting(engine: Engine, year: int, meeting_date: dt.date,
     order = list(tg["target_code"])
     rows = []
     for code in names.index:
-        if units and code not in units:
+        if not scope.includes(units, code):
             continue
         owed_codes = [c for c in order if c in set(owed.loc[owed["unit_code"] == code, "target_code"])]
         mine = got[got["unit_code"] == code]
@@ -311,7 +311,7 @@ def _clean(text: str | None, limit: int, field_zh: str, field_en: str, required:
 
 
 def _now(now: dt.datetime | None) -> dt.datetime:
-    return (now or dt.datetime.now()).replace(microsecond=0)
+    return (now or clock.now()).replace(microsecond=0)
 
 
 def _audit(conn, at: dt.datetime, actor: str, action: str, entity_id: int, before, after) -> None:
@@ -433,7 +433,7 @@ def list_decisions(engine: Engine, year: int, as_of: dt.date, units: Sequence[st
                ranked.c.state, ranked.c.on_date, ranked.c.comment, d.created_by, d.created_at)
         .join(ranked, and_(ranked.c.decision_id == d.id, ranked.c.rn == 1))
         .where(d.year == year, d.meeting_date <= as_of,
-               or_(d.unit_code.is_(None), d.unit_code.in_(list(units))) if units else true())
+               or_(d.unit_code.is_(None), scope.clause(d.unit_code, units)))
         .order_by(d.meeting_date, d.id)
     )
     cols = ["id", "meeting_date", "target_code", "unit_code", "note", "owner", "due_date", "state",

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from data_access import clock
 from data_access.present import fmt
 from data_access.meeting import briefing
 from data_access.kpis import metrics
@@ -298,7 +299,7 @@ def xlsx_bytes(b: Briefing, lang: str = "zh", generated_at: dt.datetime | None =
     with plain numbers (base units; shares as fractions formatted as percentages)."""
     from openpyxl.utils import get_column_letter
 
-    at = (generated_at or dt.datetime.now()).replace(microsecond=0)
+    at = (generated_at or clock.now()).replace(microsecond=0)
     info = pd.DataFrame({
         lb("info_item", lang): [lb("info_title", lang), lb("info_scope", lang), lb("info_year", lang),
                                 lb("info_date", lang), lb("info_week", lang), lb("info_generated", lang)]
@@ -486,7 +487,7 @@ def pdf_bytes(b: Briefing, lang: str = "zh", generated_at: dt.datetime | None = 
     from fpdf.fonts import FontFace
 
     font = cjk_font()
-    at = (generated_at or dt.datetime.now()).replace(microsecond=0)
+    at = (generated_at or clock.now()).replace(microsecond=0)
     filters = lb("filters", lang, scope=b.scope(lang), year=b.year,
                  date=fmt.date(b.meeting_date, lang), week=briefing.week_label(b, lang))
     title = f"{lb('app', lang)} · {tx('title', lang)}"

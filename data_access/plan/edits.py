@@ -15,6 +15,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 
 from data_access.accounts.auth import ROLE_ADMIN, AuthUser, audit_actor, require_role
+from data_access import clock
 from data_access.errors import DataAccessError
 from data_access.schema.models import MILESTONE_STATES, Allocation, AuditLog, Milestone, PlanYear, Project, Target, Unit
 
@@ -24,7 +25,7 @@ MILESTONE_STATUS_ZH = {"not_started": "未开始", "in_progress": "进行中", "
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now().replace(microsecond=0)
+    return clock.now()
 
 
 # ---------------------------------------------------------------------------------------------
