@@ -144,6 +144,22 @@ def test_the_54_stations_of_2022(page):
     assert (total["现有"], total["今年新建"]) == (54, 0)
 
 
+def test_a_station_counts_from_the_day_it_was_recorded(page):
+    """鲁山县梁洼镇环卫作业站爱心驿站 opened on 19 Sep 2023 but was entered on 20 Sep (13:22): as of
+    19 Sep it is not known yet, as of 20 Sep it is on the map and counts for T07."""
+    name = "鲁山县梁洼镇环卫作业站爱心驿站"
+    seen = {}
+    for day, new_count in ((dt.date(2023, 9, 19), 5), (dt.date(2023, 9, 20), 6)):
+        at = page({"county": E.LUSHAN, "as_of": day.isoformat()})
+        lay = layers(at)["care_station"]
+        assert _points(lay) == _oracle_points("care_station", day, (E.LUSHAN,)), day
+        seen[day] = name in {r["name"] for r in lay["data"]}
+        row = county_table(at).iloc[0]
+        assert (row["区县"], row["今年新建"], row["分配任务"]) == ("鲁山县", new_count, 6), day
+        assert len(E.facilities_new("care_station", day, (E.LUSHAN,))) == new_count
+    assert seen == {dt.date(2023, 9, 19): False, dt.date(2023, 9, 20): True}
+
+
 def test_as_of_shows_what_stood_on_that_date(page):
     sizes = []
     for as_of in ("2023-03-31", "2023-12-31"):
