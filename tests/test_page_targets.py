@@ -204,6 +204,30 @@ def test_county_filter_uses_the_county_allocation(sample_db_url):
     assert any("万人" in t for t in cum["layout"]["yaxis"]["ticktext"])
 
 
+@pytest.mark.parametrize("as_of, point, done", [
+    # 鲁山县's T10 report for 27 May – 2 June came late, on 6 June (63), and was corrected on
+    # 13 June (45: "原报63含重复统计，核减为45"). Up to 26 May it had 6,217.
+    ("2023-06-05", None, 6217),   # not known yet: no point on 2 June, the line ends at 6,217
+    ("2023-06-06", 6280, 6280),   # known from its recording day: 6217 + 63
+    ("2023-06-12", 6280, 6786),   # + the 3–9 June report (recorded 10 June); still the 63
+    ("2023-06-13", 6262, 6768),   # the correction replaces it: 6217 + 45; 6786 - 63 + 45
+])
+def test_late_report_and_correction_by_the_day(sample_db_url, as_of, point, done):
+    at = open_page(sample_db_url, "targets.py", {"as_of": as_of, "target": "T10", "county": E.LUSHAN})
+    day = dt.date.fromisoformat(as_of)
+    assert E.done("T10", day, (E.LUSHAN,)) == done
+    series = at.dataframe[1].value.set_index("日期")
+    assert series.loc[dt.date(2023, 5, 26), "累计完成"] == 6217
+    if point is None:
+        assert dt.date(2023, 6, 2) not in series.index
+    else:
+        assert series.loc[dt.date(2023, 6, 2), "累计完成"] == point
+    assert series.loc[day, "累计完成"] == done
+    assert _tiles(at)["完成 / 年度目标"] == f"{done:,} / 1.71万人"
+    cum, _units = plotly_specs(at)
+    assert values(trace(cum, "累计完成")["y"])[-1] == done
+
+
 def test_two_counties_in_english(sample_db_url):
     at = open_page(sample_db_url, "targets.py", {"as_of": AS_OF.isoformat(), "target": "T07",
                                                  "county": ",".join(E.TWO), "lang": "en"})
