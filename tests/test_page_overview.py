@@ -131,12 +131,29 @@ def test_bullets_show_the_oracles_done_and_target(pages, case):
     actual = by_row(spec, "actual")
     marker = by_row(spec, "expected")
     done = by_row(spec, "done", "text")
+    pace, forecast = by_row(spec, "pace", "text"), by_row(spec, "forecast", "text")
+    week = by_row(spec, "week", "text")
     assert set(actual) == set(E.target_codes())
     for code, r in ov.iterrows():
         assert r["target"] > 0, code  # every target is allocated to 鲁山县 and 舞钢市
         assert actual[code] == pytest.approx(r["done"] / r["target"]), code
         assert marker[code] == pytest.approx(FRACTION[code]), code
         assert done[code] == f"{v.bare(r['done'], _unit(code), 'zh')} / {v.amount(r['target'], _unit(code), 'zh')}"
+        assert pace[code] == v.amount(r["target"] * FRACTION[code], _unit(code), "zh"), code
+        # year-end forecast: the run rate carried to 31 Dec, never below what is done
+        point = max(r["done"] / FRACTION[code], r["done"])
+        assert forecast[code].split("<br>")[0] == v.amount(point, _unit(code), "zh"), code
+        change = r["done"] - E.done(code, AS_OF - dt.timedelta(days=7), units)
+        assert week[code] == fmt.signed(round(change, 1), _unit(code), "zh"), code
+    # Every target behind pace is listed with the weekly amount it needs: (target - done) / 26.29.
+    text = page_text(pages(case))
+    for code, word in STATUS[case].items():
+        r = ov.loc[code]
+        need = f"**{code} {v.one_line(E.csv('targets').set_index('code').loc[code, 'name_zh'], 'zh')}** " \
+               f"每周需{v.amount((r['target'] - r['done']) / WEEKS_LEFT, _unit(code), 'zh')}"
+        assert (need in text) == (word == "滞后序时"), code
+    if case == "lushan":  # money in 万元: 25,300 of 68,000 元
+        assert done["T08"] == "2.53万 / 6.8万元"
 
 
 def _unit(code: str) -> str:
