@@ -236,6 +236,27 @@ def test_seed_45_wan_members_on_26_march(sample_db_url):
     assert E.ne_members_through(dt.date(2023, 3, 26), dt.date(2023, 3, 26)) == 450000
 
 
+def test_sample_breakdowns_against_the_csv(sample_db_url):
+    """City-wide on 30 June: the bars by industry, platform and county add up the 2023 months
+    Jan–Jun of ne_membership.csv; the county × industry table too."""
+    at = page(sample_db_url, as_of="2023-06-30")
+    rows = E.ne_members_rows(dt.date(2023, 6, 30), since=dt.date(2023, 1, 1))
+    assert rows["new_members"].sum() == 6633
+    specs = plotly_specs(at)
+    for idx, col, name in ((2, "industry", "按行业"), (3, "platform", "按平台/品牌")):
+        bar = traces(specs[idx])[name]
+        want = rows.groupby(col)["new_members"].sum()
+        assert dict(zip(bar["y"], values(bar["x"]))) == want[want > 0].to_dict(), col
+    names = E.unit_names()
+    by_unit = rows.groupby("unit_code")["new_members"].sum().rename(index=names)
+    bar = traces(specs[4])["按区县"]
+    assert dict(zip(bar["y"], values(bar["x"]))) == by_unit[by_unit > 0].to_dict()
+    tables = {tuple(d.value.columns)[0]: d.value for d in at.dataframe}
+    ci = tables["区县"].set_index("区县")
+    assert ci.loc["合计", "合计"] == 6633
+    assert ci.loc["鲁山县", "合计"] == 639 == E.done("T11", dt.date(2023, 6, 30), (E.LUSHAN,))
+
+
 def test_sample_in_english(sample_db_url):
     at = page(sample_db_url, as_of="2023-06-30", county="410423,410481", lang="en")
     m = {x.label: x for x in at.metric}
