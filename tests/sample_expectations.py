@@ -5,7 +5,7 @@ Nothing here imports data_access or dashboard: the rules are re-implemented from
 form (sample_data/README.md, the docstrings of data_access/kpis/queries.py), so a page test that
 compares with this module fails when the code under test moves a rule, instead of agreeing with
 it. Where a rule is a judgement (序时进度 on a seasonal curve, the status bands) the page tests pin
-hand-computed literals instead; see HAND below.
+hand-computed literals instead (see the note at the end).
 
 Rules re-implemented ("as known on a date" = as_of):
 - a row is known when it was recorded before the end of the as-of day (recorded_at < as_of + 1 day);
@@ -66,11 +66,6 @@ def target_codes() -> list[str]:
 def unit_names(lang: str = "zh") -> dict[str, str]:
     u = csv("units")
     return dict(zip(u["code"], u["name_en" if lang == "en" else "name_zh"]))
-
-
-def measure(code: str) -> str:
-    t = csv("targets").set_index("code")
-    return str(t.loc[code, "measure"])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -155,11 +150,6 @@ def target_value(code: str, units: Sequence[str] | None = None) -> float:
     return float(a["value"].sum())
 
 
-def completion(code: str, as_of: dt.date, units: Sequence[str] | None = None) -> float | None:
-    value = target_value(code, units)
-    return done(code, as_of, units) / value if value > 0 else None
-
-
 def overview(as_of: dt.date, units: Sequence[str] | None = None) -> pd.DataFrame:
     """One row per target: code, done, target, completion (done / target, None without target)."""
     rows = []
@@ -223,25 +213,9 @@ def stations_opened(year: int, standing_on: dt.date | None = None) -> int:
 
 
 # ---------------------------------------------------------------------------------------------
-# Hand-computed figures (judgements: the pace curve, linear pace, status bands)
-#
-# 序时进度 = target × share of the year expected by the as-of date. Linear targets: days elapsed
-# (1 Jan counts as day 1) / 365. Seasonal targets (pace_curve in targets.csv): the curve's month-end
-# share, interpolated linearly inside the month. Status: done / 序时进度 ≥ 1.05 超序时, ≥ 0.95 达序时,
-# below 滞后序时; once the year is over (31 Dec) anything short of the target is 滞后序时.
-
-HAND = {
-    # T01 city-wide, 30 June: curve May 0.45, June 0.52; 30 June is the month's last day, so
-    # 0.45 + (0.52 - 0.45) × 30/30 = 0.52; 1000 × 0.52 = 520 场次.
-    ("T01", None, "2023-06-30", "pace"): 520.0,
-    # T01 city-wide, 15 June: 0.45 + 0.07 × 15/30 = 0.485; 1000 × 0.485 = 485 场次.
-    ("T01", None, "2023-06-15", "pace"): 485.0,
-    # T02 city-wide, 30 June (linear): 1 Jan..30 Jun = 31+28+31+30+31+30 = 181 days;
-    # 100 × 181/365 = 49.589… → the page writes 49.6场.
-    ("T02", None, "2023-06-30", "pace"): 100 * 181 / 365,
-    # T07 city-wide, 30 June (linear): 50 × 181/365 = 24.79… → 24.8家.
-    ("T07", None, "2023-06-30", "pace"): 50 * 181 / 365,
-    # T10 鲁山县, 30 June: its allocation (allocations.csv: T10,410423) × 181/365; see the test.
-    # T11 city-wide, 30 June (linear): 15000 × 181/365 = 7438.35… → 7,438人.
-    ("T11", None, "2023-06-30", "pace"): 15000 * 181 / 365,
-}
+# Judgements are not re-implemented here. 序时进度 (linear: days elapsed, 1 Jan as day 1, / 365;
+# seasonal: the month-end shares of targets.csv pace_curve, interpolated inside the month), the
+# status bands (done / 序时进度 ≥ 1.05 超序时, ≥ 0.95 达序时, below 滞后序时; short of the target
+# after 31 Dec is 滞后序时) and the forecast are written as hand-computed literals, with their
+# arithmetic, in the page tests themselves (FRACTION and STATUS in test_page_overview.py, the
+# T07/T01/T10 cases in test_page_targets.py, the county table in test_page_map.py).
