@@ -21,6 +21,7 @@ from sqlalchemy import Connection, Engine, delete, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from data_access.settings import ROOT
+from data_access import clock
 from data_access.errors import DataAccessError
 from data_access.schema.models import FACILITY_CARE_STATION, FACILITY_CHILDCARE, MEASURES, MILESTONE_STATES, UNIT_CITY, UNIT_COUNTY, UNIT_ZONE, Allocation, Facility, Meta, Milestone, NeMembership, PlanYear, ProgressReport, Project, Target, UnionOrg, Unit
 from data_access.schema.migrate import require_current
@@ -349,7 +350,7 @@ def _insert_all(conn: Connection, tables: dict[str, Rows], years: list[int]) -> 
 
 def _write_meta(conn: Connection, digest: str) -> None:
     values = {"dataset": DATASET, "sample_sha256": digest,
-              "sample_loaded_at": dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S")}
+              "sample_loaded_at": clock.now().strftime("%Y-%m-%d %H:%M:%S")}
     conn.execute(delete(Meta).where(Meta.key.in_(list(values))))
     _insert(conn, Meta, [{"key": k, "value": v} for k, v in values.items()])
 

@@ -43,3 +43,31 @@ def plotly_specs(at: AppTest) -> list[dict]:
 def deck_specs(at: AppTest) -> list[dict]:
     """The pydeck charts on the page as dicts (layers, mapProvider, …)."""
     return [json.loads(el.proto.json) for el in at.get("deck_gl_json_chart")]
+
+
+def values(v) -> list:
+    """A plotly spec array as a list: a plain list, or plotly's typed-array form {dtype, bdata}."""
+    if isinstance(v, dict) and "bdata" in v:
+        import base64
+
+        import numpy as np
+
+        return np.frombuffer(base64.b64decode(v["bdata"]), dtype=np.dtype(v["dtype"])).tolist()
+    return list(v)
+
+
+def trace(spec: dict, name: str) -> dict:
+    """The one trace called `name` in a plotly spec."""
+    (found,) = [t for t in spec["data"] if t.get("name") == name]
+    return found
+
+
+def by_row(spec: dict, name: str, key: str = "x") -> dict:
+    """{y: trace[key]} of the trace `name`: a row-per-target (or per-unit) chart read by row id."""
+    t = trace(spec, name)
+    return dict(zip(values(t["y"]), values(t[key])))
+
+
+def page_text(at: AppTest) -> str:
+    """All markdown on the page, one element a line."""
+    return "\n".join(m.value for m in at.markdown)

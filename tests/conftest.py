@@ -1,7 +1,8 @@
-"""Shared fixtures: a fresh database on SQLite and on PostgreSQL for each test.
+"""Shared fixtures: a fresh database on SQLite, PostgreSQL and MariaDB for each data-access test.
 
 PostgreSQL tests run in a new schema of the server at KPI_TEST_PG_URL (default 127.0.0.1:5432,
-user postgres, database test). Where no server answers they skip with a reason; with
+user postgres, database test); MariaDB tests in a new database of the server at KPI_TEST_MARIADB_URL
+(default 127.0.0.1:3306, root, no password). Where no server answers they skip with a reason; with
 KPI_STRICT=1 (set by .ci/run) a skip for a missing real component is a failure instead.
 """
 from __future__ import annotations
@@ -88,9 +89,10 @@ def _engine_for(backend: str, tmp_path):
     return engine, _drop
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", "postgresql", "mariadb"])
 def empty_engine(request, tmp_path):
-    """An engine on an empty database (no schema), SQLite file or fresh PostgreSQL schema."""
+    """An engine on an empty database (no schema): a SQLite file, a fresh PostgreSQL schema or a fresh
+    MariaDB database."""
     engine, teardown = _engine_for(request.param, tmp_path)
     yield engine
     teardown()

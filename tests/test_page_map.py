@@ -1,5 +1,7 @@
 """The map page under AppTest on the committed sample, read back from the deck spec and the tables and
-compared with the data layer; plus the page's pure helpers (geo loading, clicks, search, view)."""
+compared with the facility registry read independently (tests/sample_expectations.py: plain pandas
+on sample_data/output/facilities.csv and allocations.csv) and with the seed's figures; plus the
+page's pure helpers (geo loading, clicks, search, view)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -11,19 +13,12 @@ from shapely.geometry import Point, shape
 
 from dashboard.views import map
 from dashboard.filters.url import Filters
-from data_access.kpis import tables, queries
-from data_access.db import make_engine
+from tests import sample_expectations as E
 from tests.apptest_support import deck_specs, open_page
 
-YEAR = 2023
+KINDS = ("care_station", "childcare_class")
 KIND_TARGET = {"care_station": "T07", "childcare_class": "T06"}
-
-
-@pytest.fixture(scope="module")
-def sample_engine(sample_db_url):
-    eng = make_engine(sample_db_url)
-    yield eng
-    eng.dispose()
+YEAR_END = dt.date(2023, 12, 31)  # the default as-of date: the day the sample's last figure is known
 
 
 @pytest.fixture
@@ -46,27 +41,41 @@ def point_table(at) -> pd.DataFrame:
     return at.dataframe[1].value
 
 
+def _points(lay) -> set[tuple]:
+    return {(r["name"], round(r["lon"], 6), round(r["lat"], 6), bool(r["is_new"])) for r in lay["data"]}
+
+
+def _oracle_points(kind: str, as_of: dt.date, units=None) -> set[tuple]:
+    f = E.facilities_standing(kind, as_of, units)
+    return {(r.name, round(float(r.lon), 6), round(float(r.lat), 6), r.opened_on.startswith("2023"))
+            for r in f.itertuples()}
+
+
 # ---------------------------------------------------------------------------------------------
-# AppTest: the deck and the tables against the database
+# AppTest: the deck and the tables against the registry
 
 
-def test_deck_holds_exactly_the_databases_rows_for_the_filter(page, sample_engine):
-    at = page({"county": "410423", "as_of": "2023-06-30"})
+def test_deck_holds_exactly_the_registrys_rows_for_the_filter(page):
+    at = page({"county": E.LUSHAN, "as_of": "2023-06-30"})
     (spec,) = deck_specs(at)
     lays = layers(at)
     assert len(lays["counties"]["data"]["features"]) == 10
     assert {f["properties"]["adcode"] for f in lays["counties"]["data"]["features"]} == {
         "410402", "410403", "410404", "410411", "410421", "410422", "410423", "410425", "410481", "410482"}
-    expected = queries.facility_points(sample_engine, YEAR, dt.date(2023, 6, 30), ("410423",))
-    assert len(expected) > 0
-    for kind in ("care_station", "childcare_class"):
-        rows = expected[expected["kind"] == kind]
-        got = {r["id"]: (r["lon"], r["lat"], r["is_new"]) for r in lays[kind]["data"]}
-        want = {int(r.id): (float(r.lon), float(r.lat), bool(r.is_new)) for r in rows.itertuples()}
-        assert got == want, kind
+    as_of = dt.date(2023, 6, 30)
+    for kind in KINDS:
+        want = _oracle_points(kind, as_of, (E.LUSHAN,))
+        assert _points(lays[kind]) == want, kind
+    # 鲁山县 on 30 June: 9 care stations standing, 5 of them opened in 2023 (T07 5 / 6); 4 childcare
+    # classes, 2 of them new (T06 2 / 6).
+    assert len(lays["care_station"]["data"]) == 9
+    assert sum(r["is_new"] for r in lays["care_station"]["data"]) == 5
+    assert len(lays["childcare_class"]["data"]) == 4
+    assert sum(r["is_new"] for r in lays["childcare_class"]["data"]) == 2
     # the table below the map lists the same points
-    assert len(point_table(at)) == len(expected)
-    assert set(point_table(at)["名称"]) == set(expected["name"])
+    names = {p[0] for kind in KINDS for p in _oracle_points(kind, as_of, (E.LUSHAN,))}
+    assert len(point_table(at)) == len(names) == 13
+    assert set(point_table(at)["名称"]) == names
     # offline: no basemap provider, no URL in any layer or style, and the tooltip is local too
     assert spec.get("mapProvider") is None
     assert "http" not in json.dumps(spec)
@@ -80,42 +89,96 @@ def test_deck_holds_exactly_the_databases_rows_for_the_filter(page, sample_engin
 
 @pytest.mark.parametrize("params", [{}, {"county": "410423,410481", "as_of": "2023-06-30"},
                                     {"county": "410471", "as_of": "2023-09-30"}])
-@pytest.mark.parametrize("kind", ["care_station", "childcare_class"])
-def test_new_this_year_per_county_equals_the_overview(page, sample_engine, params, kind):
+@pytest.mark.parametrize("kind", KINDS)
+def test_new_this_year_per_county_against_the_registry(page, params, kind):
     at = page(params)
     if kind != "care_station":
         at.segmented_control(key="map_kind").set_value(kind).run()
     table = county_table(at)
-    as_of = dt.date.fromisoformat(params.get("as_of", "2023-12-31"))
+    as_of = dt.date.fromisoformat(params.get("as_of", YEAR_END.isoformat()))
     counties = tuple(params["county"].split(",")) if "county" in params else None
     target = KIND_TARGET[kind]
-    units = queries.units(sample_engine).set_index("name_zh")["code"]
+    code_of = {name: code for code, name in E.unit_names().items()}
     body, total = table.iloc[:-1], table.iloc[-1]
     if counties:
-        assert [units[n] for n in body["区县"]] == list(counties)
-    else:  # every county and both zones are rows
-        assert len(body) == 12 and {"高新区", "城乡一体化示范区"} <= set(body["区县"])
+        assert [code_of[n] for n in body["区县"]] == list(counties)
+    else:  # every county and both zones are rows (市总本级 builds none)
+        units = E.csv("units")
+        assert [code_of[n] for n in body["区县"]] == list(units.loc[units["kind"] != "city", "code"])
     for row in body.itertuples():
-        ov = tables.target_overview(sample_engine, YEAR, as_of, (units[row.区县],)).set_index("target_code")
-        assert row.今年新建 == ov.loc[target, "actual"], row.区县
-        assert row.分配任务 == ov.loc[target, "target"], row.区县
-    ov = tables.target_overview(sample_engine, YEAR, as_of, counties).set_index("target_code")
-    assert total["今年新建"] == ov.loc[target, "actual"] == body["今年新建"].sum()
+        unit = (code_of[row.区县],)
+        assert row.今年新建 == len(E.facilities_new(kind, as_of, unit)), row.区县
+        assert row.现有 == len(E.facilities_standing(kind, as_of, unit)), row.区县
+        assert row.分配任务 == E.target_value(target, unit), row.区县
+    assert total["今年新建"] == len(E.facilities_new(kind, as_of, counties)) == body["今年新建"].sum()
+    assert total["现有"] == len(E.facilities_standing(kind, as_of, counties)) == body["现有"].sum()
+    assert total["分配任务"] == E.target_value(target, counties)
     assert total["区县"] == ("合计" if counties else "全市合计")
-    counts = queries.facility_counts(sample_engine, YEAR, as_of, counties)
-    assert total["现有"] == counts.loc[counts["kind"] == kind, "total"].sum()
 
 
-def test_as_of_shows_what_stood_on_that_date(page, sample_engine):
+def test_county_table_by_hand(page):
+    # Year end, city-wide: the seed's 53 new care stations against 50, beside 2022's 54.
+    at = page()
+    total = county_table(at).iloc[-1]
+    assert total.tolist() == ["全市合计", 107, 53, 50, "106.0%", "▲ 超序时"]  # 54 + 53 standing; 53/50
+    at.segmented_control(key="map_kind").set_value("childcare_class").run()
+    total = county_table(at).iloc[-1]
+    assert total.tolist() == ["全市合计", 66, 46, 50, "92.0%", "▼ 滞后序时"]  # 20 + 46; 46/50, missed
+    # 鲁山县 and 舞钢市 on 30 June, care stations; pace 181/365 of the allocation:
+    at = page({"county": "410423,410481", "as_of": "2023-06-30"})
+    assert county_table(at).values.tolist() == [
+        ["鲁山县", 9, 5, 6, "83.3%", "▲ 超序时"],   # 5 / (6 × 0.4959 = 2.975) = 1.68
+        ["舞钢市", 5, 2, 4, "50.0%", "● 达序时"],   # 2 / 1.984 = 1.008
+        ["合计", 14, 7, 10, "70.0%", "▲ 超序时"],   # 7 / 4.959 = 1.41
+    ]
+
+
+def test_the_54_stations_of_2022(page):
+    """The seed's 54 care stations built in 2022 all stand on 1 Jan 2023; none is new in 2023 yet."""
+    assert E.stations_opened(2022) == E.stations_opened(2022, dt.date(2023, 1, 1)) == 54
+    at = page({"as_of": "2023-01-01"})
+    stations = layers(at)["care_station"]["data"]
+    assert len(stations) == 54 and not any(r["is_new"] for r in stations)
+    assert _points(layers(at)["care_station"]) == _oracle_points("care_station", dt.date(2023, 1, 1))
+    total = county_table(at).iloc[-1]
+    assert (total["现有"], total["今年新建"]) == (54, 0)
+
+
+def test_a_station_counts_from_the_day_it_was_recorded(page):
+    """鲁山县梁洼镇环卫作业站爱心驿站 opened on 19 Sep 2023 but was entered on 20 Sep (13:22): as of
+    19 Sep it is not known yet, as of 20 Sep it is on the map and counts for T07."""
+    name = "鲁山县梁洼镇环卫作业站爱心驿站"
+    seen = {}
+    for day, new_count in ((dt.date(2023, 9, 19), 5), (dt.date(2023, 9, 20), 6)):
+        at = page({"county": E.LUSHAN, "as_of": day.isoformat()})
+        lay = layers(at)["care_station"]
+        assert _points(lay) == _oracle_points("care_station", day, (E.LUSHAN,)), day
+        seen[day] = name in {r["name"] for r in lay["data"]}
+        row = county_table(at).iloc[0]
+        assert (row["区县"], row["今年新建"], row["分配任务"]) == ("鲁山县", new_count, 6), day
+        assert len(E.facilities_new("care_station", day, (E.LUSHAN,))) == new_count
+    assert seen == {dt.date(2023, 9, 19): False, dt.date(2023, 9, 20): True}
+
+
+def test_as_of_shows_what_stood_on_that_date(page):
     sizes = []
     for as_of in ("2023-03-31", "2023-12-31"):
         at = page({"as_of": as_of})
         lays = layers(at)
-        expected = queries.facility_points(sample_engine, YEAR, dt.date.fromisoformat(as_of))
-        got = sorted(r["id"] for k in ("care_station", "childcare_class") for r in lays[k]["data"])
-        assert got == sorted(expected["id"].astype(int))
-        sizes.append(len(got))
-    assert sizes[0] < sizes[1]
+        day = dt.date.fromisoformat(as_of)
+        for kind in KINDS:
+            assert _points(lays[kind]) == _oracle_points(kind, day), (as_of, kind)
+        sizes.append(sum(len(lays[k]["data"]) for k in KINDS))
+    assert sizes[0] < sizes[1] == 173  # every facility of the file stands at year end
+
+
+def test_zone_in_english(page):
+    at = page({"county": "410471", "as_of": "2023-09-30", "lang": "en"})
+    table = county_table(at)
+    assert table.values.tolist() == [["High-tech Zone", 6, 2, 2, "100.0%", "▲ Ahead"],
+                                     ["Total", 6, 2, 2, "100.0%", "▲ Ahead"]]  # 2 / (2 × 273/365 = 1.50)
+    assert len(E.facilities_standing("care_station", dt.date(2023, 9, 30), ("410471",))) == 6
+    assert set(point_table(at)["Kind"]) == {"Care stations", "Childcare classes"}
 
 
 def test_layer_switch_search_and_english(page):

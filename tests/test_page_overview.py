@@ -1,5 +1,8 @@
-"""The overview page under AppTest on the sample data, checked against the KPI layer, plus the
-pure shaping helpers of dashboard/overview_view.py on hand-made rows."""
+"""The overview page under AppTest on the committed sample, read back from the page (the bullet
+chart's plotly spec, the tiles, the attention list, the milestones) and compared with figures
+computed independently: tests/sample_expectations.py (plain pandas on the CSV files) for what is
+done and the targets, hand-computed literals for 序时进度 and the status bands. Plus the pure
+shaping helpers of dashboard/views/overview.py on hand-made rows."""
 from __future__ import annotations
 
 import datetime as dt
@@ -8,128 +11,301 @@ import pandas as pd
 import pytest
 
 from dashboard.views import overview as v
+from data_access.kpis import metrics, tables
 from data_access.present import fmt
-from data_access.kpis import tables, metrics, queries
-from data_access.db import make_engine
-from tests.apptest_support import open_page, plotly_specs
+from tests import sample_expectations as E
+from tests.apptest_support import by_row, open_page, page_text, plotly_specs
 
-COUNTY = "410423"  # 鲁山县
 AS_OF = dt.date(2023, 6, 30)
+YEAR_END = dt.date(2023, 12, 31)
+CASES = {"city": None, "lushan": (E.LUSHAN,), "two": E.TWO}
+ICONS = {"超序时": "▲", "达序时": "●", "滞后序时": "▼"}
+EN_STATUS = {"超序时": "Ahead", "达序时": "On pace", "滞后序时": "Behind"}
+
+# Share of the year expected by 30 June (序时进度 / annual target), by hand. Linear targets:
+# 1 Jan..30 Jun is 31+28+31+30+31+30 = 181 days of 365. Seasonal (targets.csv pace_curve): the
+# curve's June value, since 30 June is the month's last day: T01 0.52, T06 0.40, T08 0.50.
+LINEAR = 181 / 365
+FRACTION = {c: LINEAR for c in E.target_codes()} | {"T01": 0.52, "T06": 0.40, "T08": 0.50}
+# Weeks left after 30 June: 184 days (1 Jul..31 Dec) / 7 = 26.2857.
+WEEKS_LEFT = 184 / 7
+
+# Status on 30 June by hand: done (the oracle's figure, checked against the page below) / 序时进度;
+# ≥ 1.05 超序时, ≥ 0.95 达序时, below 滞后序时.
+STATUS = {
+    "city": {
+        "T01": "达序时",    # 529 / (1000 × 0.52 = 520) = 1.017
+        "T02": "滞后序时",  # 47 / (100 × 181/365 = 49.59) = 0.948, just under 0.95
+        "T03": "达序时",    # 3119 / 2975.3 = 1.048, just under 1.05
+        "T04": "达序时",    # 350 / 347.1 = 1.008
+        "T05": "超序时",    # 36 / 32.23 = 1.117
+        "T06": "滞后序时",  # 13 / (50 × 0.40 = 20) = 0.65
+        "T07": "超序时",    # 30 / 24.79 = 1.210
+        "T08": "达序时",    # 297600 / (600000 × 0.5 = 300000) = 0.992
+        "T09": "达序时",    # 142 / 148.77 = 0.9545
+        "T10": "达序时",    # 73502 / 74383.6 = 0.988
+        "T11": "滞后序时",  # 6633 / 7438.4 = 0.892
+    },
+    "lushan": {  # 鲁山县 against its own allocations
+        "T01": "滞后序时",  # 44 / (111 × 0.52 = 57.72) = 0.762
+        "T02": "超序时",    # 6 / (10 × 181/365 = 4.959) = 1.210
+        "T03": "滞后序时",  # 300 / 337.2 = 0.890
+        "T04": "滞后序时",  # 32 / 39.18 = 0.817
+        "T05": "滞后序时",  # 2 / 3.471 = 0.576
+        "T06": "滞后序时",  # 2 / (6 × 0.40 = 2.4) = 0.833
+        "T07": "超序时",    # 5 / 2.975 = 1.681
+        "T08": "滞后序时",  # 25300 / 34000 = 0.744
+        "T09": "滞后序时",  # 13 / 16.86 = 0.771
+        "T10": "滞后序时",  # 7558 / 8479.7 = 0.891
+        "T11": "滞后序时",  # 639 / 848.0 = 0.754
+    },
+    "two": {  # 鲁山县 + 舞钢市 against the sum of their allocations
+        "T01": "滞后序时",  # 86 / (189 × 0.52 = 98.28) = 0.875
+        "T02": "超序时",    # 10 / 8.430 = 1.186
+        "T03": "达序时",    # 551 / 575.2 = 0.958
+        "T04": "滞后序时",  # 61 / 66.95 = 0.911
+        "T05": "达序时",    # 6 / 5.951 = 1.008
+        "T06": "滞后序时",  # 2 / (10 × 0.40 = 4) = 0.5
+        "T07": "超序时",    # 7 / 4.959 = 1.412
+        "T08": "滞后序时",  # 53700 / 58000 = 0.926
+        "T09": "达序时",    # 30 / 28.76 = 1.043
+        "T10": "超序时",    # 15211 / 14380.8 = 1.058
+        "T11": "滞后序时",  # 1204 / 1438.1 = 0.837
+    },
+}
+
+# The seed's year-end outcome (sample_data/README.md), city-wide on 31 Dec. Once the year is over
+# anything short of the target is 滞后序时, whatever the 5% band says (T09 287/300 = 0.957).
+YEAR_END_DONE = {"T01": "1,040 / 1,000场次", "T02": "104 / 100场", "T03": "6,300 / 6,000人",
+                 "T04": "720 / 700名", "T05": "58 / 65个", "T06": "46 / 50家", "T07": "53 / 50家",
+                 "T08": "61万 / 60万元", "T09": "287 / 300家", "T10": "15.2万 / 15万人",
+                 "T11": "1.37万 / 1.5万人"}  # 13,745 written in 万 (the English page: below)
+YEAR_END_STATUS = {
+    "T01": "达序时", "T02": "达序时", "T04": "达序时", "T08": "达序时", "T10": "达序时",  # 1.01–1.04
+    "T03": "超序时",  # 6300 / 6000 = 1.05 exactly: the band's lower edge counts as ahead
+    "T07": "超序时",  # 53 / 50 = 1.06
+    "T05": "滞后序时", "T06": "滞后序时", "T09": "滞后序时", "T11": "滞后序时",  # missed
+}
 
 
 @pytest.fixture(scope="module")
-def page(sample_db_url):
+def pages(sample_db_url):
+    """One AppTest run per (case, as_of, lang), opened on first use and shared by the module."""
     import os
 
     before = os.environ.get("KPI_DATABASE_URL")
-    at = open_page(sample_db_url, "overview.py", {"county": COUNTY, "as_of": AS_OF.isoformat()})
-    yield at
+    opened: dict = {}
+
+    def get(case: str, lang: str = "zh", as_of: dt.date = AS_OF):
+        key = (case, lang, as_of)
+        if key not in opened:
+            params = {"as_of": as_of.isoformat(), "lang": lang}
+            if CASES[case] is not None:
+                params["county"] = ",".join(CASES[case])
+            opened[key] = open_page(sample_db_url, "overview.py", params)
+        return opened[key]
+
+    yield get
     if before is None:
         os.environ.pop("KPI_DATABASE_URL", None)
     else:
         os.environ["KPI_DATABASE_URL"] = before
 
 
-@pytest.fixture(scope="module")
-def expected(sample_db_url):
-    """The KPI tables computed directly, without streamlit."""
-    eng = make_engine(sample_db_url)
-    ov = tables.target_overview(eng, 2023, AS_OF, (COUNTY,))
-    ub = tables.unit_breakdown(eng, 2023, AS_OF, (COUNTY,))
-    ms = queries.milestones(eng, 2023)
-    eng.dispose()
-    return ov, ub, ms
+def _spec(at):
+    (spec,) = plotly_specs(at)
+    return spec
 
 
-def _trace(spec, name):
-    (trace,) = [t for t in spec["data"] if t.get("name") == name]
-    return trace
+def _tile(text: str, label: str) -> str:
+    """The value of the tile labelled `label`: 'label　<span …>value</span>'."""
+    line = next(line for line in text.splitlines() if line.startswith(label + "\u3000<span"))
+    return line.split(">", 1)[1].rsplit("</span>", 1)[0]
 
 
-def _by_row(trace, key="x"):
-    return dict(zip(trace["y"], trace[key]))
+@pytest.mark.parametrize("case", list(CASES))
+def test_bullets_show_the_oracles_done_and_target(pages, case):
+    units = CASES[case]
+    spec = _spec(pages(case))
+    ov = E.overview(AS_OF, units)
+    actual = by_row(spec, "actual")
+    marker = by_row(spec, "expected")
+    done = by_row(spec, "done", "text")
+    pace, forecast = by_row(spec, "pace", "text"), by_row(spec, "forecast", "text")
+    week = by_row(spec, "week", "text")
+    assert set(actual) == set(E.target_codes())
+    for code, r in ov.iterrows():
+        assert r["target"] > 0, code  # every target is allocated to 鲁山县 and 舞钢市
+        assert actual[code] == pytest.approx(r["done"] / r["target"]), code
+        assert marker[code] == pytest.approx(FRACTION[code]), code
+        assert done[code] == f"{v.bare(r['done'], _unit(code), 'zh')} / {v.amount(r['target'], _unit(code), 'zh')}"
+        assert pace[code] == v.amount(r["target"] * FRACTION[code], _unit(code), "zh"), code
+        # year-end forecast: the run rate carried to 31 Dec, never below what is done
+        point = max(r["done"] / FRACTION[code], r["done"])
+        assert forecast[code].split("<br>")[0] == v.amount(point, _unit(code), "zh"), code
+        change = r["done"] - E.done(code, AS_OF - dt.timedelta(days=7), units)
+        assert week[code] == fmt.signed(round(change, 1), _unit(code), "zh"), code
+    # Every target behind pace is listed with the weekly amount it needs: (target - done) / 26.29.
+    text = page_text(pages(case))
+    for code, word in STATUS[case].items():
+        r = ov.loc[code]
+        need = f"**{code} {v.one_line(E.csv('targets').set_index('code').loc[code, 'name_zh'], 'zh')}** " \
+               f"每周需{v.amount((r['target'] - r['done']) / WEEKS_LEFT, _unit(code), 'zh')}"
+        assert (need in text) == (word == "滞后序时"), code
+    if case == "lushan":  # money in 万元: 25,300 of 68,000 元
+        assert done["T08"] == "2.53万 / 6.8万元"
 
 
-def test_bullets_equal_the_kpis_for_the_county(page, expected):
-    ov, _, _ = expected
-    (spec,) = plotly_specs(page)
-    assert len(ov) == 11
-    actual = _by_row(_trace(spec, "actual"))
-    marker = _by_row(_trace(spec, "expected"))
-    assert set(actual) == set(ov["target_code"])
-    for r in ov.itertuples():
-        # The county's own allocation sum is the target, so shares are of that sum.
-        assert r.target > 0
-        assert actual[r.target_code] == pytest.approx(r.actual / r.target)
-        assert marker[r.target_code] == pytest.approx(r.expected / r.target)
-    # Projects P1..P5 head their groups, in plan order.
+def _unit(code: str) -> str:
+    return str(E.csv("targets").set_index("code").loc[code, "unit_zh"])
+
+
+def test_city_columns_by_hand(pages):
+    """City-wide on 30 June: every text column of the chart as hand-computed literals."""
+    spec = _spec(pages("city"))
+    assert by_row(spec, "done", "text") == {
+        "T01": "529 / 1,000场次", "T02": "47 / 100场", "T03": "3,119 / 6,000人", "T04": "350 / 700名",
+        "T05": "36 / 65个", "T06": "13 / 50家", "T07": "30 / 50家", "T08": "29.76万 / 60万元",
+        "T09": "142 / 300家", "T10": "7.35万 / 15万人", "T11": "6,633 / 1.5万人"}
+    pace = by_row(spec, "pace", "text")
+    assert pace["T01"] == "520场次"    # 1000 × 0.52
+    assert pace["T02"] == "49.6场"     # 100 × 181/365 = 49.59
+    assert pace["T06"] == "20家"       # 50 × 0.40
+    assert pace["T07"] == "24.8家"     # 50 × 181/365 = 24.79
+    assert pace["T08"] == "30万元"     # 600000 × 0.50
+    assert pace["T11"] == "7,438人"    # 15000 × 181/365 = 7438.4
+    # Year-end forecast = done / share of the year expected (the run rate carried to 31 Dec).
+    forecast = {k: t.split("<br>")[0] for k, t in by_row(spec, "forecast", "text").items()}
+    assert forecast["T01"] == "1,017场次"  # 529 / 0.52 = 1017.3
+    assert forecast["T02"] == "94.8场"     # 47 × 365/181 = 94.78
+    assert forecast["T07"] == "60.5家"     # 30 × 365/181 = 60.50
+    assert forecast["T06"] == "32.5家"     # 13 / 0.40
+    for code in E.target_codes():
+        point = E.done(code, AS_OF) / FRACTION[code]
+        assert forecast[code] == v.amount(point, _unit(code), "zh"), code
+    # Change on the week: done as known on 30 June minus done as known on 23 June (the oracle's
+    # figures; T01: 529 - 511).
+    week = by_row(spec, "week", "text")
+    assert week["T01"] == "+18场次" and week["T07"] == "+2家" and week["T11"] == "+1,344人"
+    for code in E.target_codes():
+        change = E.done(code, AS_OF) - E.done(code, AS_OF - dt.timedelta(days=7))
+        assert week[code] == fmt.signed(round(change, 1), _unit(code), "zh"), code
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_status_column_and_tiles_by_hand(pages, case):
+    at = pages(case)
+    status = by_row(_spec(at), "status", "text")
+    assert status == {c: f"{ICONS[s]} {s}" for c, s in STATUS[case].items()}  # icon and word
+    text = page_text(at)
+    assert _tile(text, "目标项数") == "11 项"
+    for word in ICONS:
+        n = sum(s == word for s in STATUS[case].values())
+        assert _tile(text, f"{ICONS[word]} {word}") == f"{n} 项", word
+    # P1..P5 head their groups in plan order; P3 has no quantified target and says so.
+    spec = _spec(at)
     cats = spec["layout"]["yaxis"]["categoryarray"]
     assert [c for c in cats if c.startswith("P")] == ["P1", "P2", "P3", "P4", "P5"]
     assert cats.index("P1") < cats.index("T01") < cats.index("T02") < cats.index("P2")
-    # P3 has no quantified target in 2023: a heading that says so, directly followed by P4.
     headings = {a["y"]: a["text"] for a in spec["layout"]["annotations"] if a.get("yref") == "y"}
     assert headings[cats.index("P3")] == "<b>P3 和谐稳定保障工程（无量化目标）</b>"
     assert cats[cats.index("P3") + 1] == "P4"
 
 
-def test_text_columns_show_amounts_status_change_forecast(page, expected):
-    ov, _, _ = expected
-    (spec,) = plotly_specs(page)
-    done, pace = _by_row(_trace(spec, "done"), "text"), _by_row(_trace(spec, "pace"), "text")
-    status, week = _by_row(_trace(spec, "status"), "text"), _by_row(_trace(spec, "week"), "text")
-    forecast = _by_row(_trace(spec, "forecast"), "text")
-    for r in ov.itertuples():
-        assert done[r.target_code].endswith(" / " + v.amount(r.target, r.unit_zh, "zh"))
-        assert pace[r.target_code] == v.amount(r.expected, r.unit_zh, "zh")
-        icon = {"超序时": "▲", "达序时": "●", "滞后序时": "▼"}[r.status]
-        assert status[r.target_code] == f"{icon} {r.status}"  # icon and word, not colour alone
-        assert week[r.target_code] == fmt.signed(round(r.change_week, 1), r.unit_zh, "zh")
-        assert forecast[r.target_code].startswith(v.amount(r.forecast, r.unit_zh, "zh"))
-    # 鲁山县's T08 is money: amounts in 万元 (hand check of the format on real figures).
-    t08 = ov.set_index("target_code").loc["T08"]
-    assert done["T08"] == f"{v.bare(t08.actual, '元', 'zh')} / {fmt.number(t08.target, '元')}"
-    assert "万元" in done["T08"]
+def test_attention_list_city_by_hand(pages):
+    text = page_text(pages("city"))
+    # Behind pace, worst ratio first, with (target - done) / 26.29 weeks left.
+    assert ("- ▼ **T06 职工子女爱心托管班** 每周需1.4家\n"           # (50 - 13) / 26.29 = 1.41
+            "- ▼ **T11 其中新业态劳动者会员** 每周需318人\n"        # (15000 - 6633) / 26.29 = 318.3
+            "- ▼ **T02 心理健康讲座进基层** 每周需2场") in text       # (100 - 47) / 26.29 = 2.02
 
 
-def test_tiles_attention_and_milestones(page, expected):
-    ov, ub, ms = expected
-    text = "\n".join(m.value for m in page.markdown)
-    behind = ov[ov["status"] == "滞后序时"]
-    assert len(behind) > 0
-    # Status tiles: the count of each status.
-    for status, icon in (("超序时", "▲"), ("达序时", "●"), ("滞后序时", "▼")):
-        n = int((ov["status"] == status).sum())
-        assert f"{icon} {status}　<span" in text and f">{n} 项</span>" in text
-    # Every target behind pace is listed with the weekly amount it needs.
-    for r in behind.itertuples():
-        assert f"**{r.target_code} " in text
-        assert f"每周需{v.amount(r.required_weekly, r.unit_zh, 'zh')}" in text
-    # The county's unit rows behind pace on its own allocation: all in the expander table.
-    unit_behind = ub[(ub["status"] == "滞后序时") & (ub["allocation"] > 0)]
-    (exp,) = page.expander
-    assert exp.label == f"全部 {len(unit_behind)} 项单位滞后明细"
+def _behind_by_hand(units) -> set[tuple[str, str]]:
+    """(unit, target) pairs behind pace on the unit's own allocation: done < 0.95 × allocation × share."""
+    pairs = set()
+    codes = E.csv("units")["code"] if units is None else units
+    for unit in codes:
+        for code in E.target_codes():
+            alloc = E.target_value(code, (unit,))
+            if alloc > 0 and E.done(code, AS_OF, (unit,)) < 0.95 * alloc * FRACTION[code]:
+                pairs.add((unit, code))
+    return pairs
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_units_behind_pace_table(pages, case):
+    at = pages(case)
+    want = _behind_by_hand(CASES[case])
+    (exp,) = at.expander
+    assert exp.label == f"全部 {len(want)} 项单位滞后明细"
     table = exp.dataframe[0].value
-    assert sorted(t.split(" ")[0] for t in table["目标"]) == sorted(unit_behind["target_code"])
-    assert set(table["单位"]) == {"鲁山县"}
-    assert f"**鲁山县** {len(unit_behind)}项滞后" in text
-    # Milestones as known on 30 June: M1 and M2 were done by then; M3 was finished only in
-    # November, so it was still open; M5 is stored as delayed.
-    by_code = ms.set_index("code")
+    code_of = {name: code for code, name in E.unit_names().items()}
+    got = {(code_of[u], t.split(" ")[0]) for u, t in zip(table["单位"], table["目标"])}
+    assert got == want
+    for row in table.itertuples():
+        unit, code = code_of[row.单位], row.目标.split(" ")[0]
+        assert row.完成 == v.amount(E.done(code, AS_OF, (unit,)), _unit(code), "zh")
+        assert row.分配任务 == v.amount(E.target_value(code, (unit,)), _unit(code), "zh")
+    if case == "lushan":  # one county: its behind rows are the targets behind for it
+        assert {c for _, c in want} == {c for c, s in STATUS["lushan"].items() if s == "滞后序时"}
+        assert "**鲁山县** 9项滞后" in page_text(at)
+    if case == "city":
+        assert len(want) == 57
+
+
+def test_milestones_as_known_on_30_june(pages):
+    text = page_text(pages("lushan"))
+    ms = E.csv("milestones").set_index("code")
+    # M1 done 30 May and M2 done 16 June: done by then; M3 was finished only on 17 Nov, so it
+    # was still in progress; M5 is stored as delayed.
     for code, word in (("M1", "已完成"), ("M2", "已完成"), ("M3", "进行中"), ("M5", "延期")):
-        assert f"{by_code.loc[code, 'name_zh']} :" in text
-        line = next(line for line in text.splitlines() if by_code.loc[code, "name_zh"] in line)
-        assert word in line
-    assert ">2 / 6</span>" in text  # milestones done by as_of
+        name = ms.loc[code, "name_zh"]
+        line = next(line for line in text.splitlines() if name in line)
+        assert word in line, code
+    assert _tile(text, "工作节点完成") == "2 / 6"
 
 
-def test_english_overview(sample_db_url):
-    at = open_page(sample_db_url, "overview.py", {"as_of": "2023-06-30", "lang": "en"})
-    (spec,) = plotly_specs(at)
+def test_year_end_outcome(pages):
+    """31 Dec, city-wide: the seed's year-end figures, the missed targets behind."""
+    at = pages("city", as_of=YEAR_END)
+    spec = _spec(at)
+    assert by_row(spec, "done", "text") == YEAR_END_DONE
+    for code, r in E.overview(YEAR_END).iterrows():  # and the oracle agrees with the seed
+        assert f"{v.bare(r['done'], _unit(code), 'zh')} / {v.amount(r['target'], _unit(code), 'zh')}" \
+            == YEAR_END_DONE[code]
+    assert by_row(spec, "status", "text") == {c: f"{ICONS[s]} {s}" for c, s in YEAR_END_STATUS.items()}
+    assert all(m == pytest.approx(1.0) for m in by_row(spec, "expected").values())
+    text = page_text(at)
+    assert _tile(text, "▲ 超序时") == "2 项" and _tile(text, "● 达序时") == "5 项"
+    assert _tile(text, "▼ 滞后序时") == "4 项"
+    for code in ("T05", "T06", "T09", "T11"):
+        assert f"**{code} " in text
+    en = by_row(_spec(pages("city", "en", YEAR_END)), "done", "text")
+    assert (en["T05"], en["T06"], en["T07"]) == ("58 / 65 groups", "46 / 50 units", "53 / 50 units")
+    assert (en["T09"], en["T11"]) == ("287 / 300 units", "13,745 / 15,000 people")
+
+
+@pytest.mark.parametrize("case", ["city", "lushan"])
+def test_english_overview(pages, case):
+    at = pages(case, "en")
+    spec = _spec(at)
     headings = [a["text"] for a in spec["layout"]["annotations"]]
     assert "<b>Year-end forecast</b>" in headings and "<b>Target</b>" in headings
-    status = _trace(spec, "status")["text"]
-    assert set(status) <= {"▲ Ahead", "● On pace", "▼ Behind"}
-    assert any(m.value == "**Needs attention**" for m in at.markdown)
+    assert by_row(spec, "status", "text") == {c: f"{ICONS[s]} {EN_STATUS[s]}"
+                                             for c, s in STATUS[case].items()}
+    ov = E.overview(AS_OF, CASES[case])
+    assert by_row(spec, "actual") == pytest.approx((ov["done"] / ov["target"]).to_dict())
+    text = page_text(at)
+    assert "**Needs attention**" in text.splitlines()
+    n_behind = sum(s == "滞后序时" for s in STATUS[case].values())
+    assert _tile(text, "▼ Behind") == str(n_behind)
+    done = by_row(spec, "done", "text")
+    if case == "city":
+        assert done["T11"] == "6,633 / 15,000 people" and done["T08"] == "297,600 / 600,000 yuan"
+        assert by_row(spec, "pace", "text")["T02"] == "49.6 sessions"
+    else:
+        assert done["T07"] == "5 / 6 units" and done["T10"] == "7,558 / 17,100 people"
+        assert "**Lushan County** 9 behind" in text
 
 
 # --- pure helpers -----------------------------------------------------------------------------

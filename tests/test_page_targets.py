@@ -1,5 +1,8 @@
-"""The target-detail page under AppTest on the sample data, checked against the KPI layer, plus
-the pure helpers of dashboard/targets_view.py."""
+"""The target-detail page under AppTest on the committed sample, read back from the page (the two
+plotly specs, the tiles, the ranking table) and compared with figures computed independently:
+tests/sample_expectations.py (plain pandas on the CSV files) for what is done and the allocations,
+hand-computed literals for 序时进度, the forecast and the status bands. Plus the pure helpers of
+dashboard/views/targets.py."""
 from __future__ import annotations
 
 import datetime as dt
@@ -10,23 +13,35 @@ import pytest
 
 from dashboard.views import targets as tv
 from data_access.present import exports
-from data_access.kpis import tables
-from data_access.db import make_engine
-from tests.apptest_support import open_page, plotly_specs
+from tests import sample_expectations as E
+from tests.apptest_support import by_row, open_page, page_text, plotly_specs, trace, values
 
-COUNTY = "410423"  # 鲁山县
 AS_OF = dt.date(2023, 6, 30)
+ICONS = {"超序时": "▲", "达序时": "●", "滞后序时": "▼"}
 
 
-@pytest.fixture(scope="module")
-def kpi(sample_db_url):
-    eng = make_engine(sample_db_url)
-    ov = tables.target_overview(eng, 2023, AS_OF, None).set_index("target_code")
-    series = tables.cumulative_series(eng, 2023, AS_OF, "T07", None)
-    ub = tables.unit_breakdown(eng, 2023, AS_OF, None, "T07")
-    ov_county = tables.target_overview(eng, 2023, AS_OF, (COUNTY,)).set_index("target_code")
-    eng.dispose()
-    return ov, series, ub, ov_county
+def linear_share(day: dt.date) -> float:
+    """Share of 2023 expected by the end of `day` for a linear target: days since 1 Jan, 1 Jan
+    counting as day 1, over 365 (30 June: 181/365)."""
+    return ((day - dt.date(2023, 1, 1)).days + 1) / 365
+
+
+# T07 on 30 June, each unit against its own allocation (allocations.csv) × 181/365; ≥ 1.05 超序时,
+# ≥ 0.95 达序时, below 滞后序时. Done and allocation are the oracle's, checked against the page.
+T07_UNIT_STATUS = {
+    "410404": "超序时",    # 石龙区 1 / (1 × 0.4959) = 2.02
+    "410422": "超序时",    # 叶县 6 / 2.975 = 2.02
+    "410423": "超序时",    # 鲁山县 5 / 2.975 = 1.68
+    "410411": "超序时",    # 湛河区 3 / 1.984 = 1.51
+    "410402": "超序时",    # 新华区 3 / 2.479 = 1.21
+    "410421": "超序时",    # 宝丰县 3 / 2.479 = 1.21
+    "410425": "达序时",    # 郏县 2 / 1.984 = 1.008
+    "410481": "达序时",    # 舞钢市 2 / 1.984 = 1.008
+    "410472": "达序时",    # 城乡一体化示范区 1 / 0.992 = 1.008
+    "410482": "滞后序时",  # 汝州市 3 / 3.471 = 0.864
+    "410403": "滞后序时",  # 卫东区 1 / 1.984 = 0.504
+    "410471": "滞后序时",  # 高新区 0 / 0.992 = 0
+}
 
 
 def _target_warnings(at) -> list[str]:
@@ -34,69 +49,207 @@ def _target_warnings(at) -> list[str]:
     return [w.value for w in at.warning if "目标代码" in w.value]
 
 
-def _trace(spec, name):
-    (trace,) = [t for t in spec["data"] if t.get("name") == name]
-    return trace
+def _tiles(at) -> dict[str, str]:
+    """{label: value} of the six tiles: 'label<br><span …>value</span>'."""
+    out = {}
+    for m in at.markdown:
+        if "<br><span style='font-size:1.4rem" in m.value:
+            label, rest = m.value.split("<br>", 1)
+            out[label] = rest.split(">", 1)[1].rsplit("</span>", 1)[0]
+    return out
 
 
-def test_t07_cumulative_chart_equals_kpis(sample_db_url, kpi):
-    ov, series, _, _ = kpi
-    at = open_page(sample_db_url, "targets.py", {"as_of": AS_OF.isoformat(), "target": "T07"})
+def _days(tr) -> list[dt.date]:
+    return [dt.date.fromisoformat(d[:10]) for d in values(tr["x"])]
+
+
+def _cum_at(steps: pd.Series, day: dt.date) -> float:
+    """The oracle's cumulative done at the end of `day` (0 before the first increment)."""
+    before = steps[[d <= day for d in steps.index]]
+    return float(before.iloc[-1]) if len(before) else 0.0
+
+
+@pytest.fixture(scope="module")
+def t07_city(sample_db_url):
+    return open_page(sample_db_url, "targets.py", {"as_of": AS_OF.isoformat(), "target": "T07"})
+
+
+def test_t07_cumulative_chart_against_the_registry(t07_city):
+    at = t07_city
     assert not _target_warnings(at)
     assert at.selectbox(key="tg_pick").value == "T07"
-    cum, units = plotly_specs(at)
-    done = series.dropna(subset=["actual_cum"])
-    assert _trace(cum, "累计完成")["y"] == pytest.approx(list(done["actual_cum"]))
-    assert [dt.date.fromisoformat(d[:10]) for d in _trace(cum, "累计完成")["x"]] == list(done["day"])
-    assert _trace(cum, "序时进度")["y"] == pytest.approx(list(series["expected_cum"]))
-    row = ov.loc["T07"]
-    last = float(done["actual_cum"].iloc[-1])
-    assert last == row["actual"]  # the line ends at the overview's figure
-    assert _trace(cum, "年末预测")["y"] == pytest.approx([last, row["forecast"]])
-    assert _trace(cum, "预测区间")["y"] == pytest.approx(
-        [last, row["forecast_high"], row["forecast_low"], last])
+    cum, _units = plotly_specs(at)
+    done = trace(cum, "累计完成")
+    steps = E.cumulative_steps("T07", AS_OF)
+    days = _days(done)
+    # Every opening day of a 2023 care station is a point, the line ends on the as-of date, and at
+    # each point the height is the number of stations opened by that day.
+    assert set(steps.index) <= set(days) and days[-1] == AS_OF and days[0] == dt.date(2023, 1, 1)
+    assert values(done["y"]) == pytest.approx([_cum_at(steps, d) for d in days])
+    assert values(done["y"])[-1] == 30 == E.done("T07", AS_OF)
+    # The pace line: 50 × days/365 at every point, 50 on 31 Dec.
+    pace = trace(cum, "序时进度")
+    assert values(pace["y"]) == pytest.approx([50 * linear_share(d) for d in _days(pace)])
+    assert _days(pace)[-1] == dt.date(2023, 12, 31) and values(pace["y"])[-1] == pytest.approx(50)
+    # Forecast: 30 × 365/181 = 60.50. Range over the last 8 weekly checkpoints (5-12 … 6-30) of
+    # done-by-then / share-by-then; the lowest is 16 June: 24 stations opened by then (the next
+    # opens on 19 June) over 167/365 = 52.46; the highest is 30 June's own 60.50.
+    assert values(trace(cum, "年末预测")["y"]) == pytest.approx([30, 30 * 365 / 181])
+    assert _cum_at(steps, dt.date(2023, 6, 16)) == 24
+    assert values(trace(cum, "预测区间")["y"]) == pytest.approx(
+        [30, 30 * 365 / 181, 24 * 365 / 167, 30])
     texts = [a["text"] for a in cum["layout"]["annotations"]]
     assert "6月30日 累计 30家" in texts and "年度目标 50家" in texts
-    # Tiles: done / target and the status word with its icon.
-    text = "\n".join(m.value for m in at.markdown)
-    assert "30 / 50家" in text and f"{tv.status_label(row['status'], 'zh')}</span>" in text
+    assert "预测 60.5家（52.5–60.5）" in texts
+    tiles = _tiles(at)
+    assert tiles["完成 / 年度目标"] == "30 / 50家"
+    assert tiles["序时进度"] == "24.8家"          # 50 × 181/365 = 24.79
+    assert tiles["状态"] == "▲ 超序时"            # 30 / 24.79 = 1.21
+    assert tiles["较上周"] == "+2家"              # stations opened 29 June (2); none 24–28 June
+    assert E.done("T07", AS_OF) - E.done("T07", AS_OF - dt.timedelta(days=7)) == 2
+    assert tiles["每周需完成"] == "0.8家"         # (50 - 30) / (184/7) = 0.76
     assert at.query_params["target"] == "T07"
 
 
-def test_t07_units_each_against_own_allocation_and_ranking(sample_db_url, kpi):
-    _, _, ub, _ = kpi
-    at = open_page(sample_db_url, "targets.py", {"as_of": AS_OF.isoformat(), "target": "T07"})
+@pytest.mark.xfail(strict=True, reason="the forecast tile's range is HTML-escaped by tile_html: the "
+                   "page shows the literal text '<br><span style=…>52.5–60.5</span>' after 60.5家")
+def test_t07_forecast_tile_shows_the_range_not_markup(t07_city):
+    tile = _tiles(t07_city)["年末预测（区间）"]
+    assert tile.startswith("60.5家") and "&lt;" not in tile and "52.5–60.5" in tile
+
+
+def test_t07_units_each_against_own_allocation_and_ranking(t07_city):
+    at = t07_city
     _, units = plotly_specs(at)
-    shares = dict(zip(_trace(units, "actual")["y"], _trace(units, "actual")["x"]))
-    ranks = dict(zip(_trace(units, "rank")["y"], _trace(units, "rank")["text"]))
-    for r in ub.itertuples():
-        assert shares[r.unit_code] == pytest.approx(r.actual / r.allocation)
-        assert ranks[r.unit_code] == f"第{r.rank}名"
-    # Best rank on top.
-    assert _trace(units, "actual")["y"][0] == ub.sort_values("rank")["unit_code"].iloc[0]
+    names = E.unit_names()
+    # The units with a T07 allocation (市总本级 has none and built none).
+    alloc = E.csv("allocations")
+    codes = list(alloc.loc[alloc["target_code"] == "T07", "unit_code"])
+    assert len(codes) == 12 and "410400" not in codes
+    want = E.per_unit("T07", AS_OF, codes)
+    want["completion"] = want["done"] / want["allocation"]
+    want["rank"] = want["completion"].rank(ascending=False, method="min").astype(int)  # 1 = best
+    shares = by_row(units, "actual")
+    assert set(shares) == set(codes)
+    assert shares == pytest.approx(want["completion"].to_dict())
+    ranks = by_row(units, "rank", "text")
+    assert ranks == {u: f"第{r}名" for u, r in want["rank"].items()}
+    assert ranks["410404"] == ranks["410422"] == "第1名"  # 石龙区 1/1 and 叶县 6/6 share the top
+    assert ranks["410471"] == "第12名"                   # 高新区 0/2
+    assert by_row(units, "status", "text") == {u: f"{ICONS[s]} {s}" for u, s in T07_UNIT_STATUS.items()}
+    assert by_row(units, "done", "text")["410423"] == "5 / 6家"
+    assert values(trace(units, "actual")["y"])[0] in ("410404", "410422")  # best rank on top
     ranking = at.dataframe[0].value
     assert list(ranking.columns[:4]) == ["排名", "单位", "完成（家）", "分配任务（家）"]
-    assert list(ranking["排名"]) == sorted(ub["rank"])
+    assert list(ranking["排名"]) == sorted(want["rank"])
     by_name = ranking.set_index("单位")
-    for r in ub.itertuples():
-        assert by_name.loc[r.unit_name_zh, "完成（家）"] == r.actual
-        assert by_name.loc[r.unit_name_zh, "分配任务（家）"] == r.allocation
-        assert by_name.loc[r.unit_name_zh, "状态"] == r.status
+    for code, r in want.iterrows():
+        assert by_name.loc[names[code], "完成（家）"] == r["done"], code
+        assert by_name.loc[names[code], "分配任务（家）"] == r["allocation"], code
+        assert by_name.loc[names[code], "排名"] == r["rank"], code
+        assert by_name.loc[names[code], "状态"] == T07_UNIT_STATUS[code], code
+    # The series table: the chart's points with 2-decimal amounts; 30 June: 30 done, 24.79 expected.
+    series = at.dataframe[1].value.set_index("日期")
+    assert series.loc[AS_OF, "累计完成"] == 30 and series.loc[AS_OF, "序时进度"] == 24.79
     # Downloads: the ranking and the chart's series, each as CSV and Excel.
     labels = [b.proto.label for b in at.get("download_button")]
     assert labels == ["下载 CSV", "下载 Excel", "下载 CSV", "下载 Excel"]
 
 
-def test_county_filter_uses_the_county_allocation(sample_db_url, kpi):
-    _, _, _, ov_county = kpi
-    at = open_page(sample_db_url, "targets.py",
-                   {"as_of": AS_OF.isoformat(), "target": "T10", "county": COUNTY})
+def test_t01_seasonal_pace_line_city(sample_db_url):
+    at = open_page(sample_db_url, "targets.py", {"as_of": AS_OF.isoformat(), "target": "T01"})
     cum, units = plotly_specs(at)
-    row = ov_county.loc["T10"]
-    assert _trace(cum, "序时进度")["y"][-1] == pytest.approx(row["target"])  # pace ends at the sum
-    assert _trace(units, "actual")["y"] == [COUNTY]
+    pace = dict(zip(_days(trace(cum, "序时进度")), values(trace(cum, "序时进度")["y"])))
+    # 1000 × the curve's month-end share (targets.csv: 0.12, 0.18, 0.24, … 0.52, … 1.0).
+    assert pace[dt.date(2023, 1, 31)] == pytest.approx(120)
+    assert pace[dt.date(2023, 3, 31)] == pytest.approx(240)
+    assert pace[dt.date(2023, 6, 30)] == pytest.approx(520)
+    assert pace[dt.date(2023, 9, 30)] == pytest.approx(710)
+    assert pace[dt.date(2023, 12, 31)] == pytest.approx(1000)
+    # Inside a month it is interpolated: 1 Jan = 0.12 × 1/31 of 1000 = 3.87.
+    assert pace[dt.date(2023, 1, 1)] == pytest.approx(120 / 31)
+    done = trace(cum, "累计完成")
+    steps = E.cumulative_steps("T01", AS_OF)
+    assert values(done["y"]) == pytest.approx([_cum_at(steps, d) for d in _days(done)])
+    assert values(done["y"])[-1] == 529
+    tiles = _tiles(at)
+    assert tiles["完成 / 年度目标"] == "529 / 1,000场次" and tiles["序时进度"] == "520场次"
+    assert tiles["状态"] == "● 达序时"  # 529 / 520 = 1.017
+    # 市总本级 has 20 of T01 (the city federation's own events): it is a row here.
+    shares = by_row(units, "actual")
+    assert "410400" in shares
+    assert shares["410400"] == pytest.approx(E.done("T01", AS_OF, ("410400",)) / 20)
+
+
+def test_county_filter_uses_the_county_allocation(sample_db_url):
+    at = open_page(sample_db_url, "targets.py",
+                   {"as_of": AS_OF.isoformat(), "target": "T10", "county": E.LUSHAN})
+    cum, units = plotly_specs(at)
+    assert E.target_value("T10", (E.LUSHAN,)) == 17100  # allocations.csv T10,410423
+    pace = trace(cum, "序时进度")
+    assert values(pace["y"])[-1] == pytest.approx(17100)  # pace ends at the county's allocation
+    assert values(pace["y"]) == pytest.approx([17100 * linear_share(d) for d in _days(pace)])
+    done = trace(cum, "累计完成")
+    steps = E.cumulative_steps("T10", AS_OF, (E.LUSHAN,))
+    assert values(done["y"]) == pytest.approx([_cum_at(steps, d) for d in _days(done)])
+    assert values(done["y"])[-1] == 7558 == E.done("T10", AS_OF, (E.LUSHAN,))
+    assert values(trace(units, "actual")["y"]) == [E.LUSHAN]
+    tiles = _tiles(at)
+    assert tiles["完成 / 年度目标"] == "7,558 / 1.71万人"
+    assert tiles["序时进度"] == "8,480人"      # 17100 × 181/365 = 8479.7
+    assert tiles["状态"] == "▼ 滞后序时"       # 7558 / 8479.7 = 0.891
+    assert tiles["较上周"] == "+177人"         # 7558 - 7381 (the report of 17–23 June)
+    assert tiles["每周需完成"] == "363人"      # (17100 - 7558) / (184/7) = 363.0
     # 人 in 万 on the axis, which plotly cannot write itself.
     assert any("万人" in t for t in cum["layout"]["yaxis"]["ticktext"])
+
+
+@pytest.mark.parametrize("as_of, point, done", [
+    # 鲁山县's T10 report for 27 May – 2 June came late, on 6 June (63), and was corrected on
+    # 13 June (45: "原报63含重复统计，核减为45"). Up to 26 May it had 6,217.
+    ("2023-06-05", None, 6217),   # not known yet: no point on 2 June, the line ends at 6,217
+    ("2023-06-06", 6280, 6280),   # known from its recording day: 6217 + 63
+    ("2023-06-12", 6280, 6786),   # + the 3–9 June report (recorded 10 June); still the 63
+    ("2023-06-13", 6262, 6768),   # the correction replaces it: 6217 + 45; 6786 - 63 + 45
+])
+def test_late_report_and_correction_by_the_day(sample_db_url, as_of, point, done):
+    at = open_page(sample_db_url, "targets.py", {"as_of": as_of, "target": "T10", "county": E.LUSHAN})
+    day = dt.date.fromisoformat(as_of)
+    assert E.done("T10", day, (E.LUSHAN,)) == done
+    series = at.dataframe[1].value.set_index("日期")
+    assert series.loc[dt.date(2023, 5, 26), "累计完成"] == 6217
+    if point is None:
+        assert dt.date(2023, 6, 2) not in series.index
+    else:
+        assert series.loc[dt.date(2023, 6, 2), "累计完成"] == point
+    assert series.loc[day, "累计完成"] == done
+    assert _tiles(at)["完成 / 年度目标"] == f"{done:,} / 1.71万人"
+    cum, _units = plotly_specs(at)
+    assert values(trace(cum, "累计完成")["y"])[-1] == done
+
+
+def test_two_counties_in_english(sample_db_url):
+    at = open_page(sample_db_url, "targets.py", {"as_of": AS_OF.isoformat(), "target": "T07",
+                                                 "county": ",".join(E.TWO), "lang": "en"})
+    cum, units = plotly_specs(at)
+    assert E.target_value("T07", E.TWO) == 10 and E.done("T07", AS_OF, E.TWO) == 7
+    done = trace(cum, "Done (cumulative)")
+    steps = E.cumulative_steps("T07", AS_OF, E.TWO)
+    assert values(done["y"]) == pytest.approx([_cum_at(steps, d) for d in _days(done)])
+    assert values(trace(cum, "Expected to date")["y"])[-1] == pytest.approx(10)
+    assert by_row(units, "done", "text") == {"410423": "5 / 6 units", "410481": "2 / 4 units"}
+    assert by_row(units, "status", "text") == {"410423": "▲ Ahead",     # 5 / 2.975 = 1.68
+                                               "410481": "● On pace"}  # 2 / 1.984 = 1.008
+    assert by_row(units, "rank", "text") == {"410423": "#1", "410481": "#2"}  # 83% before 50%
+    tiles = _tiles(at)
+    assert tiles["Done / annual target"] == "7 / 10 units"
+    assert tiles["Expected to date"] == "5 units"  # 10 × 181/365 = 4.96
+    assert tiles["Status"] == "▲ Ahead"            # 7 / 4.96 = 1.41
+    texts = [a["text"] for a in cum["layout"]["annotations"]]
+    assert "7 units by 30 Jun" in texts and "Annual target 10 units" in texts
+    ranking = at.dataframe[0].value
+    assert list(ranking["Unit"]) == ["Lushan County", "Wugang (county-level city)"]
+    assert list(ranking["Done (units)"]) == [5, 2]
 
 
 def test_invalid_target_warns_in_chinese_and_falls_back(sample_db_url):
@@ -114,7 +267,9 @@ def test_picker_writes_the_link(sample_db_url):
     assert not at.exception
     assert at.query_params["target"] == "T03"
     assert at.selectbox(key="tg_pick").value == "T03"
-    assert "6,000人" in "\n".join(m.value for m in at.markdown)  # T03's annual target
+    assert "6,000人" in page_text(at)  # T03's annual target
+    assert _tiles(at)["完成 / 年度目标"] == "3,119 / 6,000人"
+    assert E.done("T03", AS_OF) == 3119
 
 
 # --- pure helpers -----------------------------------------------------------------------------

@@ -6,10 +6,10 @@ back into the URL on every run: switching pages keeps `?county=…&as_of=…`.
 """
 from __future__ import annotations
 
-import datetime as dt
 
 import streamlit as st
 
+from data_access.kpis import calendar
 from data_access.present import fmt
 
 from dashboard.auth import gate as auth_gate
@@ -31,8 +31,7 @@ def defaults() -> Defaults:
     year_list = [int(y) for y in years["year"]]
     ranges = {int(r.year): (r.start_date, r.end_date) for r in years.itertuples()}
     latest = {y: day for y in year_list if (day := data.latest_report_date(y)) is not None}
-    year = max(latest, key=latest.get) if latest else max(year_list)
-    as_of = latest.get(year) or min(max(dt.date.today(), ranges[year][0]), ranges[year][1])
+    year, as_of = calendar.default_view(ranges, latest)
     return Defaults(year=year, as_of=as_of, unit_codes=list(data.units()["code"]),
                     years=year_list, year_ranges=ranges, latest_by_year=latest)
 

@@ -9,6 +9,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
+from data_access.kpis import calendar
+
 FILTER_KEYS = ("county", "year", "as_of", "lang")
 LANGS = ("zh", "en")
 
@@ -102,7 +104,7 @@ def default_as_of(year: int, d: Defaults) -> dt.date:
     bounds = d.year_ranges.get(year)
     if bounds is None:
         return d.as_of
-    return min(max(d.as_of, bounds[0]), bounds[1])
+    return calendar.default_as_of(bounds[0], bounds[1], None, today=d.as_of)
 
 
 def as_of_range(year: int, d: Defaults) -> tuple[dt.date | None, dt.date | None]:

@@ -6,7 +6,6 @@ User-entered text is shown in tables and text widgets, never as HTML or markdown
 """
 from __future__ import annotations
 
-import datetime as dt
 
 import pandas as pd
 import streamlit as st
@@ -17,6 +16,7 @@ from data_access.accounts import auth
 from data_access.accounts.auth import AuthUser
 from data_access.schema.accounts import ROLE_NAMES_EN, ROLE_NAMES_ZH, ROLES, VIEW_SCOPES
 from data_access.errors import DataAccessError
+from data_access.kpis import calendar
 
 from dashboard import data
 from dashboard.ui import widgets
@@ -213,7 +213,7 @@ def new_year(admin: AuthUser) -> None:
     with st.form(f"admin_copy_{_ver()}"):
         src = st.selectbox(t("admin_copy_from"), sorted(years, reverse=True))
         dst = st.number_input(t("admin_copy_to"), min_value=2000, max_value=2100, step=1,
-                              value=max(years) + 1 if years else dt.date.today().year)
+                              value=calendar.new_plan_year(years))
         title = st.text_input(t("admin_copy_title"), value=f"{int(dst)}年工作要点")
         if st.form_submit_button(t("admin_copy"), type="primary"):
             ok, counts = _run(plan_years.copy_plan_year, data.engine(), admin, int(src), int(dst),

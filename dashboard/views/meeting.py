@@ -15,7 +15,7 @@ import streamlit as st
 
 from data_access.meeting import tables as bx
 from data_access.present import fmt
-from data_access.kpis import tables as kpis, metrics
+from data_access.kpis import calendar, metrics, tables as kpis
 from data_access.meeting import briefing as meeting
 from data_access.meeting import decisions as mdec, excel as mxl, pdf as mpdf, summary as msum, texts as mtext
 from data_access.schema.decisions import CLOSED_STATES, DECISION_STATES
@@ -363,7 +363,7 @@ def decision_forms(b: meeting.Briefing, lang: str) -> None:
             note = st.text_area(t("mtp_note"), max_chars=mdec.MAX_NOTE, key="mt_note")
             c3, c4, c5 = st.columns(3)
             owner = c3.text_input(t("mtp_owner"), max_chars=mdec.MAX_NAME, key="mt_owner")
-            due = c4.date_input(t("mtp_due"), value=b.meeting_date + dt.timedelta(days=7),
+            due = c4.date_input(t("mtp_due"), value=calendar.next_meeting(b.meeting_date),
                                 min_value=b.meeting_date, format="YYYY-MM-DD", key="mt_due")
             by = who or c5.text_input(t("mtp_by"), max_chars=mdec.MAX_NAME, key="mt_by")
             if st.form_submit_button(t("mtp_save"), icon=":material/save:", key="mt_save_new"):

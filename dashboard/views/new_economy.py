@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 import streamlit as st
 
-from data_access.kpis import anomaly, queries
+from data_access.kpis import anomaly, calendar, queries
 from data_access.present import fmt
 from data_access.kpis import new_economy as ne
 
@@ -281,7 +281,7 @@ def model(year: int, as_of: dt.date, units: tuple[str, ...] | None, lang: str) -
     p = periods(start, end, as_of)
     unit_df = data.units()
     unit_names = unit_df.set_index("code")["name_en" if lang == "en" else "name_zh"].to_dict()
-    week_ago, month_ago, year_ago = as_of - dt.timedelta(days=7), month_earlier(as_of), year_earlier(as_of)
+    week_ago, month_ago, year_ago = calendar.week_ago(as_of), month_earlier(as_of), year_earlier(as_of)
 
     def mem(by, since=None, until=None, *, this_year=False):
         if this_year and not p.has_months:

@@ -85,8 +85,7 @@ def _cmd_briefing(args: argparse.Namespace) -> str:
     if day is None:
         raise DataAccessError("还没有任何填报数据，请用 --date 指定简报日期。", "No reports yet; give --date.")
     # The plan year: as asked; else the one the date falls in; else the latest one with data.
-    years = set(queries.plan_years(engine)["year"])
-    year = args.year or (day.year if day.year in years else (view[0] if view else day.year))
+    year = args.year or queries.plan_year_of(engine, day) or day.year
     try:
         queries.plan_year_bounds(engine, year)
     except KeyError:

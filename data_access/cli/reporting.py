@@ -15,7 +15,9 @@ from data_access.reporting import importer, templates
 from data_access.schema import migrate
 from data_access.reporting import validation as v
 from data_access.db import check_reachable, make_engine
+from data_access import clock
 from data_access.errors import DataAccessError
+from data_access.kpis import queries
 
 
 def _engine(args):
@@ -128,7 +130,7 @@ def _cmd_batches(args) -> str:
 
 def _cmd_reporting_status(args) -> str:
     engine = _engine(args)
-    year = args.year or dt.date.today().year
+    year = args.year or queries.plan_year_of(engine, clock.today()) or clock.today().year
     df = importer.submission_status(engine, year)
     df = df.assign(late=df["late"].map({True: "逾期", False: ""}))
     return _table(df, {"unit_code": "单位代码", "name_zh": "单位", "last_period_end": "最近上报周期",

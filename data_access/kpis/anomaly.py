@@ -11,6 +11,8 @@ no row count as 0 (nothing reported that month).
 """
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 
 WINDOW_MONTHS = 12  # history looked at: the 12 months before the month judged
@@ -21,8 +23,9 @@ MIN_EXCESS = 100  # ... and at least 100 people above it
 FLAG_COLUMNS = ["unit_code", "month", "new_members", "baseline", "ratio", "flagged"]
 
 
-def _months_between(first, last) -> list:
-    out, y, m = [], first.year, first.month
+def _months_between(first: dt.date, last: dt.date) -> list[dt.date]:
+    out: list[dt.date] = []
+    y, m = first.year, first.month
     while (y, m) <= (last.year, last.month):
         out.append(first.replace(year=y, month=m, day=1))
         y, m = (y + 1, 1) if m == 12 else (y, m + 1)
@@ -32,7 +35,7 @@ def _months_between(first, last) -> list:
 def judge_series(values: list[float]) -> list[tuple[float | None, bool]]:
     """For one unit's monthly intakes (oldest first, no gaps): (baseline, flagged) per month.
     baseline is the trailing median, None while the history is too short."""
-    out = []
+    out: list[tuple[float | None, bool]] = []
     for i, value in enumerate(values):
         history = values[max(0, i - WINDOW_MONTHS):i]
         if len(history) < MIN_HISTORY_MONTHS:

@@ -10,10 +10,17 @@ import math
 from dataclasses import dataclass
 from typing import Sequence
 
+from data_access.schema.models import MILESTONE_STATES
+
 STATUS_AHEAD = "超序时"
 STATUS_ON_PACE = "达序时"
 STATUS_BEHIND = "滞后序时"
+STATUSES = (STATUS_AHEAD, STATUS_ON_PACE, STATUS_BEHIND)
 STATUS_EN = {STATUS_AHEAD: "Ahead of pace", STATUS_ON_PACE: "On pace", STATUS_BEHIND: "Behind pace"}
+
+# A milestone's state: the four stored ones (schema.models.MILESTONE_STATES) and the derived overdue.
+MILESTONE_NOT_STARTED, MILESTONE_IN_PROGRESS, MILESTONE_DONE, MILESTONE_DELAYED = MILESTONE_STATES
+MILESTONE_OVERDUE = "overdue"
 
 # actual / expected-to-date at or above `ahead` is 超序时, at or above `on_pace` is 达序时,
 # below is 滞后序时. A 5% band either side keeps one late report from flipping the light.
@@ -67,7 +74,8 @@ def pace_status(actual: float, expected: float, final: bool = False) -> str:
     """超序时 / 达序时 / 滞后序时 for an actual against its expected-to-date amount.
 
     `final`: the plan year is over and `expected` is the whole target. The tolerance band then no
-    longer applies below the target: a target missed by any amount is 滞后序时."""
+    longer applies below the target: a target missed by any amount is 滞后序时 (at 31 December,
+    99% of the target is behind, not 达序时: the year's result is a fact, not a pace)."""
     if final and actual < expected:
         return STATUS_BEHIND
     ratio = pace_ratio(actual, expected)
@@ -140,12 +148,13 @@ def milestone_state(status: str, due: dt.date | None, done_on: dt.date | None, a
     later was still in progress); an open milestone past its due date is overdue.
     Returns done | in_progress | not_started | delayed | overdue."""
     if done_on is not None and done_on <= as_of:
-        return "done"
-    if status == "done":
-        status = "in_progress"
+        return MILESTONE_DONE
+    if status == MILESTONE_DONE:
+        status = MILESTONE_IN_PROGRESS
     if due is not None and due < as_of:
-        return "overdue"
-    return status if status in ("in_progress", "not_started", "delayed") else "not_started"
+        return MILESTONE_OVERDUE
+    open_states = (MILESTONE_IN_PROGRESS, MILESTONE_NOT_STARTED, MILESTONE_DELAYED)
+    return status if status in open_states else MILESTONE_NOT_STARTED
 
 
 def change_since(current: float, earlier: float | None) -> float | None:

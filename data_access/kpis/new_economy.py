@@ -3,20 +3,22 @@ union organisations in the field (union_orgs with is_new_economy). Aggregated in
 
 Membership figures come from `queries.ne_membership_latest`, the same versioned, as-of-aware
 subquery that T11 in `kpis.target_overview` sums, so this page and the overview cannot disagree.
-Organisations follow the registry rule of `queries`: founded by `as_of`, recorded before the end of
-that day, and without an import batch or from a batch approved by then.
+Organisations follow the registry rule (`registry.standing`, the same clause T09 counts with):
+founded by `as_of`, recorded before the end of that day, without an import batch or from a batch
+approved by then, and the version in force then. `units` follows `scope`: None is the whole city,
+an empty list nothing.
 
 Amounts are people (人) for members and organisations (个) for orgs.
 """
 from __future__ import annotations
 
 import datetime as dt
-from typing import Sequence
+from typing import Any, Sequence
 
 import pandas as pd
-from sqlalchemy import Engine, and_, case, extract, func, literal, select
+from sqlalchemy import ColumnElement, Engine, case, extract, func, literal, select
 
-from data_access.kpis import queries
+from data_access.kpis import queries, registry
 from data_access.schema.models import UnionOrg
 
 # The city's four industry union federations (行业工会联合会) and the industries each takes in.
@@ -37,7 +39,7 @@ MEMBER_DIMENSIONS = ("month", "unit_code", "industry", "platform", "federation")
 ORG_DIMENSIONS = ("month", "unit_code", "industry", "platform", "federation")
 
 
-def federation_of(industry_col):
+def federation_of(industry_col: Any) -> ColumnElement[str]:
     """SQL expression: the federation of an industry column (OTHER for unmapped or NULL)."""
     return case(*[(industry_col == ind, literal(fed)) for ind, fed in INDUSTRY_FEDERATION.items()],
                 else_=literal(OTHER))
@@ -94,21 +96,9 @@ def members_total(engine: Engine, as_of: dt.date, units: Sequence[str] | None = 
 
 
 def org_filter(as_of: dt.date, units: Sequence[str] | None = None,
-               founded_since: dt.date | None = None):
-    """WHERE clause: new-economy union orgs standing in the registry as known on `as_of`."""
-    u = UnionOrg
-    clauses = [
-        u.is_new_economy.is_(True),
-        u.founded_on <= as_of,
-        u.recorded_at < queries.cutoff(as_of),
-        queries.visible(u.batch_id, as_of),
-        queries.in_force(u, as_of),
-    ]
-    if units:
-        clauses.append(u.unit_code.in_(list(units)))
-    if founded_since is not None:
-        clauses.append(u.founded_on >= founded_since)
-    return and_(*clauses)
+               founded_since: dt.date | None = None) -> ColumnElement[bool]:
+    """WHERE clause: new-economy union orgs standing in the registry on `as_of` (`registry`)."""
+    return registry.union_org_filter(as_of, units, founded_since=founded_since, new_economy=True)
 
 
 def orgs(engine: Engine, as_of: dt.date, units: Sequence[str] | None = None, *,
@@ -123,8 +113,9 @@ def orgs(engine: Engine, as_of: dt.date, units: Sequence[str] | None = None, *,
     _check_by(by, ORG_DIMENSIONS)
     u = UnionOrg
     year, month = extract("year", u.founded_on), extract("month", u.founded_on)
-    cols = {"unit_code": [u.unit_code], "industry": [u.industry], "platform": [u.platform],
-            "federation": [federation_of(u.industry)], "month": [year, month]}
+    cols: dict[str, list[Any]] = {
+        "unit_code": [u.unit_code], "industry": [u.industry], "platform": [u.platform],
+        "federation": [federation_of(u.industry)], "month": [year, month]}
     group = [c for b in by for c in cols[b]]
     names = [n for b in by for n in (["_y", "_m"] if b == "month" else [b])]
     stmt = select(*[c.label(n) for c, n in zip(group, names)], func.count(u.id),

@@ -6,18 +6,23 @@ registry, or the new-economy membership table. Per-unit totals and time series b
 same facts, so the overview, the map and the new-economy page cannot disagree.
 
 "As known on a date" (`as_of`): only periods ending on or before it, only rows recorded before the
-end of that day, and only rows without an import batch or from a batch approved by then.
+end of that day, and only rows without an import batch or from a batch approved by then (`known`).
+Registry entries count while they stand (`registry.standing`); `units` follows `scope` (None: the
+whole city; an empty list: nothing). Weeks and default dates come from `calendar`.
 """
 from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
 import pandas as pd
 from sqlalchemy import (
+    ColumnElement,
     Engine,
     Float,
+    Select,
+    Subquery,
     and_,
     case,
     cast,
@@ -29,18 +34,37 @@ from sqlalchemy import (
     union_all,
 )
 
-from data_access.schema.models import BATCH_APPROVED, BATCH_WITHDRAWN, MEASURE_CARE_STATIONS, MEASURE_CHILDCARE, MEASURE_NE_MEMBERS, MEASURE_REPORTED, MEASURE_UNION_ORGS, Allocation, Facility, ImportBatch, Meta, Milestone, NeMembership, PlanYear, ProgressReport, Project, Target, UnionOrg, Unit
+from data_access.kpis import calendar, registry, scope
+from data_access.kpis.known import cutoff as cutoff, visible as visible  # re-exported: readers use queries.*
+from data_access.schema.models import (
+    BATCH_APPROVED,
+    FACILITY_CARE_STATION,
+    FACILITY_CHILDCARE,
+    MEASURE_CARE_STATIONS,
+    MEASURE_CHILDCARE,
+    MEASURE_NE_MEMBERS,
+    MEASURE_REPORTED,
+    MEASURE_UNION_ORGS,
+    Allocation,
+    Facility,
+    ImportBatch,
+    Meta,
+    Milestone,
+    NeMembership,
+    PlanYear,
+    ProgressReport,
+    Project,
+    Target,
+    UnionOrg,
+    Unit,
+)
 
-FACILITY_MEASURES = {MEASURE_CARE_STATIONS: "care_station", MEASURE_CHILDCARE: "childcare_class"}
+FACILITY_MEASURES = {MEASURE_CARE_STATIONS: FACILITY_CARE_STATION, MEASURE_CHILDCARE: FACILITY_CHILDCARE}
+Units = Sequence[str] | None  # see `scope`: None the whole city, an empty sequence nothing
 
 
 # ---------------------------------------------------------------------------------------------
 # helpers
-
-
-def cutoff(as_of: dt.date) -> dt.datetime:
-    """The first instant after `as_of`: rows recorded before it were known on that date."""
-    return dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time())
 
 
 def first_of_month(day: dt.date) -> dt.date:
@@ -61,36 +85,17 @@ def month_end(month: dt.date) -> dt.date:
     return add_months(month, 1) - dt.timedelta(days=1)
 
 
-def visible(batch_id_col, as_of: dt.date):
-    """Rows with no batch, or whose batch was approved before the end of `as_of` and, if it was
-    withdrawn later, not withdrawn by then: a withdrawal does not rewrite the past."""
-    end = cutoff(as_of)
-    counted = select(ImportBatch.id).where(
-        ImportBatch.reviewed_at < end,
-        or_(ImportBatch.status == BATCH_APPROVED,
-            and_(ImportBatch.status == BATCH_WITHDRAWN, ImportBatch.withdrawn_at >= end)),
-    )
-    return or_(batch_id_col.is_(None), batch_id_col.in_(counted))
+in_force = registry.in_force
+_units_clause = scope.clause
 
 
-def in_force(table, as_of: dt.date):
-    """Registry versions (facilities, union_orgs) in force at the end of `as_of`: not superseded
-    by then. With `visible` and recorded_at, an approved change shows from its day on only."""
-    return or_(table.superseded_at.is_(None), table.superseded_at >= cutoff(as_of))
-
-
-def _units_clause(col, units: Sequence[str] | None):
-    """None: the whole city. A sequence, even an empty one (a viewer with no unit), limits to it."""
-    return true() if units is None else col.in_(list(units))
-
-
-def _read(engine: Engine, stmt, columns: list[str]) -> pd.DataFrame:
+def _read(engine: Engine, stmt: Any, columns: list[str]) -> pd.DataFrame:
     with engine.connect() as conn:
         rows = conn.execute(stmt).all()
     return pd.DataFrame([tuple(r) for r in rows], columns=columns)
 
 
-def _as_date(value) -> dt.date | None:
+def _as_date(value: object) -> dt.date | None:
     if value is None:
         return None
     if isinstance(value, dt.datetime):
@@ -139,7 +144,28 @@ def plan_year_bounds(engine: Engine, year: int) -> tuple[dt.date, dt.date]:
         ).first()
     if row is None:
         raise KeyError(year)
-    return _as_date(row[0]), _as_date(row[1])
+    return _date(row[0]), _date(row[1])
+
+
+def _date(value: object) -> dt.date:
+    """A date column's value that cannot be NULL."""
+    day = _as_date(value)
+    if day is None:
+        raise ValueError("a required date is missing")
+    return day
+
+
+def plan_year_ranges(engine: Engine) -> dict[int, tuple[dt.date, dt.date]]:
+    """Every plan year as {year: (start_date, end_date)}, in year order (for `calendar`)."""
+    with engine.connect() as conn:
+        rows = conn.execute(select(PlanYear.year, PlanYear.start_date, PlanYear.end_date)
+                            .order_by(PlanYear.year)).all()
+    return {int(y): (_date(s), _date(e)) for y, s, e in rows}
+
+
+def plan_year_of(engine: Engine, day: dt.date) -> int | None:
+    """The plan year `day` belongs to (`calendar.plan_year_of`); None without any plan year."""
+    return calendar.plan_year_of(day, plan_year_ranges(engine))
 
 
 def projects(engine: Engine, year: int) -> pd.DataFrame:
@@ -199,7 +225,7 @@ def milestones(engine: Engine, year: int) -> pd.DataFrame:
     return df
 
 
-def _latest_known(table, in_year):
+def _latest_known(table: Any, in_year: ColumnElement[bool]) -> Select[Any]:
     """The latest moment a visible row of `table` satisfying `in_year` became known: its
     recorded_at, or its batch's approval if that came later."""
     known = case((and_(ImportBatch.reviewed_at.is_not(None), ImportBatch.reviewed_at > table.recorded_at),
@@ -214,6 +240,7 @@ def latest_report_date(engine: Engine, year: int | None = None) -> dt.date | Non
     in any fact table: reports of `year`'s targets, facilities opened, unions founded and membership
     months in `year` (all years if None). None when there is nothing. The dashboards' default
     as-of date: everything known so far counts on it, including late reports and corrections."""
+    reports: ColumnElement[bool]
     if year is None:
         bounds = (dt.date.min, dt.date.max)
         reports = true()
@@ -227,28 +254,33 @@ def latest_report_date(engine: Engine, year: int | None = None) -> dt.date | Non
         _latest_known(NeMembership, NeMembership.month.between(*bounds)),
     ]
     with engine.connect() as conn:
-        days = [_as_date(conn.execute(stmt).scalar()) for stmt in stmts]
-    days = [d for d in days if d is not None]
+        read = [_as_date(conn.execute(stmt).scalar()) for stmt in stmts]
+    days = [d for d in read if d is not None]
     return max(days) if days else None
 
 
+def latest_by_year(engine: Engine) -> dict[int, dt.date]:
+    """{plan year: `latest_report_date` of it}, years without any figure left out."""
+    return {int(y): d for y in plan_years(engine)["year"]
+            if (d := latest_report_date(engine, int(y))) is not None}
+
+
 def default_view(engine: Engine) -> tuple[int, dt.date] | None:
-    """(plan year, as-of date) shown when nothing is chosen: the plan year whose latest figure
-    became known last, as of that day (it may fall after the year's end). None without any data."""
-    latest = {int(y): d for y in plan_years(engine)["year"]
-              if (d := latest_report_date(engine, int(y))) is not None}
+    """(plan year, as-of date) shown when nothing is chosen (`calendar.default_view`): the plan
+    year whose latest figure became known last, as of that day (it may fall after the year's end).
+    None without any data (the command line then asks for a date)."""
+    latest = latest_by_year(engine)
     if not latest:
         return None
-    year = max(latest, key=latest.get)
-    return year, latest[year]
+    return calendar.default_view(plan_year_ranges(engine), latest)
 
 
 # ---------------------------------------------------------------------------------------------
 # facts: (target_id, unit_code, day, value) for every measure
 
 
-def _reported_facts(year: int, start: dt.date, end: dt.date, as_of: dt.date, units,
-                    target_ids: Sequence[int] | None = None):
+def _reported_facts(year: int, start: dt.date, end: dt.date, as_of: dt.date, units: Units,
+                    target_ids: Sequence[int] | None = None) -> Select[Any]:
     pr = ProgressReport
     ranked = (
         select(
@@ -277,55 +309,33 @@ def _reported_facts(year: int, start: dt.date, end: dt.date, as_of: dt.date, uni
     ).where(ranked.c.rn == 1)
 
 
-def facility_filter(kind: str, as_of: dt.date, units, opened_since: dt.date | None = None,
-                    opened_until: dt.date | None = None):
-    """The WHERE clause shared by the map's points and the facility targets' counts:
-    facilities of `kind` standing on `as_of` (opened by then, not closed, recorded and approved),
-    optionally opened within [opened_since, opened_until] (the plan year, for T06/T07)."""
-    f = Facility
-    clauses = [
-        f.kind == kind,
-        f.opened_on <= as_of,
-        or_(f.closed_on.is_(None), f.closed_on > as_of),
-        f.recorded_at < cutoff(as_of),
-        visible(f.batch_id, as_of),
-        in_force(f, as_of),
-        _units_clause(f.unit_code, units),
-    ]
-    if opened_since is not None:
-        clauses.append(f.opened_on >= opened_since)
-    if opened_until is not None:
-        clauses.append(f.opened_on <= opened_until)
-    return and_(*clauses)
+facility_filter = registry.facility_filter
 
 
-def _facility_facts(year: int, start: dt.date, end: dt.date, as_of: dt.date, units):
+def _facility_facts(year: int, start: dt.date, end: dt.date, as_of: dt.date, units: Units) -> list[Select[Any]]:
     selects = []
     for measure, kind in FACILITY_MEASURES.items():
         selects.append(
             select(Target.id.label("target_id"), Facility.unit_code,
                    Facility.opened_on.label("day"), cast(literal(1), Float).label("value"))
             .join(Target, and_(Target.year == year, Target.measure == measure))
-            .where(facility_filter(kind, as_of, units, opened_since=start, opened_until=end))
+            .where(registry.facility_filter(kind, as_of, units, opened_since=start, opened_until=end))
         )
     return selects
 
 
-def _union_org_facts(year: int, start: dt.date, end: dt.date, as_of: dt.date, units):
+def _union_org_facts(year: int, start: dt.date, end: dt.date, as_of: dt.date, units: Units) -> Select[Any]:
     u = UnionOrg
     return (
         select(Target.id.label("target_id"), u.unit_code, u.founded_on.label("day"),
                cast(literal(1), Float).label("value"))
         .join(Target, and_(Target.year == year, Target.measure == MEASURE_UNION_ORGS))
-        .where(
-            u.founded_on >= start, u.founded_on <= min(as_of, end), u.recorded_at < cutoff(as_of),
-            visible(u.batch_id, as_of), in_force(u, as_of), _units_clause(u.unit_code, units),
-        )
+        .where(registry.union_org_filter(as_of, units, founded_since=start, founded_until=end))
     )
 
 
-def ne_membership_latest(as_of: dt.date, units, since: dt.date | None = None,
-                         until_month: dt.date | None = None):
+def ne_membership_latest(as_of: dt.date, units: Units, since: dt.date | None = None,
+                         until_month: dt.date | None = None) -> Subquery:
     """Subquery of ne_membership rows, latest version known at `as_of`, months complete by then.
     Columns: month, unit_code, industry, platform, new_members."""
     m = NeMembership
@@ -353,7 +363,7 @@ def ne_membership_latest(as_of: dt.date, units, since: dt.date | None = None,
     ).where(ranked.c.rn == 1).subquery("ne_latest")
 
 
-def _membership_facts(year: int, start: dt.date, end: dt.date, as_of: dt.date, units):
+def _membership_facts(year: int, start: dt.date, end: dt.date, as_of: dt.date, units: Units) -> Select[Any]:
     latest = ne_membership_latest(as_of, units, since=first_of_month(start),
                                   until_month=first_of_month(end))
     return (
@@ -364,7 +374,7 @@ def _membership_facts(year: int, start: dt.date, end: dt.date, as_of: dt.date, u
 
 
 def facts(engine: Engine, year: int, as_of: dt.date, units: Sequence[str] | None = None,
-          target_codes: Sequence[str] | None = None):
+          target_codes: Sequence[str] | None = None) -> Subquery:
     """The UNION ALL of every measure's facts for `year` as known on `as_of`, as a subquery with
     columns target_id, unit_code, day (date; for membership the month's first day), value.
     With `target_codes`, only those targets' facts (each part filters, so no table is scanned
@@ -442,7 +452,7 @@ FACILITY_COLUMNS = ["id", "kind", "name", "address", "host_org", "unit_code", "l
 
 def facility_points(engine: Engine, year: int, as_of: dt.date,
                     units: Sequence[str] | None = None,
-                    kinds: Sequence[str] = ("care_station", "childcare_class")) -> pd.DataFrame:
+                    kinds: Sequence[str] = (FACILITY_CARE_STATION, FACILITY_CHILDCARE)) -> pd.DataFrame:
     """Facilities standing on `as_of`. Columns: id, kind (care_station|childcare_class), name,
     address, host_org, unit_code, lat, lon (WGS84), opened_on, status (open|paused|closed),
     services, capacity (places), is_new (opened in the plan year: counts toward T06/T07)."""
@@ -454,9 +464,9 @@ def facility_points(engine: Engine, year: int, as_of: dt.date,
             select(f.id, f.kind, f.name, f.address, f.host_org, f.unit_code, f.lat, f.lon,
                    f.opened_on, f.status, f.services, f.capacity,
                    case((f.opened_on.between(start, end), True), else_=False).label("is_new"))
-            .where(facility_filter(kind, as_of, units))
+            .where(registry.facility_filter(kind, as_of, units))
         )
-    stmt = union_all(*parts) if len(parts) > 1 else parts[0]
+    stmt: Any = union_all(*parts) if len(parts) > 1 else parts[0]
     df = _read(engine, stmt, FACILITY_COLUMNS)
     df["opened_on"] = df["opened_on"].map(_as_date)
     df["is_new"] = df["is_new"].astype(bool)
@@ -473,7 +483,7 @@ def facility_counts(engine: Engine, year: int, as_of: dt.date,
         parts.append(
             select(Facility.unit_code, Facility.kind, func.count(),
                    func.sum(case((Facility.opened_on.between(start, end), 1), else_=0)))
-            .where(facility_filter(kind, as_of, units))
+            .where(registry.facility_filter(kind, as_of, units))
             .group_by(Facility.unit_code, Facility.kind)
         )
     df = _read(engine, union_all(*parts), ["unit_code", "kind", "total", "new_this_year"])

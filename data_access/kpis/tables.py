@@ -9,7 +9,7 @@ from typing import Sequence
 import pandas as pd
 from sqlalchemy import Engine
 
-from data_access.kpis import metrics, queries
+from data_access.kpis import calendar, metrics, queries
 
 OVERVIEW_COLUMNS = [
     "target_code", "project_code", "project_name_zh", "project_name_en", "name_zh", "name_en",
@@ -29,8 +29,7 @@ def status_for(actual: float, expected: float, target: float, fraction: float) -
 def status_counts(table: pd.DataFrame) -> dict[str, int]:
     """How many rows of a target_overview or unit_breakdown table are 超序时 / 达序时 / 滞后序时,
     plus 'total' (rows with a target). The one count every page, briefing and export shows."""
-    counts = {s: int((table["status"] == s).sum()) for s in
-              (metrics.STATUS_AHEAD, metrics.STATUS_ON_PACE, metrics.STATUS_BEHIND)}
+    counts = {s: int((table["status"] == s).sum()) for s in metrics.STATUSES}
     counts["total"] = int(table["status"].notna().sum())
     return counts
 
@@ -45,10 +44,7 @@ def _target_values(engine: Engine, year: int, tg: pd.DataFrame,
     return sums.reindex(tg["target_code"]).fillna(0.0).astype(float)
 
 
-def weekly_checkpoints(as_of: dt.date, start: dt.date, weeks: int) -> list[dt.date]:
-    """as_of and the `weeks - 1` dates 7, 14, … days before it that fall in the plan year, oldest first."""
-    days = [as_of - dt.timedelta(days=7 * k) for k in range(weeks)]
-    return sorted(d for d in days if d >= start)
+weekly_checkpoints = calendar.weekly_checkpoints  # as_of and the weeks before it in the plan year
 
 
 def cumulative_at(daily: pd.DataFrame, days: Sequence[dt.date]) -> list[float]:
@@ -71,7 +67,8 @@ def target_overview(engine: Engine, year: int, as_of: dt.date,
       unit_en, measure; target (annual target: plan value city-wide, allocation sum for units);
       actual (done since 1 Jan); fraction (share of the year expected by as_of, 0..1);
       expected (序时进度 amount); completion (actual/target); pace_ratio (actual/expected);
-      status (超序时/达序时/滞后序时; None where the target is 0); actual_week_ago (as known 7 days earlier); change_week;
+      status (超序时/达序时/滞后序时; None where the target is 0); actual_week_ago (as known at the end
+      of `calendar.week_ago(as_of)`; 0 before the plan year); change_week;
       forecast, forecast_low, forecast_high (year-end); required_weekly (weekly amount still needed
       to finish on time); gap (expected - actual, positive when behind).
     """
@@ -84,7 +81,7 @@ def target_overview(engine: Engine, year: int, as_of: dt.date,
     # read because it is what was *known* a week earlier (late reports and corrections differ).
     daily = queries.progress_by_day(engine, year, as_of, units)
     actual = daily.groupby("target_code")["value"].sum()
-    week_ago_day = as_of - dt.timedelta(days=7)
+    week_ago_day = calendar.week_ago(as_of)
     if week_ago_day >= start:
         week_ago = queries.progress_by_unit(engine, year, week_ago_day, units).groupby(
             "target_code")["actual"].sum()

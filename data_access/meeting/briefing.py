@@ -17,15 +17,15 @@ import datetime as dt
 from collections.abc import Sequence
 
 import pandas as pd
-from sqlalchemy import Engine, and_, case, func, select, true
+from sqlalchemy import Engine, and_, case, func, select
 
-from data_access.kpis import metrics, queries, tables
+from data_access.kpis import calendar, metrics, queries, scope, tables
 from data_access.meeting.decisions import DECISION_COLUMNS, list_decisions
 from data_access.meeting.texts import tx
-from data_access.meeting.week import WEEK, week_start
+from data_access.meeting.week import week_start
 from data_access.schema.models import MEASURE_REPORTED, ProgressReport, Target
 
-__all__ = ["WEEK", "week_start", "Briefing", "build_briefing", "with_decisions"]
+__all__ = ["week_start", "Briefing", "build_briefing", "with_decisions"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -61,7 +61,7 @@ class Briefing:
 
 
 def _units(units: Sequence[str] | None) -> tuple[str, ...] | None:
-    return tuple(units) if units else None
+    return scope.normalise(units)
 
 
 def build_briefing(engine: Engine, year: int, meeting_date: dt.date,
@@ -113,7 +113,7 @@ def county_changes(engine: Engine, year: int, meeting_date: dt.date,
     The changes of all units add up to `week_changes` of the same units."""
     start, _end = queries.plan_year_bounds(engine, year)
     now = queries.progress_by_unit(engine, year, meeting_date, units)
-    before_day = meeting_date - WEEK
+    before_day = calendar.week_ago(meeting_date)
     ago = (queries.progress_by_unit(engine, year, before_day, units) if before_day >= start
            else now.iloc[0:0])
     df = now.merge(ago.rename(columns={"actual": "actual_week_ago"}),
@@ -214,7 +214,7 @@ def week_reporting(engine: Engine, year: int, meeting_date: dt.date,
         .where(Target.year == year, Target.measure == MEASURE_REPORTED,
                pr.period_end <= meeting_date, pr.recorded_at < queries.cutoff(meeting_date),
                queries.visible(pr.batch_id, meeting_date),
-               pr.unit_code.in_(list(units)) if units else true())
+               scope.clause(pr.unit_code, units))
         .group_by(pr.unit_code, Target.code)
     )
     with engine.connect() as conn:
@@ -228,7 +228,7 @@ def week_reporting(engine: Engine, year: int, meeting_date: dt.date,
     order = list(tg["target_code"])
     rows = []
     for code in names.index:
-        if units and code not in units:
+        if not scope.includes(units, code):
             continue
         owed_codes = [c for c in order if c in set(owed.loc[owed["unit_code"] == code, "target_code"])]
         mine = got[got["unit_code"] == code]

@@ -12,13 +12,13 @@ from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, true, update
+from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, update
 
 from data_access import audit, clock
 from data_access.accounts.identity import ANONYMOUS, AuthUser
 from data_access.accounts.permissions import require_decision
 from data_access.errors import DataAccessError
-from data_access.kpis import queries
+from data_access.kpis import queries, scope
 from data_access.meeting.week import week_start
 from data_access.present import fmt
 from data_access.schema.decisions import CLOSED_STATES, DECISION_OPEN, DECISION_STATES, Decision, DecisionUpdate
@@ -178,7 +178,7 @@ def list_decisions(engine: Engine, year: int, as_of: dt.date, units: Sequence[st
     DECISION_COLUMNS, where state/state_on/comment are the latest state recorded on or before
     as_of and overdue means open with a due date before as_of. Oldest first.
     """
-    wanted = tuple(units) if units else None
+    wanted = scope.normalise(units)
     u = DecisionUpdate
     ranked = select(
         u.decision_id, u.state, u.on_date, u.comment,
@@ -191,7 +191,7 @@ def list_decisions(engine: Engine, year: int, as_of: dt.date, units: Sequence[st
                ranked.c.state, ranked.c.on_date, ranked.c.comment, d.created_by, d.created_at)
         .join(ranked, and_(ranked.c.decision_id == d.id, ranked.c.rn == 1))
         .where(d.year == year, d.meeting_date <= as_of,
-               or_(d.unit_code.is_(None), d.unit_code.in_(list(wanted))) if wanted else true())
+               or_(d.unit_code.is_(None), scope.clause(d.unit_code, wanted)))
         .order_by(d.meeting_date, d.id)
     )
     cols = ["id", "meeting_date", "target_code", "unit_code", "note", "owner", "due_date", "state",

@@ -12,7 +12,7 @@ import pandas as pd
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def neutralise(value):
+def neutralise(value: object) -> object:
     if isinstance(value, str) and value.startswith(_FORMULA_START):
         return "'" + value
     return value
@@ -29,7 +29,8 @@ def _safe(df: pd.DataFrame) -> pd.DataFrame:
 
 def csv_bytes(df: pd.DataFrame) -> bytes:
     """UTF-8 with BOM, so Excel in China opens the Chinese text correctly."""
-    return _safe(df).to_csv(index=False).encode("utf-8-sig")
+    text: str = _safe(df).to_csv(index=False)
+    return text.encode("utf-8-sig")
 
 
 def xlsx_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:

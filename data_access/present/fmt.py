@@ -10,13 +10,13 @@ EN_UNITS = {"场次": "events", "场": "sessions", "人": "people", "名": "pers
             "家": "units", "元": "yuan"}
 
 
-def _is_missing(value) -> bool:
+def _is_missing(value: object) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
-def number(value, unit_zh: str = "", lang: str = "zh", digits: int = 0) -> str:
+def number(value: float | None, unit_zh: str = "", lang: str = "zh", digits: int = 0) -> str:
     """An amount with its unit: 1,040场次; 15.2万人; 61万元; en: 152,000 people."""
-    if _is_missing(value):
+    if value is None or _is_missing(value):
         return "—"
     value = float(value)
     if lang == "en":
@@ -31,9 +31,9 @@ def number(value, unit_zh: str = "", lang: str = "zh", digits: int = 0) -> str:
     return f"{body}{unit_zh}"
 
 
-def signed(value, unit_zh: str = "", lang: str = "zh") -> str:
+def signed(value: float | None, unit_zh: str = "", lang: str = "zh") -> str:
     """A change with its sign: +12场次, −3家, ±0."""
-    if _is_missing(value):
+    if value is None or _is_missing(value):
         return "—"
     if value == 0:
         return "±0"
@@ -41,8 +41,8 @@ def signed(value, unit_zh: str = "", lang: str = "zh") -> str:
     return ("+" if value > 0 else "−") + text
 
 
-def percent(value, lang: str = "zh", digits: int = 1) -> str:
-    if _is_missing(value):
+def percent(value: float | None, lang: str = "zh", digits: int = 1) -> str:
+    if value is None or _is_missing(value):
         return "—"
     return f"{value * 100:.{digits}f}%"
 

@@ -20,7 +20,7 @@ class Texts:
                 raise KeyError(f"text key registered twice with different text: {key}")
             self._strings[key] = value
 
-    def __call__(self, key: str, lang: str = "zh", **values) -> str:
+    def __call__(self, key: str, lang: str = "zh", **values: object) -> str:
         zh, en = self._strings[key]
         text = en if lang == "en" else zh
         return text.format(**values) if values else text

@@ -31,6 +31,8 @@ from typing import Any, Iterable, Sequence
 import pandas as pd
 from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, update
 
+from data_access import clock
+from data_access.kpis import calendar
 from data_access.reporting import validation as v
 from data_access.errors import DataAccessError
 from data_access.schema.models import BATCH_APPROVED, BATCH_PENDING, BATCH_RETURNED, BATCH_WITHDRAWN, AuditLog, Facility, ImportBatch, NeMembership, PlanYear, ProgressReport, Target, UnionOrg, Unit
@@ -51,7 +53,7 @@ REGISTRY = {
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now().replace(microsecond=0)
+    return clock.now()
 
 
 def _date(value) -> dt.date | None:
@@ -126,9 +128,7 @@ def _context(conn: Connection, now: dt.datetime, year: int | None,
     if not years:
         raise DataAccessError("数据库中没有计划年度，无法导入", "The database has no plan year")
     if year is None:  # the plan year of today, else the latest one that has begun
-        today = now.date()
-        started = [y for y in years if _date(y[1]) <= today] or years
-        year = next((y[0] for y in years if _date(y[1]) <= today <= _date(y[2])), started[-1][0])
+        year = calendar.plan_year_of(now.date(), {y: (s, e) for y, s, e in years})
     row = next((y for y in years if y[0] == year), None)
     if row is None:
         raise DataAccessError(f"没有{year}计划年度", f"No plan year {year}")
@@ -698,13 +698,7 @@ STATUS_COLUMNS = ["unit_code", "name_zh", "name_en", "kind", "last_period_end", 
 
 def due_period_end(now: dt.datetime, start: dt.date, end: dt.date) -> dt.date | None:
     """The end of the latest reporting week whose deadline (GRACE_DAYS after it) has passed."""
-    day = min(now.date() - dt.timedelta(days=GRACE_DAYS), end)
-    if day < start:
-        return None
-    week_start, week_end = v.week_bounds(day, start, end)
-    if week_end <= day:
-        return week_end
-    return week_start - dt.timedelta(days=1) if week_start > start else None
+    return calendar.last_reporting_week_end(now.date() - dt.timedelta(days=GRACE_DAYS), start, end)
 
 
 def submission_status(engine: Engine, year: int, now: dt.datetime | None = None) -> pd.DataFrame:

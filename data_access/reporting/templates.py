@@ -18,7 +18,9 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy import Engine, or_, select
 
 from data_access.reporting import validation as v
+from data_access import clock
 from data_access.errors import DataAccessError
+from data_access.kpis import calendar
 from data_access.schema.models import BATCH_APPROVED, MEASURE_REPORTED, Facility, ImportBatch, NeMembership, PlanYear, Target, Unit
 
 BLANK_ROWS = 30  # empty lines (unit filled in) for new entries in the registry templates
@@ -57,7 +59,7 @@ def _plan_year(conn, year: int | None, today: dt.date) -> tuple[int, dt.date, dt
     if not rows:
         raise DataAccessError("数据库中没有计划年度", "The database has no plan year")
     if year is None:
-        chosen = next((r for r in rows if r[1] <= today <= r[2]), rows[-1])
+        chosen = {r[0]: r for r in rows}[calendar.plan_year_of(today, [tuple(r) for r in rows])]
     else:
         chosen = next((r for r in rows if r[0] == year), None)
         if chosen is None:
@@ -80,8 +82,7 @@ def parse_period(kind: str, period, start: dt.date, end: dt.date, today: dt.date
         period = None
     if kind == "progress":
         if period is None:  # the latest week that has ended by today
-            week = v.week_bounds(min(today, end), start, end)
-            period = week[1] if week[1] <= today else max(week[0] - dt.timedelta(days=1), start)
+            period = calendar.last_reporting_week_end(today, start, end) or start
         day = period
         if not start <= day <= end:
             raise DataAccessError(f"日期{day}不在计划年度内（{start}至{end}）", f"{day} is outside the plan year")
@@ -228,7 +229,7 @@ def build_template(engine: Engine, kind: str, unit_code: str, period=None, year:
     if kind not in v.KIND_ALIASES:
         raise DataAccessError(f"未知报表类型“{kind}”（可选：{'、'.join(v.KINDS)}）", f"Unknown kind {kind}")
     report = v.KINDS[v.KIND_ALIASES[kind]]
-    today = today or dt.date.today()
+    today = today or clock.today()
     with engine.connect() as conn:
         year, start, end = _plan_year(conn, year, today)
         unit = conn.execute(select(Unit.name_zh).where(Unit.code == unit_code)).scalar()

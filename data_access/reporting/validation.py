@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from data_access.errors import DataAccessError
+from data_access.kpis import calendar
 
 MAX_FILE_BYTES = 5 * 1024 * 1024  # a week's report is a few kB; this stops accidents, not attackers
 MAX_ROWS = 5000  # data rows per file
@@ -509,8 +510,7 @@ class Row:
 
 def week_bounds(day: dt.date, start: dt.date, end: dt.date) -> tuple[dt.date, dt.date]:
     """The reporting week (Saturday to Friday) containing `day`, cut to the plan year."""
-    friday = day + dt.timedelta(days=(4 - day.weekday()) % 7)
-    return max(friday - dt.timedelta(days=6), start), min(friday, end)
+    return calendar.reporting_week(day, start, end)
 
 
 def _fmt_amount(value: float, unit: str) -> str:

@@ -1,0 +1,171 @@
+"""The organisation's calendar: the one home of every rule that says which days a figure covers.
+
+Every page, briefing, export, template and command asks here; no other module subtracts seven days
+or picks a default year. The rules, each with its reason in the function's docstring:
+
+| rule | function | e.g. for Thursday 5 Jan 2023 |
+|---|---|---|
+| a week ago | `week_ago` | Thursday 29 Dec 2022 |
+| the meeting's week | `meeting_week` | Fri 30 Dec 2022 … Thu 5 Jan 2023 |
+| the next meeting (a decision's default due date) | `next_meeting` | Thursday 12 Jan 2023 |
+| the reporting week (Saturday … Friday) | `reporting_week` | Sat 31 Dec 2022 … Fri 6 Jan 2023 |
+| the latest reporting week that has ended | `last_reporting_week_end` | Fri 30 Dec 2022 |
+| the plan year of a date | `plan_year_of` | 2023 |
+| the default as-of date of a plan year | `default_as_of` | its latest report, else today held in the year |
+| the default view (year, as-of) | `default_view` | the year whose latest figure arrived last |
+| the year a new plan year defaults to | `new_plan_year` | the one after the latest |
+
+"Today" is always the organisation's (`data_access.clock`), never the server's. Pure: no database.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+
+from data_access import clock
+
+WEEK_DAYS = 7
+"""Days in a week: the meeting's week, the reporting week and "a week ago" all have seven."""
+
+FRIDAY = 4
+"""`date.weekday()` of Friday, the last day of a reporting week."""
+
+YearRanges = Mapping[int, tuple[dt.date, dt.date]]
+"""Plan years as {year: (start_date, end_date)}, both days included."""
+
+
+# ---------------------------------------------------------------------------------------------
+# weeks
+
+
+def week_ago(day: dt.date) -> dt.date:
+    """The day seven days before `day`: "what was known a week ago" is what was known at the end
+    of this day.
+
+    Why seven, not six: the meeting's week is `day` and the six days before it
+    (`meeting_week`), so the figure known at the end of `week_ago(day)` is the one the week
+    started from, and "this week's change" (known at the end of `day` minus known at the end of
+    `week_ago(day)`) counts every figure that became known in that week once, none twice. The KPI
+    table's actual_week_ago, the briefing's 各单位本周变化 and the new-economy page's weekly change
+    all read this, so they add up to each other."""
+    return day - dt.timedelta(days=WEEK_DAYS)
+
+
+def meeting_week(meeting_date: dt.date) -> tuple[dt.date, dt.date]:
+    """(first day, last day) of the week a briefing dated `meeting_date` covers: the seven days
+    ending on the meeting date, both included.
+
+    Why: the weekly meeting looks back at what happened since the last meeting a week earlier;
+    the first day is the day after `week_ago(meeting_date)`, so consecutive briefings cover
+    consecutive weeks without a gap or an overlap, whatever weekday the meeting is held on."""
+    return week_ago(meeting_date) + dt.timedelta(days=1), meeting_date
+
+
+def next_meeting(meeting_date: dt.date) -> dt.date:
+    """The next weekly meeting after `meeting_date`: seven days later. A decision taken in a
+    meeting is due by default at the next one, where it is checked."""
+    return meeting_date + dt.timedelta(days=WEEK_DAYS)
+
+
+def reporting_week(day: dt.date, start: dt.date | None = None,
+                   end: dt.date | None = None) -> tuple[dt.date, dt.date]:
+    """(Saturday, Friday) of the reporting week containing `day`, cut to [`start`, `end`] (the
+    plan year) when given.
+
+    Why Saturday to Friday: units send their weekly figures on Friday afternoon, so a reporting
+    week ends on a Friday and every weekly report's period_end is a Friday (or the plan year's
+    last day). The first and last weeks of a plan year are cut to it, so a report never spans two
+    plan years (1 Jan 2023, a Sunday, is in the week 1 Jan … Fri 6 Jan)."""
+    friday = day + dt.timedelta(days=(FRIDAY - day.weekday()) % WEEK_DAYS)
+    first = friday - dt.timedelta(days=WEEK_DAYS - 1)
+    return (first if start is None else max(first, start)), (friday if end is None else min(friday, end))
+
+
+def last_reporting_week_end(day: dt.date, start: dt.date, end: dt.date) -> dt.date | None:
+    """The last day of the latest reporting week (cut to the plan year [`start`, `end`]) that has
+    ended by `day`; None while the plan year's first week is still running (or before the year).
+
+    Why: a week's figures are due once its Friday is over; the template offered by default and the
+    submission check ("which week should have been sent") both ask for that week. After the plan
+    year it is the year's last (cut) week."""
+    day = min(day, end)
+    if day < start:
+        return None
+    first, last = reporting_week(day, start, end)
+    if last <= day:
+        return last
+    return first - dt.timedelta(days=1) if first > start else None
+
+
+def weekly_checkpoints(as_of: dt.date, start: dt.date, weeks: int) -> list[dt.date]:
+    """`as_of` and the `weeks - 1` days a week, two weeks, … before it that fall on or after
+    `start` (the plan year's first day), oldest first: the points of the forecast's weekly run
+    rate, each one `week_ago` of the next."""
+    days = [as_of]
+    for _ in range(weeks - 1):
+        days.append(week_ago(days[-1]))
+    return sorted(d for d in days if d >= start)
+
+
+# ---------------------------------------------------------------------------------------------
+# plan years
+
+
+def plan_year_of(day: dt.date, years: YearRanges | Iterable[tuple[int, dt.date, dt.date]]) -> int | None:
+    """The plan year a date belongs to: the one whose range contains `day`; else (between plan
+    years, or after the last) the latest one that has begun by then; else (before every plan year)
+    the first. None only when there is no plan year.
+
+    Why: a template, an upload or a report asked for "now" belongs to the plan year in force;
+    after its end (late reports and corrections in early January, before next year's plan is
+    entered) it still belongs to the year just ended, not to a year that does not exist yet.
+    `years`: {year: (start, end)} or (year, start, end) rows as read from plan_years."""
+    rows: list[tuple[int, tuple[dt.date, dt.date]]] = sorted(
+        years.items() if isinstance(years, Mapping) else ((y, (s, e)) for y, s, e in years))
+    if not rows:
+        return None
+    for year, (first, last) in rows:
+        if first <= day <= last:
+            return year
+    begun = [year for year, (first, _last) in rows if first <= day]
+    return begun[-1] if begun else rows[0][0]
+
+
+def default_as_of(start: dt.date, end: dt.date, latest: dt.date | None = None,
+                  today: dt.date | None = None) -> dt.date:
+    """The as-of date a plan year [`start`, `end`] is shown at when none is chosen: the day its
+    latest figure became known (`latest`, which may fall after `end`: late corrections); without
+    any figure, today held inside the year: today for the current year, its last day for a past
+    year, its first day for a future one.
+
+    Why: the latest report day shows everything known so far (the as-of rules count a report
+    from the day it arrived), and a date inside the year keeps the pace line meaningful.
+    `today`: the organisation's today (`clock.today()`) unless given."""
+    if latest is not None:
+        return latest
+    return min(max(clock.today() if today is None else today, start), end)
+
+
+def default_view(years: YearRanges, latest_by_year: Mapping[int, dt.date],
+                 today: dt.date | None = None) -> tuple[int, dt.date]:
+    """(plan year, as-of date) shown when nothing is chosen: the plan year whose latest figure
+    became known last (the earliest such year on a tie), at `default_as_of`; without any figure,
+    the latest plan year at `default_as_of` (today held inside it).
+
+    Why: the dashboard opens on what the city federation is working on now, which is the year
+    still receiving figures (in January that may be last year's late corrections). LookupError
+    when there is no plan year. `latest_by_year`: {year: latest report day}, years without data
+    left out."""
+    if not years:
+        raise LookupError("no plan year")
+    known = {y: d for y, d in latest_by_year.items() if y in years}
+    year = max(sorted(known), key=lambda y: known[y]) if known else max(years)
+    return year, default_as_of(*years[year], known.get(year), today)
+
+
+def new_plan_year(years: Iterable[int], today: dt.date | None = None) -> int:
+    """The year a new plan year (copied from an old one) is proposed as: the year after the latest
+    plan year; with none, the organisation's current calendar year. Plans are made for the coming
+    year, at the end of the one before."""
+    existing = list(years)
+    return max(existing) + 1 if existing else (clock.today() if today is None else today).year
