@@ -10,7 +10,7 @@ into the journal; or to the file KPI_LOG_FILE). Only names, codes, ids and count
 | unit | the unit code (410423) | the same |
 | batch | an import batch id | an integer |
 | reason | a short code from the caller (``bad_password``, ``locked``, ``SchemaTooNewError``) | an identifier, at most 40 characters |
-| any other key | a count of rows (``rows=34 new=30 changed=4``) | an integer, never a float: figures are not counts |
+| any other key | a count of rows (``rows=34 new=30 changed=4``) | an integer, never a float: figures are not counts; no key names a password, token, secret or value |
 
 Never in a line: a figure, a password or a token, a file's content, free text typed by a user. A
 value that does not fit its rule is replaced by ``?`` rather than logged.
@@ -40,6 +40,7 @@ _NAME = re.compile(r"[A-Za-z0-9_.@\-]{1,64}")
 _REASON = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]{0,39}")
 _KEY = re.compile(r"[a-z][a-z0-9_]{0,31}")
 _RESERVED: Final = frozenset({"event", "user", "unit", "batch", "reason"})
+_NOT_COUNTS: Final = ("pass", "token", "secret", "key", "value", "figure")  # never a key of a count
 
 _configured = False
 
@@ -101,7 +102,7 @@ def format_event(event: str, *, user: object = None, unit: object = None, batch:
         text = str(reason)
         parts.append(f"reason={text if _REASON.fullmatch(text) else '?'}")
     for key, value in counts.items():
-        if key in _RESERVED or not _KEY.fullmatch(key):
+        if key in _RESERVED or not _KEY.fullmatch(key) or any(w in key for w in _NOT_COUNTS):
             raise ValueError(f"bad event key {key!r}")
         parts.append(f"{key}={_count(value)}")
     return " ".join(parts)
