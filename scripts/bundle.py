@@ -92,7 +92,7 @@ def applies(pin: Pin, arch: str, python: str) -> bool:
     try:
         from packaging.markers import Marker
     except ImportError:  # pip vendors it
-        from pip._vendor.packaging.markers import Marker  # type: ignore[no-redef]
+        from pip._vendor.packaging.markers import Marker  # type: ignore[assignment]
     return bool(Marker(pin.marker).evaluate(marker_env(arch, python)))
 
 
@@ -131,6 +131,28 @@ def _wheel_fits(name: str, arch: str, python: str) -> bool:
                 for t in py.split("."))
     plat_ok = plat == "any" or any(p.endswith(arch) for p in plat.split("."))
     return py_ok and plat_ok and abi in ("none", "abi3", cp)
+
+
+def offline_check(pins: list[Pin], wheels: Path, arch: str, python: str) -> bool | None:
+    """Resolve requirements.txt again with uv from `wheels` alone, as the target would (its glibc
+    2.28, its Python, its markers), and compare with the lock: True when every locked version is
+    there and nothing else is needed; None when uv is not installed (requirements-dev.txt has it)."""
+    if subprocess.run([sys.executable, "-m", "uv", "--version"], capture_output=True).returncode != 0:
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "resolved.txt"
+        subprocess.run([sys.executable, "-m", "uv", "pip", "compile", str(ROOT / "requirements.txt"),
+                        "--no-index", "--find-links", str(wheels), "--only-binary", ":all:", "--no-cache",
+                        "--python-platform", f"{arch}-manylinux_2_28", "--python-version", python,
+                        "--no-header", "--no-annotate", "-q", "-o", str(out)], check=True)
+        got = {tuple(ln.split("==", 1)) for ln in out.read_text(encoding="utf-8").split()
+               if "==" in ln}
+    want = {(re.sub(r"[-_.]+", "-", p.name), p.version) for p in pins if applies(p, arch, python)}
+    got = {(re.sub(r"[-_.]+", "-", n.lower()), v) for n, v in got}
+    if got != want:
+        raise SystemExit(f"bundle: {arch} / Python {python} resolves otherwise offline: "
+                         f"missing {sorted(want - got)[:5]}, extra {sorted(got - want)[:5]}")
+    return True
 
 
 def _ignore(_dir: str, names: list[str]) -> set[str]:
@@ -172,6 +194,8 @@ def build(out: Path, targets: list[tuple[str, str]], archive: bool = False) -> d
         names = download(pins, arch, python, wheels)
         size = sum((wheels / n).stat().st_size for n in names)
         per_target[f"linux-{arch}-py{python}"] = {"wheels": len(names), "bytes": size}
+    for arch, python in targets:
+        per_target[f"linux-{arch}-py{python}"]["offline_check"] = offline_check(pins, wheels, arch, python)
     shutil.copy2(LOCK, out / "requirements.lock")
     copy_app(out / "app")
     shutil.copytree(ROOT / "deploy", out / "deploy", ignore=_ignore)
@@ -208,7 +232,8 @@ def main(argv: list[str] | None = None) -> int:
         targets = [(a, p) for a in (args.arch or ARCHES) for p in (args.python or PYTHONS)]
     info = build(args.out.resolve(), targets, archive=args.archive)
     for name, t in info["targets"].items():  # type: ignore[attr-defined]
-        print(f"{name}: {t['wheels']} wheels, {t['bytes'] / 2**20:.1f} MiB")
+        checked = {True: "resolves offline", None: "not checked (no uv)"}[t["offline_check"]]
+        print(f"{name}: {t['wheels']} wheels, {t['bytes'] / 2**20:.1f} MiB, {checked}")
     print(f"{info['wheel_files']} wheel files, {int(info['wheel_bytes']) / 2**20:.1f} MiB "  # type: ignore[call-overload]
           f"in {args.out} ({info['seconds']} s)")
     if "archive" in info:
