@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from data_access.db import make_engine
 from tests.conftest import skip_or_fail
 from tests.deploy_support import ROOT, free_port, get, start_entrypoint, stop_server
 
@@ -148,3 +149,69 @@ def test_nginx_serves_the_dashboard_over_tls(tiny_url, tmp_path):
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):  # noqa: ANN002, ANN003
         return None
+
+
+def test_backup_timer_and_service_verify_clean(tmp_path):
+    """The daily backup timer and its service pass `systemd-analyze verify` together."""
+    prefix = tmp_path / "opt"
+    (prefix / "venv" / "bin").mkdir(parents=True)
+    (prefix / "app").mkdir()
+    (prefix / "venv" / "bin" / "python").symlink_to(shutil.which("python3") or "/usr/bin/python3")
+    if not Path(SYSTEMD_ANALYZE).exists():
+        skip_or_fail("systemd-analyze not available")
+    files = []
+    for name in ("kpi-dashboard-backup.service", "kpi-dashboard-backup.timer"):
+        text = (ROOT / "deploy" / name).read_text(encoding="utf-8").replace("/opt/kpi-dashboard", str(prefix))
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        files.append(str(tmp_path / name))
+    r = subprocess.run([SYSTEMD_ANALYZE, "verify", *files], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and r.stderr.strip() == "", r.stderr
+
+
+def _app_prefix(tmp_path: Path) -> Path:
+    """/opt/kpi-dashboard as install.sh leaves it, with the checkout as app/ and this Python as venv."""
+    prefix = tmp_path / "opt"
+    (prefix / "venv" / "bin").mkdir(parents=True)
+    (prefix / "venv" / "bin" / "python").symlink_to(shutil.which("python3") or "/usr/bin/python3")
+    (prefix / "app").symlink_to(ROOT)
+    return prefix
+
+
+def test_the_backup_service_command_writes_a_restorable_file(tiny_url, tmp_path):
+    import zipfile
+
+    from data_access import backup
+
+    prefix = _app_prefix(tmp_path)
+    state = tmp_path / "var"
+    (state / "backups").mkdir(parents=True)
+    old = state / "backups" / "kpi-20000101-000000.zip"
+    old.write_bytes(b"old")
+    subprocess.run(["touch", "-d", "2000-01-01", str(old)], check=True)
+    unit = (ROOT / "deploy" / "kpi-dashboard-backup.service").read_text(encoding="utf-8")
+    unit = unit.replace("/opt/kpi-dashboard", str(prefix)).replace("/var/lib/kpi-dashboard", str(state))
+    start = re.search(r"^ExecStart=/bin/sh -c '(.*)'$", unit, re.M).group(1).replace("%%", "%")
+    post = re.search(r"^ExecStartPost=(.*)$", unit, re.M).group(1).replace('"kpi-*.zip"', "kpi-*.zip")
+    env = {"PATH": "/usr/bin:/bin", "KPI_DATABASE_URL": tiny_url}
+    r = subprocess.run(["/bin/sh", "-c", start], cwd=prefix / "app", env=env, capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == 0 and "备份完成" in r.stdout, r.stderr
+    subprocess.run(post.split(), check=True)
+    (made,) = (state / "backups").glob("kpi-*.zip")
+    assert re.fullmatch(r"kpi-\d{8}-\d{6}\.zip", made.name)  # and the 30-day-old one is gone
+    assert zipfile.is_zipfile(made)
+    restored = backup.restore(make_engine(f"sqlite:///{tmp_path / 'drill.sqlite3'}"), made)
+    assert restored.rows == backup.read_manifest(made).rows > 0
+
+
+def test_cli_wrapper_reads_the_environment_file(tiny_url, tmp_path):
+    prefix = _app_prefix(tmp_path)
+    env_file = tmp_path / "kpi-dashboard.env"
+    env_file.write_text(ENV_EXAMPLE.read_text(encoding="utf-8").replace(
+        "KPI_DATABASE_URL=sqlite:////var/lib/kpi-dashboard/kpi.sqlite3", f"KPI_DATABASE_URL={tiny_url}"),
+        encoding="utf-8")
+    r = subprocess.run([str(ROOT / "deploy" / "kpi-dashboard-cli"), "status"], capture_output=True, text=True,
+                       env={"PATH": "/usr/bin:/bin", "KPI_PREFIX": str(prefix), "KPI_ENV_FILE": str(env_file)},
+                       timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert f"数据库：{tiny_url}" in r.stdout and "结构：current" in r.stdout
