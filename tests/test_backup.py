@@ -301,3 +301,15 @@ def test_older_backup_into_an_initialised_empty_database(sample_backup, engine, 
     _as_revision_0005(path, old)
     backup.restore(engine, old)
     assert _counts(engine) == counts and _sums(engine) == sums
+
+
+def test_database_with_foreign_tables_is_refused_and_they_stay(sample_backup, empty_engine):
+    path, *_ = sample_backup
+    with empty_engine.begin() as conn:
+        conn.execute(text("CREATE TABLE other_app (id INTEGER PRIMARY KEY)"))
+        conn.execute(text("INSERT INTO other_app (id) VALUES (1)"))
+    with pytest.raises(backup.BackupError, match="other_app"):
+        backup.restore(empty_engine, path, force=True)
+    with empty_engine.connect() as conn:
+        assert conn.execute(text("SELECT id FROM other_app")).scalar_one() == 1
+    assert migrate.check_schema(empty_engine) == "missing"

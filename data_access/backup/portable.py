@@ -285,8 +285,9 @@ def _rebuild_schema(engine: Engine, revision: str) -> None:
     from data_access.schema import migrate
 
     with engine.begin() as conn:
+        ours = {t.name for t in model_tables()} | SKIP_TABLES
         meta = MetaData()
-        meta.reflect(conn)
+        meta.reflect(conn, only=[n for n in inspect(conn).get_table_names() if n in ours])
         meta.drop_all(conn)
     cfg = migrate._config()
     with engine.begin() as conn:
@@ -318,6 +319,8 @@ def restore(engine: Engine, path: str | os.PathLike[str], force: bool = False) -
     _check_revision(manifest)
     check_reachable(engine)
     state = migrate.check_schema(engine)  # raises for a database newer than this program
+    with engine.connect() as conn:
+        _known(conn)  # refuses a database that also holds tables of something else
     with zipfile.ZipFile(path) as zf:
         _verify_file(zf, manifest)
         if state != "missing":
