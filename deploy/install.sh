@@ -5,8 +5,8 @@
 #   PYTHON=/usr/bin/python3.11 sh install.sh /opt/kpi-dashboard
 #
 # Makes PREFIX/venv (a virtual environment, from ./wheels only: --no-index, every file checked
-# against the sha256 in ./requirements.lock) and copies the program to PREFIX/app (the previous
-# program, if any, is kept as PREFIX/app.previous). It touches no database and no service: the
+# against the sha256 in ./requirements.lock) and copies the program to PREFIX/app (on an upgrade
+# the previous ones are kept as PREFIX/venv.previous and PREFIX/app.previous; stop the service first). It touches no database and no service: the
 # steps after it are in docs/deploy.md (user, environment file, systemd unit, nginx).
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -25,7 +25,11 @@ fi
 
 echo "==> 1/3 虚拟环境 $PREFIX/venv（$("$PYTHON" -V 2>&1)，$(uname -m)）"
 mkdir -p "$PREFIX"
-"$PYTHON" -m venv --clear "$PREFIX/venv"
+if [ -d "$PREFIX/venv" ]; then  # an upgrade: keep the previous environment for a rollback
+  rm -rf "$PREFIX/venv.previous"
+  mv "$PREFIX/venv" "$PREFIX/venv.previous"
+fi
+"$PYTHON" -m venv "$PREFIX/venv"
 
 echo "==> 2/3 从离线包安装依赖（不联网，逐个校验 sha256）"
 # No machine or user pip.conf (it may name an index or constraints); only the bundle's wheels.

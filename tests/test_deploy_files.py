@@ -215,3 +215,44 @@ def test_cli_wrapper_reads_the_environment_file(tiny_url, tmp_path):
                        timeout=120)
     assert r.returncode == 0, r.stderr
     assert f"数据库：{tiny_url}" in r.stdout and "结构：current" in r.stdout
+
+
+def _unit_command(text: str, key: str) -> list[str]:
+    import shlex
+
+    value = re.search(rf"^{key}=((?:.*\\\n)*.*)$", text, re.M).group(1)
+    return shlex.split(value.replace("\\\n", " "))
+
+
+def test_the_units_own_commands_upgrade_the_schema_and_serve(tmp_path):
+    """ExecStartPre and ExecStart exactly as the unit has them (paths moved under tmp_path, another
+    port), with the example environment file: init builds the schema, then /healthz answers 200."""
+    import os
+
+    from tests.deploy_support import _wait_healthy
+
+    prefix = _app_prefix(tmp_path)
+    port = free_port()
+    unit = UNIT.read_text(encoding="utf-8").replace("/opt/kpi-dashboard", str(prefix))
+    unit = unit.replace("--server.port=8501", f"--server.port={port}")
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PYTHONUNBUFFERED": "1"}
+    for raw in ENV_EXAMPLE.read_text(encoding="utf-8").splitlines():
+        if raw and not raw.startswith("#"):
+            key, value = raw.split("=", 1)
+            env[key] = value.replace("/var/lib/kpi-dashboard", str(tmp_path / "var"))
+    (tmp_path / "var").mkdir()
+    pre = subprocess.run(_unit_command(unit, "ExecStartPre"), cwd=prefix / "app", env=env, capture_output=True,
+                         text=True, timeout=120)
+    assert pre.returncode == 0 and "数据库结构已是最新版本" in pre.stdout, pre.stderr
+    assert (tmp_path / "var" / "kpi.sqlite3").is_file()
+    log = tmp_path / "server.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(_unit_command(unit, "ExecStart"), cwd=prefix / "app", env=env, stdout=out,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        _wait_healthy(f"http://127.0.0.1:{port}", proc, log, 90)
+        status, body = get(f"http://127.0.0.1:{port}/healthz")
+        assert status == 200 and '"schema":"current"' in body
+        assert os.path.basename(_unit_command(unit, "ExecStart")[0]) == "python"
+    finally:
+        stop_server(proc)
