@@ -129,3 +129,20 @@ def test_app_from_the_bundle_answers_health_and_draws_the_overview(installed, br
     log = (tmp_path / "server.log").read_text(errors="replace")
     assert "Traceback" not in log
     print(f"\nbundle timings: {', '.join(f'{k} {v:.0f} s' for k, v in TIMES.items())}")
+
+
+def test_second_install_is_an_upgrade_that_keeps_the_previous(bundle, installed):
+    """install.sh again over the same prefix (an upgrade): the previous program and environment are
+    kept for a rollback, and the new environment works offline too."""
+    marker = installed / "app" / "OLD"
+    marker.write_text("the program before the upgrade", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "PYTHON"))}
+    env.update(PIP_NO_INDEX="1", PIP_PROXY="http://127.0.0.1:9", PYTHON=sys.executable)
+    r = subprocess.run([*_no_network_prefix(), "sh", str(bundle / "install.sh"), str(installed)], env=env,
+                       capture_output=True, text=True, timeout=1200)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert (installed / "app.previous" / "OLD").is_file() and not (installed / "app" / "OLD").exists()
+    assert (installed / "venv.previous" / "bin" / "python").exists()
+    r = subprocess.run([str(installed / "venv" / "bin" / "python"), "-c", "import streamlit, data_access.backup"],
+                       cwd=installed / "app", capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
