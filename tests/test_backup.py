@@ -313,3 +313,40 @@ def test_database_with_foreign_tables_is_refused_and_they_stay(sample_backup, em
     with empty_engine.connect() as conn:
         assert conn.execute(text("SELECT id FROM other_app")).scalar_one() == 1
     assert migrate.check_schema(empty_engine) == "missing"
+
+
+def test_backup_never_overwrites_a_file(tiny_url, tmp_path):
+    file = tmp_path / "kept.zip"
+    file.write_bytes(b"last week's backup")
+    with pytest.raises(backup.BackupError, match="已存在"):
+        backup.backup(make_engine(tiny_url), file)
+    assert file.read_bytes() == b"last week's backup"
+
+
+def test_cli_newer_file_is_one_chinese_line_and_exit_2(sample_backup, tiny_url, tmp_path, capsys):
+    path, *_ = sample_backup
+    newer = tmp_path / "newer.zip"
+    _rewrite(path, newer, manifest_change=lambda d: d.update(schema_revision="9999"))
+    before = _sums(make_engine(tiny_url))
+    assert main(["--url", tiny_url, "restore", str(newer), "--force"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("错误：备份文件的数据库结构版本 9999 比本程序新")
+    assert _sums(make_engine(tiny_url)) == before
+
+
+def test_backup_and_restore_are_one_event_line_each(tiny_url, tmp_path, caplog):
+    import logging
+
+    from data_access import events
+
+    log = events.logger()
+    log.addHandler(caplog.handler)
+    try:
+        with caplog.at_level(logging.INFO, logger=events.LOGGER_NAME):
+            m = backup.backup(make_engine(tiny_url), tmp_path / "e.zip")
+            backup.restore(make_engine(f"sqlite:///{tmp_path / 'e.sqlite3'}"), tmp_path / "e.zip")
+    finally:
+        log.removeHandler(caplog.handler)
+    assert [r.getMessage() for r in caplog.records] == [
+        f"event=backup reason=sqlite tables={len(m.tables)} rows={m.rows}",
+        f"event=restore reason=sqlite tables={len(m.tables)} rows={m.rows}"]

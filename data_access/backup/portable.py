@@ -171,6 +171,9 @@ def backup(engine: Engine, path: str | os.PathLike[str]) -> Manifest:
 
     started = time.monotonic()
     dest = Path(path)
+    if dest.exists():
+        raise BackupError(f"文件 {dest} 已存在，未覆盖；请换一个文件名。",
+                          f"The file {dest} exists and was not overwritten; choose another name.")
     state = migrate.check_schema(engine)
     if state != "current":
         raise BackupError("数据库结构不是最新版本，请先运行：python -m data_access init",
