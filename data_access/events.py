@@ -67,8 +67,12 @@ def logger() -> logging.Logger:
             from data_access import settings
 
             path = settings.get().log_file
-            handler: logging.Handler = (logging.FileHandler(path, encoding="utf-8") if path
-                                        else _Stderr())
+            handler: logging.Handler = _Stderr()
+            if path:
+                try:
+                    handler = logging.FileHandler(path, encoding="utf-8")
+                except OSError as exc:  # an event log must never stop the work it records
+                    print(f"注意：无法写入事件日志 {path}（{exc.strerror}），改写到标准错误。", file=sys.stderr)
             handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
             log.addHandler(handler)
             log.propagate = False

@@ -78,3 +78,21 @@ def test_log_file_setting(tmp_path, monkeypatch):
         for h in saved:
             log.addHandler(h)
     assert text.endswith("kpi.events event=backup reason=sqlite tables=18 rows=16379\n")
+
+
+def test_unwritable_log_file_falls_back_to_stderr(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(events, "_configured", False)
+    log = logging.getLogger(events.LOGGER_NAME)
+    saved = log.handlers[:]
+    for h in saved:
+        log.removeHandler(h)
+    monkeypatch.setenv("KPI_LOG_FILE", str(tmp_path / "no-such-dir" / "events.log"))
+    try:
+        events.log("restore", reason="sqlite", tables=1, rows=2)
+    finally:
+        for h in log.handlers[:]:
+            log.removeHandler(h)
+        for h in saved:
+            log.addHandler(h)
+    err = capsys.readouterr().err
+    assert "无法写入事件日志" in err and err.rstrip().endswith("event=restore reason=sqlite tables=1 rows=2")
