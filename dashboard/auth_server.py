@@ -17,4 +17,5 @@ import streamlit as st  # noqa: E402
 from dashboard.auth import routes as auth_routes  # noqa: E402
 
 auth_routes.MOUNTED = True
-app = st.App(Path(__file__).resolve().with_name("app.py"), routes=auth_routes.routes())
+from dashboard import health  # noqa: E402
+app = st.App(Path(__file__).resolve().with_name("app.py"), routes=auth_routes.routes() + health.routes())

@@ -19,6 +19,8 @@ with one Chinese line naming the variable (``SettingsError``), not a traceback.
 | cjk_font | KPI_CJK_FONT | cjk_font | the system's Noto Sans CJK |
 | map_tile_url | KPI_MAP_TILE_URL | [map] tile_url | none (no basemap) |
 | cli_user | KPI_USER | — | the operating-system user (who the command line acts as) |
+| backup_dir | KPI_BACKUP_DIR | backup_dir | backups/ beside the SQLite file (where `init` keeps its pre-upgrade copy) |
+| log_file | KPI_LOG_FILE | log_file | none: event lines go to stderr (under systemd, the journal) |
 """
 from __future__ import annotations
 
@@ -94,6 +96,8 @@ class Settings(BaseSettings):
     cjk_font: str | None = None
     map_tile_url: str | None = None
     user: str | None = Field(default=None, description="KPI_USER: who the command line acts as")
+    backup_dir: str | None = None
+    log_file: str | None = None
 
     @field_validator("timezone")
     @classmethod
@@ -110,7 +114,7 @@ class Settings(BaseSettings):
         return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("database_url", "auth_mode", "proxy_user_key", "proxy_logout_url", "oidc_provider",
-                     "cjk_font", "map_tile_url", "user", mode="before")
+                     "cjk_font", "map_tile_url", "user", "backup_dir", "log_file", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value

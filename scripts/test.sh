@@ -4,11 +4,13 @@
 # 127.0.0.1:5432 (KPI_TEST_PG_URL). Under KPI_STRICT=1 a missing one fails instead of skipping.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then
+# The deployment tests check the nginx site with Debian's nginx (nginx -t, then TLS on high ports).
+if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK" \
+    || ! { command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ]; }; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk nginx >/dev/null
   else
-    echo "note: chromium / fonts-noto-cjk missing and not root: browser and PDF tests will skip" >&2
+    echo "note: chromium / fonts-noto-cjk / nginx missing and not root: browser, PDF and nginx tests will skip" >&2
   fi
 fi
 python3 -m pip install -q --disable-pip-version-check -r requirements-dev.txt

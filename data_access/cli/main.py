@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from data_access import backup
 from data_access.schema import migrate
 from data_access.db import check_reachable, make_engine
 from data_access.errors import DataAccessError
@@ -20,8 +21,10 @@ Handler = Callable[[argparse.Namespace], str]
 
 def _cmd_init(args: argparse.Namespace) -> str:
     engine = make_engine(args.url)
+    saved = backup.before_upgrade(engine)  # SQLite: a copy of the file before its schema changes
     rev = migrate.upgrade(engine)
-    return f"数据库结构已是最新版本（{rev}）：{engine.url.render_as_string(hide_password=True)}"
+    done = f"数据库结构已是最新版本（{rev}）：{engine.url.render_as_string(hide_password=True)}"
+    return f"升级前的备份：{saved}\n{done}" if saved else done
 
 
 def _cmd_load_sample(args: argparse.Namespace) -> str:
@@ -58,7 +61,8 @@ COMMANDS: dict[str, tuple[Handler, str]] = {
 
 # Modules that add their own subcommands: each defines `register(subparsers) -> dict[name, fn]`,
 # where fn(args) returns the text to print. Missing modules are skipped.
-PLUGINS = ("data_access.cli.reporting", "data_access.cli.users", "data_access.cli.meeting")
+PLUGINS = ("data_access.cli.reporting", "data_access.cli.users", "data_access.cli.meeting",
+           "data_access.cli.backup")
 
 
 def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
