@@ -1,6 +1,8 @@
 """Engine factory. One engine per URL; SQLite gets foreign keys and a busy timeout."""
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import OperationalError
 
@@ -8,15 +10,15 @@ from data_access.settings import database_url
 from data_access.errors import DatabaseUnreachableError
 
 
-def make_engine(url: str | None = None, **kwargs) -> Engine:
-    """Create an engine for `url` (default: `config.database_url()`)."""
+def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
+    """Create an engine for `url` (default: `settings.database_url()`)."""
     url = url or database_url()
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"timeout": 30})
         engine = create_engine(url, **kwargs)
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_conn, _record):  # pragma: no cover - trivial
+        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:  # pragma: no cover - trivial
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()

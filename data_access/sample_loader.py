@@ -15,15 +15,15 @@ import json
 import math
 from itertools import groupby
 from pathlib import Path
-from typing import Callable, NamedTuple
+from typing import Any, Callable, NamedTuple
 
-from sqlalchemy import Connection, Engine, delete, func, select
+from sqlalchemy import Connection, Engine, delete, func, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from data_access.settings import ROOT
 from data_access import clock
 from data_access.errors import DataAccessError
-from data_access.schema.models import FACILITY_CARE_STATION, FACILITY_CHILDCARE, MEASURES, MILESTONE_STATES, UNIT_CITY, UNIT_COUNTY, UNIT_ZONE, Allocation, Facility, Meta, Milestone, NeMembership, PlanYear, ProgressReport, Project, Target, UnionOrg, Unit
+from data_access.schema.models import Base, FACILITY_CARE_STATION, FACILITY_CHILDCARE, MEASURES, MILESTONE_STATES, UNIT_CITY, UNIT_COUNTY, UNIT_ZONE, Allocation, Facility, Meta, Milestone, NeMembership, PlanYear, ProgressReport, Project, Target, UnionOrg, Unit
 from data_access.schema.migrate import require_current
 
 DATASET = "sample"
@@ -47,7 +47,7 @@ def text(value: str) -> str:
     return value
 
 
-def optional(parse: Callable) -> Callable:
+def optional(parse: Callable[[str], Any]) -> Callable[[str], Any]:
     return lambda value: None if value == "" else parse(value)
 
 
@@ -136,8 +136,8 @@ def pace_curve(value: str) -> list[float]:
 
 
 class FileSpec(NamedTuple):
-    model: type
-    columns: dict[str, Callable]  # CSV column -> parser
+    model: type[Base]
+    columns: dict[str, Callable[[str], Any]]  # CSV column -> parser
     refs: dict[str, str] = {}  # column -> file whose key it must name
     key: str | None = None  # the column other files refer to
 
@@ -190,7 +190,7 @@ FILES: dict[str, FileSpec] = {
     }, refs={"unit_code": "units.csv"}),
 }
 
-Rows = list[tuple[int, dict]]  # (line in the file, parsed row)
+Rows = list[tuple[int, dict[str, Any]]]  # (line in the file, parsed row)
 
 
 def _fail(name: str, line: int | None, detail_zh: str, detail_en: str) -> DataAccessError:
@@ -228,8 +228,8 @@ def parse_file(name: str, data: bytes, spec: FileSpec) -> Rows:
     return rows
 
 
-def _parse_record(name: str, line: int, record: list[str], index: dict[str, int], spec: FileSpec) -> dict:
-    row = {}
+def _parse_record(name: str, line: int, record: list[str], index: dict[str, int], spec: FileSpec) -> dict[str, Any]:
+    row: dict[str, Any] = {}
     for column, parse in spec.columns.items():
         try:
             row[column] = parse(record[index[column]])
@@ -241,7 +241,7 @@ def _parse_record(name: str, line: int, record: list[str], index: dict[str, int]
 
 def check_references(tables: dict[str, Rows]) -> None:
     """Keys are unique within their file and every code names a row of the file it refers to."""
-    keys: dict[str, set] = {}
+    keys: dict[str, set[Any]] = {}
     for name, spec in FILES.items():
         if spec.key:
             seen = keys.setdefault(name, set())
@@ -291,7 +291,7 @@ def _already_loaded(conn: Connection, digest: str, years: list[int]) -> bool:
         raise DataAccessError(f"数据库已标记为“{dataset}”数据集，不能载入示例数据。",
                               f"The database is marked as dataset {dataset!r}; refusing to load the sample.")
     plan_rows = conn.execute(select(func.count()).select_from(Target).where(Target.year.in_(years))).scalar()
-    other_rows = sum(conn.execute(select(func.count()).select_from(m)).scalar()
+    other_rows = sum(conn.execute(select(func.count()).select_from(m)).scalar() or 0
                      for m in (ProgressReport, Facility, UnionOrg, NeMembership))
     if plan_rows or other_rows:
         raise DataAccessError(f"数据库中已有非示例数据（{'、'.join(map(str, years))}年计划指标或进度、台账），未载入示例数据。",
@@ -299,18 +299,19 @@ def _already_loaded(conn: Connection, digest: str, years: list[int]) -> bool:
     return False
 
 
-def _insert(conn: Connection, model: type, rows: list[dict]) -> None:
+def _insert(conn: Connection, model: type[Base], rows: list[dict[str, Any]]) -> None:
     if rows:
-        conn.execute(model.__table__.insert(), rows)
+        conn.execute(insert(model), rows)
 
 
-def _insert_missing(conn: Connection, model: type, key: str, rows: list[dict]) -> None:
+def _insert_missing(conn: Connection, model: type[Base], key: str, rows: list[dict[str, Any]]) -> None:
     """Reference rows (units, plan years) that an earlier init may already have written."""
     present = set(conn.execute(select(getattr(model, key))).scalars())
     _insert(conn, model, [r for r in rows if r[key] not in present])
 
 
-def _resolve(rows: list[dict], code_column: str, id_column: str, ids: dict[str, int]) -> list[dict]:
+def _resolve(rows: list[dict[str, Any]], code_column: str, id_column: str,
+             ids: dict[str, int]) -> list[dict[str, Any]]:
     """Swap a code column for the id it names."""
     resolved = []
     for row in rows:
@@ -321,7 +322,7 @@ def _resolve(rows: list[dict], code_column: str, id_column: str, ids: dict[str, 
     return resolved
 
 
-def _insert_targets(conn: Connection, rows: list[dict]) -> None:
+def _insert_targets(conn: Connection, rows: list[dict[str, Any]]) -> None:
     """Leave `pace_curve` out where it is None: a None in a JSON column is stored as JSON 'null',
     not SQL NULL. Runs of rows alike go in together, so ids follow the file's order."""
     for has_curve, run in groupby(rows, key=lambda r: r["pace_curve"] is not None):
@@ -329,8 +330,9 @@ def _insert_targets(conn: Connection, rows: list[dict]) -> None:
         _insert(conn, Target, batch)
 
 
-def _ids(conn: Connection, model: type, years: list[int]) -> dict[str, int]:
-    return dict(conn.execute(select(model.code, model.id).where(model.year.in_(years))).all())
+def _ids(conn: Connection, model: type[Project] | type[Target], years: list[int]) -> dict[str, int]:
+    rows = conn.execute(select(model.code, model.id).where(model.year.in_(years))).all()
+    return {str(code): int(id_) for code, id_ in rows}
 
 
 def _insert_all(conn: Connection, tables: dict[str, Rows], years: list[int]) -> None:
