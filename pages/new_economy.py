@@ -23,7 +23,7 @@ widgets.banner()
 if "T11" not in set(data.targets(f.year)["target_code"]):
     st.info(t("ne_no_t11"))
     st.stop()
-m = view.model(f.year, f.as_of, f.units, lang)
+m = data.new_economy(f.year, f.as_of, f.units, lang)
 
 
 def headline(col, label, h, unit, extra=None):

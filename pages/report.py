@@ -3,8 +3,7 @@ import hashlib
 
 import streamlit as st
 
-from dashboard.auth import gate as auth_gate
-from dashboard import data
+from dashboard import data, viewer
 from dashboard.ui import widgets
 from dashboard.views import report as rv
 from dashboard.i18n import t
@@ -41,8 +40,8 @@ def act(fn, *args, message: str) -> None:
 
 # Who is acting: the signed-in user's rights (data_access.auth). With authentication turned off
 # (sample quick start) everyone is the anonymous administrator; there one may act as a county.
-me = rv.identity_from(auth_gate.current_user())
-if auth_gate.current_mode() == "none":
+me = rv.identity_from(viewer.current_user())
+if viewer.current_mode() == "none":
     with st.expander(t("rep_identity")):
         c1, c2 = st.columns(2)
         actor = c1.text_input(t("rep_actor"), value="市总工会", key="rep_actor").strip() or "市总工会"
@@ -63,7 +62,7 @@ with tab_tpl:
     period = c3.date_input(t("rep_period_month" if kind == "membership" else "rep_period_day"), value=f.as_of,
                            min_value=start, max_value=end, key="rep_t_period", format="YYYY-MM-DD")
     try:
-        tpl = rv.template(kind, unit, period, f.year)
+        tpl = data.template(kind, unit, period, f.year)
         st.caption(t("rep_period_is", label=tpl.period_label))
         st.download_button(t("rep_download"), tpl.data, file_name=tpl.file_name, mime=rv.XLSX_MIME,
                            key="rep_t_dl", icon=":material/download:", on_click="ignore")
@@ -78,7 +77,7 @@ with tab_up:
     content = upload.getvalue() if upload is not None else None
     if content is not None and hashlib.sha256(content).hexdigest() != st.session_state.get("rep_done_sha"):
         try:
-            pv = rv.preview(content, upload.name, scope)
+            pv = data.preview(content, upload.name, scope)
         except v.ImportRejected as exc:
             st.error(t("rep_rejected", n=len(exc.issues)), icon=":material/block:")
             st.markdown("\n".join(f"- {md(i.line())}" for i in exc.issues[:50]))
@@ -90,7 +89,7 @@ with tab_up:
             auto = me.can_review and scope is None and st.checkbox(t("rep_auto_approve"), key="rep_auto")
             if st.button(t("rep_confirm"), type="primary", key="rep_confirm", icon=":material/upload:"):
                 try:
-                    done = rv.commit(content, upload.name, me, auto, pv.fingerprint)
+                    done = data.commit(content, upload.name, me, auto, pv.fingerprint)
                 except DataAccessError as exc:
                     st.error(said(exc))
                 else:
@@ -100,7 +99,7 @@ with tab_up:
                     st.rerun()
 
 with tab_review:
-    waiting = rv.batches(("pending", "returned"), scope or f.units)  # a county sees its own
+    waiting = data.batches(("pending", "returned"), scope or f.units)  # a county sees its own
     pending, returned = waiting[waiting["status"] == "pending"], waiting[waiting["status"] == "returned"]
     st.subheader(t("rep_pending_head", n=len(pending)))
     if len(pending):
@@ -111,30 +110,30 @@ with tab_review:
         pick = st.selectbox(t("rep_pick"), list(rows), key="rep_pick",
                             format_func=lambda i: rv.batch_label(rows[i], names, lang, markdown=False))
         with st.expander(rv.batch_label(rows[pick], names, lang), expanded=True):
-            st.dataframe(rv.rows_table(rv.batch_rows(pick), lang), hide_index=True)
-            file_name, raw = rv.batch_file(pick)
+            st.dataframe(rv.rows_table(data.batch_rows(pick), lang), hide_index=True)
+            file_name, raw = data.batch_file(pick)
             st.download_button(t("rep_original"), raw, file_name=file_name, key=f"rep_raw_{pick}",
                                on_click="ignore", icon=":material/attach_file:")
             if me.can_review:
                 c1, c2, c3 = st.columns([3, 1, 1], vertical_alignment="bottom")
                 reason = c1.text_input(t("rep_reason"), key=f"rep_reason_{pick}")
                 if c2.button(t("rep_approve"), key=f"rep_ok_{pick}", type="primary"):
-                    act(rv.review, pick, "approve", me, message=f"#{pick}：{rv.status_label('approved', lang)}")
+                    act(data.review, pick, "approve", me, message=f"#{pick}：{rv.status_label('approved', lang)}")
                 if c3.button(t("rep_return"), key=f"rep_back_{pick}"):
-                    act(rv.review, pick, "return", me, reason,
+                    act(data.review, pick, "return", me, reason,
                         message=f"#{pick}：{rv.status_label('returned', lang)}")
     st.subheader(t("rep_returned_head", n=len(returned)))
     st.dataframe(rv.batch_table(returned, names, lang), hide_index=True)
 
 with tab_mine:
-    mine = rv.batches(None, None, me.actor)
+    mine = data.batches(None, None, me.actor)
     st.dataframe(rv.batch_table(mine, names, lang), hide_index=True)
     live = [int(i) for i in mine.loc[mine["status"] != "withdrawn", "id"]]
     if live:
         c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
         pick = c1.selectbox(t("rep_withdraw_pick"), live, format_func=lambda i: f"#{i}", key="rep_wd_pick")
         if c2.button(t("rep_withdraw"), key="rep_wd", icon=":material/undo:"):
-            act(rv.withdraw, pick, me, message=f"#{pick}：{rv.status_label('withdrawn', lang)}")
+            act(data.withdraw, pick, me, message=f"#{pick}：{rv.status_label('withdrawn', lang)}")
 
 with tab_hist:
     tg = data.targets(f.year)
@@ -146,12 +145,12 @@ with tab_hist:
     first = f.counties[0] if f.counties and f.counties[0] in choices else choices[0]
     hist_unit = c2.selectbox(t("rep_unit"), choices, index=choices.index(first), format_func=names.get,
                              key="rep_h_unit")
-    st.dataframe(rv.history_table(rv.history(code, hist_unit, f.year), tg.loc[code, "unit_zh"], lang),
+    st.dataframe(rv.history_table(data.figure_history(code, hist_unit, f.year), tg.loc[code, "unit_zh"], lang),
                  hide_index=True)
     st.caption(t("rep_history_note"))
 
 with tab_status:
-    status = rv.submission_status(f.year, f.as_of)
+    status = data.submission_status(f.year, f.as_of)
     due = status["due_period_end"].iloc[0] if len(status) else None
     st.caption(t("rep_status_note", day=fmt.date(f.as_of, lang), due=fmt.date(due, lang)))
     table = rv.status_table(status, lang)

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
 import dashboard.auth.gate as gate
+from dashboard import viewer
 from dashboard.auth import routes as auth_routes
 from dashboard.navigation import PAGE_TABLE, PAGES_DIR
 from data_access.accounts import auth
@@ -212,7 +213,7 @@ def test_cached_readers_cut_whole_city_requests_to_the_viewer(db, monkeypatch):
     st.cache_data.clear()
     st.cache_resource.clear()
     own = auth.AuthUser("lu", "lu", auth.ROLE_REPORTER, unit_code=LUSHAN, view_scope=auth.VIEW_UNIT)
-    monkeypatch.setattr(gate, "current_user", lambda: own)
+    monkeypatch.setattr(viewer, "current_user", lambda: own)
     day = dt.date(2023, 6, 30)
     assert set(data.facility_counts(2023, day, None)["unit_code"]) == {LUSHAN}
     assert set(data.unit_breakdown(2023, day, None, "T07")["unit_code"]) == {LUSHAN}
@@ -234,12 +235,12 @@ def test_reporter_with_the_default_city_view_sees_other_counties(db, monkeypatch
 def test_scoped_units_for_the_data_readers(monkeypatch):
     own = auth.AuthUser("lu", "lu", auth.ROLE_REPORTER, unit_code=LUSHAN, view_scope=auth.VIEW_UNIT)
     city = auth.AuthUser("wang", "wang", auth.ROLE_REPORTER, unit_code=XINHUA)
-    monkeypatch.setattr(gate, "current_user", lambda: own)
-    assert gate.scoped_units(None) == (LUSHAN,)  # "whole city" asked by a ranking or the map
-    assert gate.scoped_units((XINHUA, LUSHAN)) == (LUSHAN,)
-    assert gate.scoped_units((XINHUA,)) == (LUSHAN,)
-    monkeypatch.setattr(gate, "current_user", lambda: city)
-    assert gate.scoped_units(None) is None and gate.scoped_units((LUSHAN,)) == (LUSHAN,)
+    monkeypatch.setattr(viewer, "current_user", lambda: own)
+    assert viewer.scope(None) == (LUSHAN,)  # "whole city" asked by a ranking or the map
+    assert viewer.scope((XINHUA, LUSHAN)) == (LUSHAN,)
+    assert viewer.scope((XINHUA,)) == (LUSHAN,)
+    monkeypatch.setattr(viewer, "current_user", lambda: city)
+    assert viewer.scope(None) is None and viewer.scope((LUSHAN,)) == (LUSHAN,)
 
 
 def test_upload_for_another_county_is_refused(db):

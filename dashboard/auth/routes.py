@@ -52,12 +52,12 @@ def same_origin(headers: Mapping[str, str]) -> bool:
 
 
 def cookie_secure(scheme: str, headers: Mapping[str, str]) -> bool:
-    from dashboard.auth.settings import setting
+    from data_access import settings
 
-    configured = (setting("KPI_COOKIE_SECURE", "cookie_secure") or "auto").lower()
-    if configured in ("1", "true", "yes"):
+    configured = settings.get().cookie_secure
+    if configured == "true":
         return True
-    if configured in ("0", "false", "no"):
+    if configured == "false":
         return False
     return scheme == "https" or headers.get("x-forwarded-proto", "").lower() == "https"
 
@@ -66,9 +66,9 @@ def cookie_secure(scheme: str, headers: Mapping[str, str]) -> bool:
 def _engine():
     from data_access.db import make_engine
 
-    from dashboard.settings import db_url
+    from data_access import settings
 
-    return make_engine(db_url())
+    return make_engine(settings.database_url())
 
 
 def exchange(engine, body: str, now: dt.datetime | None = None) -> tuple[str, int] | None:

@@ -14,9 +14,8 @@ from typing import Mapping, Sequence
 import pandas as pd
 import pydeck as pdk
 
-from data_access.kpis.metrics import STATUS_AHEAD, STATUS_BEHIND, STATUS_ON_PACE
-
 from dashboard.i18n import register, tr
+from dashboard.ui.status_style import STATUS_RGB, status_word
 
 COUNTY_LAYER = "counties"
 LABEL_LAYER = "county_labels"
@@ -26,8 +25,6 @@ KINDS = ("care_station", "childcare_class")  # also the point layers' ids
 # Point colours: warm orange and violet stay apart from the green/blue/red county shading.
 KIND_RGB = {"care_station": (230, 101, 0), "childcare_class": (121, 80, 242)}
 NEW_RING_RGB = (20, 24, 28)  # dark ring around points opened in the plan year
-# Same hues as ui.STATUS_COLOURS (a test keeps them equal), so the map matches the badges.
-STATUS_RGB = {STATUS_AHEAD: (26, 127, 55), STATUS_ON_PACE: (31, 111, 235), STATUS_BEHIND: (207, 34, 46)}
 # Completion (actual / allocation) in five steps, light yellow-green to dark blue (the lightest
 # step still reads as a fill on the white page).
 COMPLETION_STEPS = (0.25, 0.5, 0.75, 1.0)
@@ -134,7 +131,7 @@ def legend_items(kind: str, shade_by: str, kinds_shown: Sequence[str], lang: str
                  for lb, rgb in zip(labels, COMPLETION_RGB)]
     else:
         group = tr("map_legend_status_title", lang, kind=kind_name)
-        items = [{"group": group, "label": tr(f"status_{s}", lang), "fill": rgb, "shape": "area"}
+        items = [{"group": group, "label": status_word(s, lang), "fill": rgb, "shape": "area"}
                  for s, rgb in STATUS_RGB.items()]
     items.append({"group": group, "label": tr("map_legend_no_alloc", lang), "fill": NO_ALLOCATION_RGB,
                   "shape": "area"})

@@ -8,16 +8,15 @@ The T11 figures come from `data.target_overview`, the overview's own function.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandas as pd
-import streamlit as st
 
 from data_access.kpis import anomaly, queries
 from data_access.present import fmt
 from data_access.kpis import new_economy as ne
 
-from dashboard import data
 from dashboard.i18n import register, tr
 
 T11 = "T11"
@@ -115,29 +114,28 @@ def month_label(month: dt.date, lang: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# cached wrappers (arguments hashable: dates, tuples)
+# what the model reads (dashboard/data.py passes its cached readers)
 
 
-@data.scoped
-@st.cache_data(ttl=data.TTL, show_spinner=False, max_entries=512)
-def members(as_of: dt.date, units: tuple[str, ...] | None, by: tuple[str, ...] = (),
-            since: dt.date | None = None, until_month: dt.date | None = None) -> pd.DataFrame:
-    return ne.members(data.engine(), as_of, units, by=by, since=since, until_month=until_month)
+@dataclass(frozen=True)
+class Reads:
+    """The readers `model` calls, with data.py's signatures: members(as_of, units, by, since,
+    until_month) and orgs(as_of, units, by, founded_since) of kpis.new_economy, overview(year,
+    as_of, units) = tables.target_overview, series(year, as_of, target_code, units) =
+    tables.cumulative_series; `units` is the units table."""
+    members: Callable[..., pd.DataFrame]
+    orgs: Callable[..., pd.DataFrame]
+    overview: Callable[..., pd.DataFrame]
+    series: Callable[..., pd.DataFrame]
+    units: pd.DataFrame
 
 
-@data.scoped
-@st.cache_data(ttl=data.TTL, show_spinner=False, max_entries=512)
-def orgs(as_of: dt.date, units: tuple[str, ...] | None, by: tuple[str, ...] = (),
-         founded_since: dt.date | None = None) -> pd.DataFrame:
-    return ne.orgs(data.engine(), as_of, units, by=by, founded_since=founded_since)
+def members_total(read: Reads, as_of, units, since=None, until_month=None) -> int:
+    return int(read.members(as_of, units, (), since, until_month)["new_members"].iloc[0])
 
 
-def members_total(as_of, units, since=None, until_month=None) -> int:
-    return int(members(as_of, units, (), since, until_month)["new_members"].iloc[0])
-
-
-def orgs_total(as_of, units) -> int:
-    return int(orgs(as_of, units)["orgs"].iloc[0])
+def orgs_total(read: Reads, as_of, units) -> int:
+    return int(read.orgs(as_of, units)["orgs"].iloc[0])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -272,14 +270,14 @@ def _empty(*cols) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype="int64" if c == "new_members" else object) for c in cols})
 
 
-@data.scoped
-@st.cache_data(ttl=data.TTL, show_spinner=False, max_entries=64)
-def model(year: int, as_of: dt.date, units: tuple[str, ...] | None, lang: str) -> dict:
-    """Everything the page shows, as display-ready frames and headline figures; made once per filter
-    and language (shaping two dozen cached frames and judging every unit's series took ~250 ms)."""
-    start, end = queries.plan_year_bounds(data.engine(), year)
+def model(year: int, bounds: tuple[dt.date, dt.date], as_of: dt.date, units: tuple[str, ...] | None,
+          lang: str, read: Reads) -> dict:
+    """Everything the page shows, as display-ready frames and headline figures, for plan year `year`
+    (`bounds`: its start and end dates), read through `read` (dashboard/data.py caches the result)."""
+    start, end = bounds
     p = periods(start, end, as_of)
-    unit_df = data.units()
+    unit_df = read.units
+    members, orgs = read.members, read.orgs
     unit_names = unit_df.set_index("code")["name_en" if lang == "en" else "name_zh"].to_dict()
     week_ago, month_ago, year_ago = as_of - dt.timedelta(days=7), month_earlier(as_of), year_earlier(as_of)
 
@@ -289,28 +287,28 @@ def model(year: int, as_of: dt.date, units: tuple[str, ...] | None, lang: str) -
         return members(as_of, units, tuple(by), since, until)
 
     # headline 1: T11 from the overview (the same figure the overview shows), changes, year-on-year
-    ov = data.target_overview(year, as_of, units).set_index("target_code")
+    ov = read.overview(year, as_of, units).set_index("target_code")
     t11 = ov.loc[T11]
     t11_month = None
     if month_ago >= start:
-        before = data.target_overview(year, month_ago, units).set_index("target_code").loc[T11, "actual"]
+        before = read.overview(year, month_ago, units).set_index("target_code").loc[T11, "actual"]
         t11_month = float(t11["actual"]) - float(before)
-    ly_total = members_total(as_of, units, p.ly_start, p.ly_until) if p.has_months else 0
+    ly_total = members_total(read, as_of, units, p.ly_start, p.ly_until) if p.has_months else 0
     this_months = mem(["month"], p.start, p.until, this_year=True)
     head_t11 = Headline(float(t11["actual"]), t11["change_week"], t11_month,
                         growth(float(t11["actual"]), ly_total),
                         cumulative_points(this_months, "new_members", 12))
 
     # headline 2: the cumulative total (all months to date), as known on each date
-    cum = members_total(as_of, units)
-    head_cum = Headline(cum, cum - members_total(week_ago, units), cum - members_total(month_ago, units),
-                        growth(cum, members_total(year_ago, units)),
+    cum = members_total(read, as_of, units)
+    head_cum = Headline(cum, cum - members_total(read, week_ago, units), cum - members_total(read, month_ago, units),
+                        growth(cum, members_total(read, year_ago, units)),
                         cumulative_points(mem(["month"]), "new_members", 24))
 
     # headline 3: union organisations in the field
-    n_orgs = orgs_total(as_of, units)
-    head_orgs = Headline(n_orgs, n_orgs - orgs_total(week_ago, units), n_orgs - orgs_total(month_ago, units),
-                         growth(n_orgs, orgs_total(year_ago, units)),
+    n_orgs = orgs_total(read, as_of, units)
+    head_orgs = Headline(n_orgs, n_orgs - orgs_total(read, week_ago, units), n_orgs - orgs_total(read, month_ago, units),
+                         growth(n_orgs, orgs_total(read, year_ago, units)),
                          cumulative_points(orgs(as_of, units, ("month",)), "orgs", 24))
 
     # growth over time: monthly by industry, and the intake-jump flags per unit
@@ -343,7 +341,7 @@ def model(year: int, as_of: dt.date, units: tuple[str, ...] | None, lang: str) -
 
     return {
         "periods": p, "t11": t11, "head_t11": head_t11, "head_cum": head_cum, "head_orgs": head_orgs,
-        "monthly": monthly, "flags": flags, "series": data.cumulative_series(year, as_of, T11, units),
+        "monthly": monthly, "flags": flags, "series": read.series(year, as_of, T11, units),
         "by_industry": split("industry"), "by_platform": split("platform"), "by_unit": split("unit_code"),
         "county_industry": county_industry_table(
             mem(["unit_code", "industry"], p.start, p.until, this_year=True), list(unit_df["code"]),

@@ -19,7 +19,7 @@ from data_access.kpis import tables, metrics
 from data_access.kpis.metrics import STATUS_BEHIND
 
 from dashboard.i18n import register, tr
-from dashboard.ui.status_style import STATUS_COLOURS, STATUS_ICONS
+from dashboard.ui.status_style import STATUS_COLOURS, STATUS_ICONS, status_text
 
 NO_TARGET_COLOUR = "#8c959f"
 TEXT_COLOUR = "#24292f"
@@ -97,11 +97,6 @@ def amount_range(low, high, unit_zh: str, lang: str) -> str:
     if _missing(low) or _missing(high):
         return "—"
     return f"{bare(low, unit_zh, lang)}–{amount(high, unit_zh, lang)}"
-
-
-def status_label(status: str, lang: str) -> str:
-    """Icon and word, so the status never depends on colour alone: '▼ 滞后序时'."""
-    return f"{STATUS_ICONS.get(status, '')} {tr(f'status_{status}', lang)}".strip()
 
 
 def short_name(name: str, lang: str, width: int | None = None) -> str:
@@ -188,7 +183,7 @@ def bullet_table(ov: pd.DataFrame, lang: str, projects: pd.DataFrame | None = No
                 else tr("ov_no_alloc", lang),
                 "done": f"{bare(r['actual'], unit, lang)} / {amount(target, unit, lang)}",
                 "pace": amount(r["expected"], unit, lang),
-                "status": status_label(r["status"], lang) if has_target else "—",
+                "status": status_text(r["status"], lang) if has_target else "—",
                 "status_colour": STATUS_COLOURS.get(r["status"]) if has_target
                 else NO_TARGET_COLOUR,
                 "week": fmt.signed(None if _missing(r["change_week"]) else
@@ -228,7 +223,7 @@ def tiles(ov: pd.DataFrame, ms: pd.DataFrame, as_of: dt.date, lang: str) -> list
     """(label, value, colour) of the KPI tiles: targets, the three status counts, milestones."""
     counts = tables.status_counts(ov)
     out = [(tr("ov_tile_targets", lang), tr("ov_tile_count", lang, n=counts.pop("total")), TEXT_COLOUR)]
-    out += [(status_label(s, lang), tr("ov_tile_count", lang, n=n), STATUS_COLOURS[s])
+    out += [(status_text(s, lang), tr("ov_tile_count", lang, n=n), STATUS_COLOURS[s])
             for s, n in counts.items()]
     done, total = milestones_done(ms, as_of)
     out.append((tr("ov_tile_milestones", lang), f"{done} / {total}", TEXT_COLOUR))

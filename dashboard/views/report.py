@@ -1,26 +1,23 @@
-"""The reporting page's data: cached reads, the importer's actions, and pure shaping into the tables
-the page shows. Everything the page does goes through data_access.importer / templates, the same
-code path as the command line.
+"""The reporting page's pure parts: who is acting (`Identity`) and the shaping of the importer's
+frames into the tables the page shows. The reads and the actions are dashboard/data.py's
+(batches, template, preview, commit, review, withdraw ...), which call data_access.importer /
+templates, the same code path as the command line.
 """
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 import pandas as pd
-import streamlit as st
 
 from data_access.accounts import auth
 from data_access.present import fmt
-from data_access.reporting import importer, templates
+from data_access.reporting import importer
 from data_access.reporting import validation as v
 from data_access.errors import DataAccessError
 
-from dashboard import data
 from dashboard.i18n import register, tr
 from dashboard.ui.safe_text import md
 
-TTL = 30  # batches change while people work on this page
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 register({
@@ -122,73 +119,6 @@ def identity_from(user: auth.AuthUser | None) -> Identity:
     except DataAccessError:
         review = False
     return Identity(user.username, auth.writable_units(user), review, user.role_zh)
-
-
-# ---------------------------------------------------------------------------------------------
-# cached reads
-
-
-@data.scoped
-@st.cache_data(ttl=TTL, show_spinner=False)
-def batches(statuses: tuple[str, ...] | None = None, units: tuple[str, ...] | None = None,
-            uploaded_by: str | None = None) -> pd.DataFrame:
-    return importer.batches(data.engine(), statuses, units, uploaded_by)
-
-
-@st.cache_data(ttl=TTL, show_spinner=False)
-def batch_rows(batch_id: int) -> pd.DataFrame:
-    return importer.batch_rows(data.engine(), batch_id)
-
-
-@st.cache_data(ttl=TTL, show_spinner=False, max_entries=32)
-def batch_file(batch_id: int) -> tuple[str, bytes]:
-    return importer.batch_file(data.engine(), batch_id)
-
-
-@data.scoped
-@st.cache_data(ttl=TTL, show_spinner=False)
-def submission_status(year: int, as_of: dt.date, units: tuple[str, ...] | None = None) -> pd.DataFrame:
-    """Who reported when, for the units the viewer may see (a 13-row table: filtered after reading)."""
-    df = importer.submission_status(data.engine(), year, dt.datetime.combine(as_of, dt.time(23, 59, 59)))
-    return df if units is None else df[df["unit_code"].isin(units)].reset_index(drop=True)
-
-
-@st.cache_data(ttl=TTL, show_spinner=False)
-def history(target_code: str, unit_code: str, year: int) -> pd.DataFrame:
-    return importer.figure_history(data.engine(), target_code, unit_code, year)
-
-
-@st.cache_data(ttl=TTL, show_spinner=False, max_entries=32)
-def template(kind: str, unit_code: str, period, year: int) -> templates.Template:
-    return templates.build_template(data.engine(), kind, unit_code, period, year)
-
-
-# ---------------------------------------------------------------------------------------------
-# actions (never cached; each clears the caches so every page shows the new state)
-
-
-def preview(content: bytes, file_name: str, scope: tuple[str, ...] | None) -> importer.Preview:
-    return importer.preview(data.engine(), content, file_name, allowed_units=scope)
-
-
-def commit(content: bytes, file_name: str, me: Identity, auto_approve: bool, expect: str):
-    done = importer.commit(data.engine(), content, file_name, actor=me.actor, allowed_units=me.scope,
-                           auto_approve=auto_approve and me.scope is None and me.can_review, expect=expect)
-    data.clear()
-    return done
-
-
-def review(batch_id: int, decision: str, me: Identity, reason: str | None = None) -> str:
-    if not me.can_review:  # checked again here: a hidden button is not a permission check
-        raise DataAccessError(f"账号“{me.actor}”无权审核", f"Account “{me.actor}” may not review")
-    status = importer.review(data.engine(), batch_id, decision, actor=me.actor, reason=reason)
-    data.clear()
-    return status
-
-
-def withdraw(batch_id: int, me: Identity) -> None:
-    importer.withdraw(data.engine(), batch_id, actor=me.actor, allowed_units=me.scope)
-    data.clear()
 
 
 # ---------------------------------------------------------------------------------------------

@@ -13,7 +13,8 @@ import pandas as pd
 from data_access.present import fmt
 
 from dashboard.i18n import register, tr
-from dashboard.views.overview import NO_TARGET_COLOUR, STATUS_COLOURS, TEXT_COLOUR, amount, bare, status_label
+from dashboard.ui.status_style import STATUS_COLOURS, status_text as status_label, status_word
+from dashboard.views.overview import NO_TARGET_COLOUR, TEXT_COLOUR, amount, bare
 
 register({
     "tg_pick": ("选择目标", "Target"),
@@ -178,7 +179,7 @@ def ranking_table(ub: pd.DataFrame, unit_zh: str, lang: str) -> pd.DataFrame:
             cols["allocation"]: round(float(r["allocation"]), 2),
             cols["completion"]: round(float(r["completion"]) * 100, 1) if has else None,
             cols["expected"]: round(float(r["expected"]), 2),
-            cols["status"]: tr(f"status_{r['status']}", lang) if has else "—",
+            cols["status"]: status_word(r['status'], lang) if has else "—",
             cols["weekly"]: round(float(r["required_weekly"]), 2),
         })
     out = pd.DataFrame(rows, columns=list(cols.values()))
