@@ -1,10 +1,8 @@
 """数据填报: templates, upload with preview and confirm, review, my submissions, history, who reported when."""
-import hashlib
-
 import streamlit as st
 
 from dashboard import data, viewer
-from dashboard.ui import widgets
+from dashboard.ui import report as ru, widgets
 from dashboard.views import report as rv
 from dashboard.i18n import t
 from dashboard.ui.safe_text import md
@@ -16,27 +14,10 @@ from data_access.errors import DataAccessError
 f = current()
 lang = f.lang
 units = data.units()
-names = dict(zip(units["code"], units["name_en" if lang == "en" else "name_zh"]))
+names = rv.unit_names(units, lang)
 st.title(t("rep_title"))
 widgets.banner()
-if "rep_flash" in st.session_state:
-    st.success(st.session_state.pop("rep_flash"), icon=":material/check_circle:")
-
-
-def said(exc: DataAccessError) -> str:
-    """The error's message, markdown-escaped: it quotes cells and file names from the upload."""
-    return md(exc.message_en if lang == "en" else exc.message_zh)
-
-
-def act(fn, *args, message: str) -> None:
-    """Run an importer action; on success show `message` after the rerun, else the reason."""
-    try:
-        fn(*args)
-    except DataAccessError as exc:
-        st.error(t("rep_error", msg=said(exc)))
-        return
-    st.session_state["rep_flash"] = message
-    st.rerun()
+ru.show_flash()
 
 # Who is acting: the signed-in user's rights (data_access.auth). With authentication turned off
 # (sample quick start) everyone is the anonymous administrator; there one may act as a county.
@@ -44,10 +25,10 @@ me = rv.identity_from(viewer.current_user())
 if viewer.current_mode() == "none":
     with st.expander(t("rep_identity")):
         c1, c2 = st.columns(2)
-        actor = c1.text_input(t("rep_actor"), value="市总工会", key="rep_actor").strip() or "市总工会"
+        actor = c1.text_input(t("rep_actor"), value=rv.DEMO_ACTOR, key="rep_actor")
         scope_code = c2.selectbox(t("rep_scope"), [""] + list(units["code"]), key="rep_scope",
                                   format_func=lambda c: names.get(c, t("rep_scope_city")))
-    me = rv.Identity(actor, (scope_code,) if scope_code else None, not scope_code)
+    me = rv.demo_identity(actor, scope_code or "")
 scope = me.scope
 
 tab_tpl, tab_up, tab_review, tab_mine, tab_hist, tab_status = st.tabs(
@@ -58,7 +39,7 @@ with tab_tpl:
     c1, c2, c3 = st.columns(3)
     kind = c1.selectbox(t("rep_kind"), list(v.KINDS), key="rep_t_kind", format_func=rv.kind_namer(lang))
     unit = c2.selectbox(t("rep_unit"), list(scope or units["code"]), format_func=names.get, key="rep_t_unit")
-    start, end = data.plan_years().set_index("year").loc[f.year, ["start_date", "end_date"]]
+    start, end = rv.year_bounds(data.plan_years(), f.year)
     period = c3.date_input(t("rep_period_month" if kind == "membership" else "rep_period_day"), value=f.as_of,
                            min_value=start, max_value=end, key="rep_t_period", format="YYYY-MM-DD")
     try:
@@ -67,7 +48,7 @@ with tab_tpl:
         st.download_button(t("rep_download"), tpl.data, file_name=tpl.file_name, mime=rv.XLSX_MIME,
                            key="rep_t_dl", icon=":material/download:", on_click="ignore")
     except DataAccessError as exc:
-        st.error(said(exc))
+        st.error(ru.said(exc))
 
 with tab_up:
     if not me.can_upload:
@@ -75,14 +56,14 @@ with tab_up:
     upload = st.file_uploader(t("rep_file"), type=["xlsx", "csv"], key="rep_file", disabled=not me.can_upload,
                               max_upload_size=max(1, v.MAX_FILE_BYTES // 1024 // 1024))
     content = upload.getvalue() if upload is not None else None
-    if content is not None and hashlib.sha256(content).hexdigest() != st.session_state.get("rep_done_sha"):
+    if content is not None and rv.content_sha(content) != st.session_state.get("rep_done_sha"):
         try:
             pv = data.preview(content, upload.name, scope)
         except v.ImportRejected as exc:
             st.error(t("rep_rejected", n=len(exc.issues)), icon=":material/block:")
             st.markdown("\n".join(f"- {md(i.line())}" for i in exc.issues[:50]))
         except DataAccessError as exc:
-            st.error(said(exc))
+            st.error(ru.said(exc))
         else:
             st.info(t("rep_counts", title=rv.kind_label(pv.kind, lang), **pv.counts))
             st.dataframe(rv.changes_table(pv, lang), hide_index=True)
@@ -91,11 +72,11 @@ with tab_up:
                 try:
                     done = data.commit(content, upload.name, me, auto, pv.fingerprint)
                 except DataAccessError as exc:
-                    st.error(said(exc))
+                    st.error(ru.said(exc))
                 else:
                     st.session_state["rep_flash"] = t("rep_done", id=done.batch_id,
                                                       status=rv.status_label(done.status, lang))
-                    st.session_state["rep_done_sha"] = hashlib.sha256(content).hexdigest()
+                    st.session_state["rep_done_sha"] = rv.content_sha(content)
                     st.rerun()
 
 with tab_review:
@@ -118,9 +99,9 @@ with tab_review:
                 c1, c2, c3 = st.columns([3, 1, 1], vertical_alignment="bottom")
                 reason = c1.text_input(t("rep_reason"), key=f"rep_reason_{pick}")
                 if c2.button(t("rep_approve"), key=f"rep_ok_{pick}", type="primary"):
-                    act(data.review, pick, "approve", me, message=f"#{pick}：{rv.status_label('approved', lang)}")
+                    ru.act(data.review, pick, "approve", me, message=f"#{pick}：{rv.status_label('approved', lang)}")
                 if c3.button(t("rep_return"), key=f"rep_back_{pick}"):
-                    act(data.review, pick, "return", me, reason,
+                    ru.act(data.review, pick, "return", me, reason,
                         message=f"#{pick}：{rv.status_label('returned', lang)}")
     st.subheader(t("rep_returned_head", n=len(returned)))
     st.dataframe(rv.batch_table(returned, names, lang), hide_index=True)
@@ -133,17 +114,15 @@ with tab_mine:
         c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
         pick = c1.selectbox(t("rep_withdraw_pick"), live, format_func=lambda i: f"#{i}", key="rep_wd_pick")
         if c2.button(t("rep_withdraw"), key="rep_wd", icon=":material/undo:"):
-            act(data.withdraw, pick, me, message=f"#{pick}：{rv.status_label('withdrawn', lang)}")
+            ru.act(data.withdraw, pick, me, message=f"#{pick}：{rv.status_label('withdrawn', lang)}")
 
 with tab_hist:
-    tg = data.targets(f.year)
-    tg = tg[tg["measure"] == "reported"].set_index("target_code")
+    tg = rv.reported_targets(data.targets(f.year))
     c1, c2 = st.columns(2)
     code = c1.selectbox(t("rep_target"), list(tg.index), key="rep_h_target",
                         format_func=lambda c: f"{c} {tg.loc[c, 'name_en' if lang == 'en' else 'name_zh']}")
-    choices = list(scope or units["code"])
-    first = f.counties[0] if f.counties and f.counties[0] in choices else choices[0]
-    hist_unit = c2.selectbox(t("rep_unit"), choices, index=choices.index(first), format_func=names.get,
+    choices, first = rv.history_units(scope, list(units["code"]), f.counties)
+    hist_unit = c2.selectbox(t("rep_unit"), choices, index=first, format_func=names.get,
                              key="rep_h_unit")
     st.dataframe(rv.history_table(data.figure_history(code, hist_unit, f.year), tg.loc[code, "unit_zh"], lang),
                  hide_index=True)

@@ -22,7 +22,7 @@ if ov.empty:
     st.info(t("no_data"))
     st.stop()
 codes = list(ov["target_code"])
-titles = {r["target_code"]: tv.target_title(r, f.lang) for _, r in ov.iterrows()}
+titles = tv.target_titles(ov, f.lang)
 
 # ?target= is this page's own parameter: the link picks the target, the picker writes it back.
 raw = st.query_params.get("target")

@@ -89,3 +89,10 @@ def test_the_map_legend_and_tables_use_the_same_status_style():
                          "allocation": [2.0], "completion": [0.5], "status": [STATUS_BEHIND]})
     table = map_view.county_display(rows, None, "zh", whole_city=True)
     assert table["序时状态"].tolist() == ["▼ 滞后序时"]
+
+
+def test_the_briefing_exports_colour_statuses_like_the_dashboard():
+    # data_access/meeting/export.py cannot import the dashboard; this keeps its copy from drifting.
+    from data_access.meeting import export
+
+    assert export.STATUS_COLOURS == ss.STATUS_COLOURS

@@ -15,9 +15,9 @@ LANGS = ("zh", "en")
 
 @dataclass(frozen=True)
 class Filters:
-    counties: tuple[str, ...] = ()  # unit codes; empty = whole city
-    year: int | None = None
-    as_of: dt.date | None = None
+    counties: tuple[str, ...]  # unit codes; empty = whole city
+    year: int
+    as_of: dt.date
     lang: str = "zh"
 
     @property

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from data_access.errors import DataAccessError
-from data_access.kpis import metrics, tables as kpis
+from data_access.kpis import tables as kpis
 from data_access.meeting import briefing as meeting, export as bx
 from data_access.present import fmt
 from data_access.schema.decisions import CLOSED_STATES, DECISION_STATES
@@ -18,6 +18,7 @@ from data_access.schema.decisions import CLOSED_STATES, DECISION_STATES
 from dashboard import data, viewer
 from dashboard.i18n import t, tr
 from dashboard.ui.safe_text import md
+from dashboard.ui.status_style import STATUSES, status_word
 from dashboard.views.meeting import (PRESENT_CSS, SLIDE_TITLES, SLIDES, change_figure, may_record,
                                      progress_figure, slide_number, units_behind_table)
 
@@ -100,9 +101,8 @@ def show_summary(b: meeting.Briefing, shown: dict, lang: str, big: bool) -> None
     rep = b.reporting
     open_ = b.decisions[~b.decisions["state"].isin(CLOSED_STATES)]
     cols = st.columns(5)
-    cols[0].metric(t("mtp_k_ahead"), counts[metrics.STATUS_AHEAD], border=True)
-    cols[1].metric(t("mtp_k_on"), counts[metrics.STATUS_ON_PACE], border=True)
-    cols[2].metric(t("mtp_k_behind"), counts[metrics.STATUS_BEHIND], border=True)
+    for col, status in zip(cols, STATUSES):
+        col.metric(status_word(status, lang), counts[status], border=True)
     cols[3].metric(t("mtp_k_not_reported"), int((rep["state"] != meeting.REPORT_COMPLETE).sum()), border=True)
     cols[4].metric(t("mtp_k_open"), len(open_), border=True,
                    delta=t("mtp_k_overdue", n=int(open_["overdue"].sum())) if len(open_) else None,

@@ -31,7 +31,6 @@ register({
     "mtp_download_xlsx": ("下载Excel（全部表格）", "Download Excel (all tables)"),
     "mtp_snapshot": ("本简报按{date}当天已知的数据生成：之后补报或更正的数字不会改变它。",
                      "This briefing shows what was known at the end of {date}; later reports do not change it."),
-    "mtp_k_ahead": ("超序时", "Ahead"), "mtp_k_on": ("达序时", "On pace"), "mtp_k_behind": ("滞后序时", "Behind"),
     "mtp_k_not_reported": ("本周未报送单位", "Units not reported"),
     "mtp_k_open": ("在办督办事项", "Open decisions"),
     "mtp_k_overdue": ("其中逾期 {n} 项", "{n} overdue"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -397,3 +398,40 @@ def flag_table(flags: pd.DataFrame, lang: str) -> pd.DataFrame:
     out = flags.assign(month=[month_label(m, lang) for m in flags["month"]],
                        ratio=flags["ratio"].round(1), baseline=flags["baseline"].round(1))
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# the page's headline tiles and the T11 chart's labels
+
+
+def headline_tile(h: Headline, unit: str, lang: str) -> dict[str, Any]:
+    """What one headline tile shows (st.metric's arguments): the value, the change in the week as
+    the delta (green up, red down, grey when nil), and the caption with the month's change and the
+    year-on-year growth."""
+    week = h.week
+    return {
+        "value": fmt.number(h.value, unit, lang),
+        "delta": None if week is None else fmt.signed(week, unit, lang),
+        "delta_color": "gray" if not week else ("green" if week > 0 else "red"),
+        "delta_arrow": "off" if not week else ("up" if week > 0 else "down"),
+        "help": tr("ne_exact", lang, value=f"{h.value:,.0f}"),
+        "caption": (f"{tr('ne_vs_month', lang)} {fmt.signed(h.month, unit, lang)}　·　"
+                    f"{tr('ne_yoy', lang)} {signed_percent(h.yoy, lang)}"),
+    }
+
+
+def t11_line(t11: pd.Series, lang: str) -> str:
+    """'全年目标…，序时…，完成…' under the T11 headline (markdown-safe: figures only)."""
+    return tr("ne_target_line", lang, target=fmt.number(t11["target"], "人", lang),
+              expected=fmt.number(t11["expected"], "人", lang), completion=fmt.percent(t11["completion"], lang))
+
+
+def t11_chart_labels(t11: pd.Series, lang: str) -> tuple[tuple[Any, Any, Any], dict[str, str], dict[str, str]]:
+    """(forecast, forecast_low, forecast_high), the trace names and the end-of-line texts of the
+    cumulative T11 chart."""
+    forecast = (t11["forecast"], t11["forecast_low"], t11["forecast_high"])
+    names = {k: tr(f"ne_{k}", lang) for k in ("actual", "pace", "range", "forecast")}
+    texts = {"actual": fmt.number(t11["actual"], "人", lang),
+             "forecast": tr("ne_forecast_text", lang, value=fmt.number(t11["forecast"], "人", lang)),
+             "target": tr("ne_target_text", lang, value=fmt.number(t11["target"], "人", lang))}
+    return forecast, names, texts

@@ -5,7 +5,9 @@ templates, the same code path as the command line.
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -205,3 +207,48 @@ def highlight_late(table: pd.DataFrame):
     readers and printouts). Show it without the helper column `late`."""
     return table.style.apply(
         lambda row: ["background-color: #ffd7d5; color: #82071e" if row["late"] else "" for _ in row], axis=1)
+
+
+# ---------------------------------------------------------------------------------------------
+# the page's choices
+
+
+def demo_identity(actor: str, scope_code: str) -> Identity:
+    """Whom the page acts as while authentication is off (the sample quick start): the city
+    federation (any unit, may review) when no unit is chosen, else that unit's reporter."""
+    return Identity(actor.strip() or DEMO_ACTOR, (scope_code,) if scope_code else None, not scope_code)
+
+
+DEMO_ACTOR = "市总工会"
+
+
+def unit_names(units: pd.DataFrame, lang: str) -> dict[str, str]:
+    """Unit code -> name in the page's language (`units`: data.units())."""
+    return dict(zip(units["code"], units["name_en" if lang == "en" else "name_zh"]))
+
+
+def year_bounds(plan_years: pd.DataFrame, year: int) -> tuple[Any, Any]:
+    """(start_date, end_date) of plan year `year` (`plan_years`: data.plan_years())."""
+    start, end = plan_years.set_index("year").loc[year, ["start_date", "end_date"]]
+    return start, end
+
+
+def reported_targets(targets: pd.DataFrame) -> pd.DataFrame:
+    """The targets counted from the weekly reports (measure 'reported'), indexed by target_code:
+    the ones whose history of figures the page can show."""
+    return targets[targets["measure"] == "reported"].set_index("target_code")
+
+
+def history_units(scope: tuple[str, ...] | None, all_codes: list[str],
+                  counties: tuple[str, ...]) -> tuple[list[str], int]:
+    """(the units whose history one may pick, the index preselected): the user's own units, or
+    every unit; the first county of the shared filter when it is one of them."""
+    choices = list(scope or all_codes)
+    first = counties[0] if counties and counties[0] in choices else choices[0]
+    return choices, choices.index(first)
+
+
+def content_sha(content: bytes) -> str:
+    """The uploaded file's SHA-256: the page remembers the last imported one, so that the same file
+    still in the uploader after the rerun is not previewed again."""
+    return hashlib.sha256(content).hexdigest()

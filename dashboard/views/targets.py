@@ -86,6 +86,11 @@ def target_title(row, lang: str) -> str:
     return f"{row['target_code']} {row['name_en'] if lang == 'en' else row['name_zh']}"
 
 
+def target_titles(ov: pd.DataFrame, lang: str) -> dict[str, str]:
+    """target_code -> the picker's title for every target of `ov` (data.target_overview)."""
+    return {r["target_code"]: target_title(r, lang) for _, r in ov.iterrows()}
+
+
 def headline(row, lang: str) -> list[tuple[str, str, str]]:
     """(label, value, colour) for the tiles of one target_overview row; values may hold a
     smaller <span> (the forecast range)."""
