@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 import pandas as pd
 import streamlit as st
+from sqlalchemy.engine import Engine
 
 from data_access import geo, settings
 from data_access.db import make_engine
@@ -27,7 +28,7 @@ from data_access.reporting import importer, templates
 from data_access.schema import migrate
 
 from dashboard import viewer
-from dashboard.views import map as map_view, new_economy as ne_view
+from dashboard.views import map as map_view, new_economy_model as ne_view
 from dashboard.views.report import Identity
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -39,14 +40,15 @@ def _ttl() -> int:
     try:
         return settings.get().cache_ttl
     except settings.SettingsError:
-        return settings.Settings.model_fields["cache_ttl"].default
+        default: int = settings.Settings.model_fields["cache_ttl"].default
+        return default
 
 
 TTL = _ttl()
 
 
 @st.cache_resource(show_spinner=False)
-def engine():
+def engine() -> Engine:
     """One engine per process, with the schema checked (and, for the quick start, the sample loaded)."""
     conf = settings.get()
     eng = make_engine(conf.resolved_database_url())
@@ -70,7 +72,7 @@ def scoped(fn: F) -> F:
     signature = inspect.signature(fn)
 
     @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
         bound = signature.bind(*args, **kwargs)
         bound.apply_defaults()
         bound.arguments["units"] = viewer.scope(bound.arguments["units"])
@@ -174,7 +176,7 @@ def facility_counts(year: int, as_of: dt.date, units: tuple[str, ...] | None) ->
 
 
 @_cached()
-def boundaries(path: Path) -> list[dict]:
+def boundaries(path: Path) -> list[dict[str, Any]]:
     """The county polygons with label points and bounds (views.map.load_geo of geo's file)."""
     return map_view.load_geo(path)
 
@@ -216,7 +218,7 @@ def ne_orgs(as_of: dt.date, units: tuple[str, ...] | None, by: tuple[str, ...] =
 
 @scoped
 @_cached(64)
-def new_economy(year: int, as_of: dt.date, units: tuple[str, ...] | None, lang: str) -> dict:
+def new_economy(year: int, as_of: dt.date, units: tuple[str, ...] | None, lang: str) -> dict[str, Any]:
     """Everything the new-economy page shows (views.new_economy.model), made once per filter and
     language (shaping two dozen cached frames and judging every unit's series took ~250 ms)."""
     reads = ne_view.Reads(members=ne_members, orgs=ne_orgs, overview=target_overview,
@@ -235,7 +237,7 @@ def briefing_figures(year: int, as_of: dt.date, units: tuple[str, ...] | None) -
 
 @scoped
 @_cached(64)
-def briefing_tables(year: int, as_of: dt.date, units: tuple[str, ...] | None, lang: str) -> dict:
+def briefing_tables(year: int, as_of: dt.date, units: tuple[str, ...] | None, lang: str) -> dict[str, Any]:
     """The briefing's formatted tables, made once per filter and language (each making took ~60 ms)."""
     return bx.tables(briefing_figures(year, as_of, units), lang)
 

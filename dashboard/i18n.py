@@ -5,6 +5,8 @@ pages don't edit one shared table. `tr` is pure; `t` reads the session's languag
 """
 from __future__ import annotations
 
+from typing import Any
+
 from data_access.present.texts import Texts
 
 from dashboard.ui.status_style import STATUS_WORDS
@@ -58,9 +60,9 @@ tr = _TEXTS
 def current_lang() -> str:
     import streamlit as st
 
-    return st.session_state.get("lang", "zh")
+    return str(st.session_state.get("lang", "zh"))
 
 
-def t(key: str, **fmt) -> str:
+def t(key: str, **fmt: Any) -> str:
     """The text for `key` in the session's language."""
     return tr(key, current_lang(), **fmt)

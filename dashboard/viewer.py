@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
-from typing import Any
 
 import streamlit as st
 
 from data_access.accounts import auth
 from data_access.accounts.auth import AuthUser
+
+from dashboard.filters.url import Filters
 
 _USER = "auth_user"
 _MODE = "auth_mode"
@@ -63,7 +64,7 @@ def viewable(codes: Iterable[str]) -> list[str]:
     return list(codes) if allowed is None else [c for c in codes if c in allowed]
 
 
-def clamp_filters(f: Any) -> tuple[Any, list[tuple[str, dict[str, str]]]]:
+def clamp_filters(f: Filters) -> tuple[Filters, list[tuple[str, dict[str, str]]]]:
     """(filters cut to the user's viewable units, warnings as (i18n key, args)): a county typed into
     the URL is refused with a warning, not only hidden in the sidebar."""
     user = current_user()

@@ -38,7 +38,8 @@ tab_tpl, tab_up, tab_review, tab_mine, tab_hist, tab_status = st.tabs(
 with tab_tpl:
     c1, c2, c3 = st.columns(3)
     kind = c1.selectbox(t("rep_kind"), list(v.KINDS), key="rep_t_kind", format_func=rv.kind_namer(lang))
-    unit = c2.selectbox(t("rep_unit"), list(scope or units["code"]), format_func=names.get, key="rep_t_unit")
+    unit_codes: list[str] = list(scope or units["code"])
+    unit = c2.selectbox(t("rep_unit"), unit_codes, format_func=lambda c: names.get(c, c), key="rep_t_unit")
     start, end = rv.year_bounds(data.plan_years(), f.year)
     period = c3.date_input(t("rep_period_month" if kind == "membership" else "rep_period_day"), value=f.as_of,
                            min_value=start, max_value=end, key="rep_t_period", format="YYYY-MM-DD")
@@ -56,9 +57,10 @@ with tab_up:
     upload = st.file_uploader(t("rep_file"), type=["xlsx", "csv"], key="rep_file", disabled=not me.can_upload,
                               max_upload_size=max(1, v.MAX_FILE_BYTES // 1024 // 1024))
     content = upload.getvalue() if upload is not None else None
+    file_name = upload.name if upload is not None else ""
     if content is not None and rv.content_sha(content) != st.session_state.get("rep_done_sha"):
         try:
-            pv = data.preview(content, upload.name, scope)
+            pv = data.preview(content, file_name, scope)
         except v.ImportRejected as exc:
             st.error(t("rep_rejected", n=len(exc.issues)), icon=":material/block:")
             st.markdown("\n".join(f"- {md(i.line())}" for i in exc.issues[:50]))
@@ -70,7 +72,7 @@ with tab_up:
             auto = me.can_review and scope is None and st.checkbox(t("rep_auto_approve"), key="rep_auto")
             if st.button(t("rep_confirm"), type="primary", key="rep_confirm", icon=":material/upload:"):
                 try:
-                    done = data.commit(content, upload.name, me, auto, pv.fingerprint)
+                    done = data.commit(content, file_name, me, auto, pv.fingerprint)
                 except DataAccessError as exc:
                     st.error(ru.said(exc))
                 else:
@@ -122,7 +124,7 @@ with tab_hist:
     code = c1.selectbox(t("rep_target"), list(tg.index), key="rep_h_target",
                         format_func=lambda c: f"{c} {tg.loc[c, 'name_en' if lang == 'en' else 'name_zh']}")
     choices, first = rv.history_units(scope, list(units["code"]), f.counties)
-    hist_unit = c2.selectbox(t("rep_unit"), choices, index=first, format_func=names.get,
+    hist_unit = c2.selectbox(t("rep_unit"), choices, index=first, format_func=lambda c: names.get(c, c),
                              key="rep_h_unit")
     st.dataframe(rv.history_table(data.figure_history(code, hist_unit, f.year), tg.loc[code, "unit_zh"], lang),
                  hide_index=True)

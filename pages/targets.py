@@ -7,7 +7,7 @@ from dashboard import data
 from dashboard.ui import widgets
 from dashboard.views import targets as tv
 from dashboard.i18n import t
-from dashboard.views.overview import tile_html
+from dashboard.views.overview import amount, tile_html
 from dashboard.ui.safe_text import md
 from dashboard.filters.state import current
 
@@ -38,7 +38,7 @@ def _picked() -> None:
     st.query_params["target"] = st.session_state[PICK]
 
 
-st.selectbox(t("tg_pick"), codes, key=PICK, format_func=titles.get, on_change=_picked)
+st.selectbox(t("tg_pick"), codes, key=PICK, format_func=lambda c: titles[c], on_change=_picked)
 
 row = tv.target_row(ov, code)
 unit_zh = str(row["unit_zh"])
@@ -64,7 +64,7 @@ with left:
                                   names=names, texts=texts,
                                   month_format="%-m月" if f.lang == "zh" else "%b",
                                   height=max(420, unit_fig.layout.height if unit_fig else 0),
-                                  y_format=lambda v: tv.amount(v, unit_zh, f.lang))
+                                  y_format=lambda v: amount(v, unit_zh, f.lang))
     st.plotly_chart(fig, config=PLOT_CONFIG, key="tg_cumulative")
 with right:
     st.markdown(f"**{t('tg_units_title')}**")

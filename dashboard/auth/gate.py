@@ -9,8 +9,11 @@ oidc (st.login), none (explicitly off; every page then says so).
 """
 from __future__ import annotations
 
+from typing import Any
+
 import json
 import re
+from typing import NoReturn
 import streamlit as st
 
 from data_access.accounts import auth
@@ -85,14 +88,14 @@ def _msg(exc: DataAccessError, lang: str) -> str:
     return plain(exc.message_en if lang == "en" else exc.message_zh)
 
 
-def _stop(lang: str) -> None:
+def _stop(lang: str) -> NoReturn:
     """End the run before any page runs. The page table is still declared (hidden) so that the page
     asked for in the URL (e.g. /admin) is the one shown after the login."""
     st.navigation(build_pages(lang), position="hidden")
     st.stop()
 
 
-def _refuse(text: str, lang: str) -> None:
+def _refuse(text: str, lang: str) -> NoReturn:
     st.title(tr("app_title", lang))
     st.error(text, icon=":material/lock:")
     _stop(lang)
@@ -175,7 +178,7 @@ def _deliver_cookie() -> None:
         st.html(_script(routes.session_path(), code), unsafe_allow_javascript=True, width="content")
 
 
-def _login_form(eng, lang: str) -> None:
+def _login_form(eng: Any, lang: str) -> None:
     ss = st.session_state
     if ss.pop(_EXPIRE_COOKIE, False) and routes.enabled():
         st.html(_script(routes.logout_path(), None), unsafe_allow_javascript=True, width="content")

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import lru_cache
-from typing import Mapping
+from typing import Any, Mapping
 from urllib.parse import urlparse
 
 from data_access.accounts import auth
@@ -63,7 +63,7 @@ def cookie_secure(scheme: str, headers: Mapping[str, str]) -> bool:
 
 
 @lru_cache(maxsize=1)
-def _engine():
+def _engine() -> Any:
     from data_access.db import make_engine
 
     from data_access import settings
@@ -71,7 +71,7 @@ def _engine():
     return make_engine(settings.database_url())
 
 
-def exchange(engine, body: str, now: dt.datetime | None = None) -> tuple[str, int] | None:
+def exchange(engine: Any, body: str, now: dt.datetime | None = None) -> tuple[str, int] | None:
     """(cookie token, max-age seconds) for a valid hand-over code, else None. Pure of HTTP."""
     result = auth.redeem_handoff(engine, body.strip(), now=now)
     if result is None:
@@ -81,7 +81,7 @@ def exchange(engine, body: str, now: dt.datetime | None = None) -> tuple[str, in
     return (token, max_age) if max_age > 0 else None
 
 
-async def _session(request):
+async def _session(request: Any) -> Any:
     from starlette.concurrency import run_in_threadpool
     from starlette.responses import Response
 
@@ -98,7 +98,7 @@ async def _session(request):
     return resp
 
 
-async def _logout(request):
+async def _logout(request: Any) -> Any:
     from starlette.responses import Response
 
     if not same_origin(request.headers):
@@ -109,7 +109,7 @@ async def _logout(request):
     return resp
 
 
-def routes() -> list:
+def routes() -> list[Any]:
     from starlette.routing import Route
 
     return [Route(session_path(), _session, methods=["POST"]),

@@ -6,10 +6,10 @@ back into the URL on every run: switching pages keeps `?county=…&as_of=…`.
 """
 from __future__ import annotations
 
-import datetime as dt
 
 import streamlit as st
 
+from data_access import clock
 from data_access.present import fmt
 
 from dashboard import viewer
@@ -31,8 +31,8 @@ def defaults() -> Defaults:
     year_list = [int(y) for y in years["year"]]
     ranges = {int(r.year): (r.start_date, r.end_date) for r in years.itertuples()}
     latest = {y: day for y in year_list if (day := data.latest_report_date(y)) is not None}
-    year = max(latest, key=latest.get) if latest else max(year_list)
-    as_of = latest.get(year) or min(max(dt.date.today(), ranges[year][0]), ranges[year][1])
+    year = max(latest, key=lambda y: latest[y]) if latest else max(year_list)
+    as_of = latest.get(year) or min(max(clock.today(), ranges[year][0]), ranges[year][1])
     return Defaults(year=year, as_of=as_of, unit_codes=list(data.units()["code"]),
                     years=year_list, year_ranges=ranges, latest_by_year=latest)
 
@@ -42,7 +42,8 @@ def _url_params() -> dict[str, list[str]]:
 
 
 def current() -> Filters:
-    return st.session_state[_FILTERS]
+    f: Filters = st.session_state[_FILTERS]
+    return f
 
 
 def setup(d: Defaults) -> Filters:

@@ -5,6 +5,7 @@ and the texts from dashboard/views/meeting.py.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -96,7 +97,7 @@ def downloads(b: meeting.Briefing, lang: str) -> None:
                        icon=":material/table_view:")
 
 
-def show_summary(b: meeting.Briefing, shown: dict, lang: str, big: bool) -> None:
+def show_summary(b: meeting.Briefing, shown: dict[str, Any], lang: str, big: bool) -> None:
     counts = kpis.status_counts(b.overview)
     rep = b.reporting
     open_ = b.decisions[~b.decisions["state"].isin(CLOSED_STATES)]
@@ -111,14 +112,14 @@ def show_summary(b: meeting.Briefing, shown: dict, lang: str, big: bool) -> None
         st.markdown(md(paragraph))
 
 
-def show_progress(b: meeting.Briefing, shown: dict, lang: str, big: bool) -> None:
+def show_progress(b: meeting.Briefing, shown: dict[str, Any], lang: str, big: bool) -> None:
     st.plotly_chart(progress_figure(bx.progress_chart_rows(b, lang), t("mtx_chart_progress"), big),
                     config={"displayModeBar": False}, key="mt_progress_chart")
     if not big:
         _table(shown["progress"], big)
 
 
-def show_changes(b: meeting.Briefing, shown: dict, lang: str, big: bool) -> None:
+def show_changes(b: meeting.Briefing, shown: dict[str, Any], lang: str, big: bool) -> None:
     st.plotly_chart(change_figure(bx.change_chart_rows(b, lang), t("mtx_chart_changes"), big),
                     config={"displayModeBar": False}, key="mt_change_chart")
     if not big:
@@ -127,7 +128,7 @@ def show_changes(b: meeting.Briefing, shown: dict, lang: str, big: bool) -> None
             _table(shown["county_changes"], big)
 
 
-def show_behind(b: meeting.Briefing, shown: dict, lang: str, big: bool) -> None:
+def show_behind(b: meeting.Briefing, shown: dict[str, Any], lang: str, big: bool) -> None:
     left, right = st.columns(2) if big else (st.container(), st.container())
     with left:
         st.subheader(t("mtx_sec_behind_targets"))
@@ -140,7 +141,7 @@ def show_behind(b: meeting.Briefing, shown: dict, lang: str, big: bool) -> None:
             _table(shown["behind_counties"], big)
 
 
-def show_reporting(b: meeting.Briefing, shown: dict, lang: str, big: bool) -> None:
+def show_reporting(b: meeting.Briefing, shown: dict[str, Any], lang: str, big: bool) -> None:
     rep = shown["reporting"]
     missing = b.reporting["state"] != meeting.REPORT_COMPLETE
     if not missing.any():
@@ -148,7 +149,7 @@ def show_reporting(b: meeting.Briefing, shown: dict, lang: str, big: bool) -> No
     _table(rep[missing.to_numpy()] if big else rep, big)
 
 
-def show_decisions(b: meeting.Briefing, shown: dict, lang: str, big: bool) -> None:
+def show_decisions(b: meeting.Briefing, shown: dict[str, Any], lang: str, big: bool) -> None:
     if b.decisions.empty:
         st.caption(t("mtp_no_decisions"))
     else:
@@ -214,7 +215,8 @@ def decision_forms(b: meeting.Briefing, lang: str) -> None:
     with st.expander(t("mtp_update"), icon=":material/edit_note:"):
         with st.form("mt_update_decision"):
             labels = {int(r.id): f"{int(r.id)} · {r.owner} · {r.note[:30]}" for r in open_.itertuples()}
-            which = st.selectbox(t("mtp_which"), list(labels), format_func=labels.get, key="mt_which")
+            ids: list[int] = list(labels)
+            which = st.selectbox(t("mtp_which"), ids, format_func=lambda i: labels[i], key="mt_which")
             state = st.segmented_control(t("mtp_state"), DECISION_STATES, default=DECISION_STATES[1],
                                          format_func=lambda s: t(f"mtx_decision_{s}"), key="mt_state")
             comment = st.text_input(t("mtp_comment"), max_chars=meeting.MAX_NOTE, key="mt_comment")

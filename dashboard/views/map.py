@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Mapping, NamedTuple, Sequence
+from typing import Any, Mapping, NamedTuple, Sequence
 
 import pandas as pd
 from shapely.geometry import shape
@@ -89,7 +89,7 @@ register({
 # geography (pure)
 
 
-def load_geo(path: Path | None = None) -> list[dict]:
+def load_geo(path: Path | None = None) -> list[dict[str, Any]]:
     """County features with str adcode, name, label point and bounds (shapely), from data_access.geo's
     boundary file (`path`: another file, e.g. in a test)."""
     out = []
@@ -105,7 +105,7 @@ def load_geo(path: Path | None = None) -> list[dict]:
     return out
 
 
-def label_frame(features: Sequence[Mapping], units: pd.DataFrame) -> pd.DataFrame:
+def label_frame(features: Sequence[Mapping[str, Any]], units: pd.DataFrame) -> pd.DataFrame:
     """Label positions: each polygon's label point, and the seat of units that report like a county
     but have no polygon (the functional zones). Columns: name, lon, lat, has_boundary."""
     rows = [{"name": f["properties"]["name"], "lon": f["properties"]["label_lon"],
@@ -117,7 +117,7 @@ def label_frame(features: Sequence[Mapping], units: pd.DataFrame) -> pd.DataFram
     return pd.DataFrame(rows, columns=["name", "lon", "lat", "has_boundary"])
 
 
-def zones_without_boundary(features: Sequence[Mapping], units: pd.DataFrame, lang: str) -> str:
+def zones_without_boundary(features: Sequence[Mapping[str, Any]], units: pd.DataFrame, lang: str) -> str:
     """The names of the functional zones (units table, kind 'zone') that have no polygon in the
     boundary file, joined for the map's note, e.g. '高新区、城乡一体化示范区'."""
     drawn = {f["properties"]["adcode"] for f in features}
@@ -126,8 +126,8 @@ def zones_without_boundary(features: Sequence[Mapping], units: pd.DataFrame, lan
     return (", " if lang == "en" else "、").join(names)
 
 
-def view_for(features: Sequence[Mapping], chosen: Sequence[str], points: pd.DataFrame,
-             units: pd.DataFrame, width: int = MAP_WIDTH_GUESS, height: int = MAP_HEIGHT) -> dict:
+def view_for(features: Sequence[Mapping[str, Any]], chosen: Sequence[str], points: pd.DataFrame,
+             units: pd.DataFrame, width: int = MAP_WIDTH_GUESS, height: int = MAP_HEIGHT) -> dict[str, Any]:
     """The initial view: the whole city, or the chosen counties' bounds (a zone without a polygon
     contributes its seat and its points)."""
     boxes = [f["properties"]["bounds"] for f in features
@@ -189,7 +189,7 @@ def county_counts(units: pd.DataFrame, counts: pd.DataFrame, breakdown: pd.DataF
     return df
 
 
-def county_display(rows: pd.DataFrame, total: Mapping | None, lang: str, whole_city: bool) -> pd.DataFrame:
+def county_display(rows: pd.DataFrame, total: Mapping[str, Any] | None, lang: str, whole_city: bool) -> pd.DataFrame:
     """The per-county table as shown and downloaded, with a total row from the overview's KPI
     (`total`: the target_overview row: actual, target, completion, status)."""
     name = "name_en" if lang == "en" else "name_zh"
@@ -230,7 +230,7 @@ def county_shading(rows: pd.DataFrame, kind: str, lang: str) -> pd.DataFrame:
                          "completion": rows["completion"], "tip_title": rows[name], "tip_body": bodies})
 
 
-def _services(row, lang: str) -> str:
+def _services(row: Any, lang: str) -> str:
     if row.kind == "childcare_class" and pd.notna(row.capacity):
         return tr("map_capacity", lang, n=int(row.capacity))
     return row.services if isinstance(row.services, str) and row.services else "—"
@@ -295,7 +295,7 @@ def search(df: pd.DataFrame, text: str | None) -> pd.DataFrame:
 # map clicks (pure part)
 
 
-def apply_pick(selection: Mapping | None, f: Filters) -> tuple[Filters | None, str | None]:
+def apply_pick(selection: Mapping[str, Any] | None, f: Filters) -> tuple[Filters | None, str | None]:
     """What a click on the map does: a county sets the county filter to it (clicking the only
     chosen county again goes back to the whole city); a point puts its name in the search box.
     Returns (new filters or None, search text or None)."""
@@ -337,7 +337,7 @@ class Drawn(NamedTuple):
     zones_note: str  # the note naming the zones drawn without a polygon ("" when none)
 
 
-def drawing(features: Sequence[Mapping], *, units_df: pd.DataFrame, area: Sequence[str] | None,
+def drawing(features: Sequence[Mapping[str, Any]], *, units_df: pd.DataFrame, area: Sequence[str] | None,
             breakdown: pd.DataFrame | None, area_counts: pd.DataFrame, counts: pd.DataFrame,
             points: pd.DataFrame, overview: pd.DataFrame | None, target: str | None,
             counties: tuple[str, ...], kind: str, shade_by: str, kinds_shown: tuple[str, ...], lang: str,

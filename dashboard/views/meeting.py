@@ -9,6 +9,8 @@ previous/next buttons (also the ← → keys).
 """
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -77,7 +79,7 @@ section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
 # charts (pure: rows in, figure out)
 
 
-def _bar_layout(fig: go.Figure, rows: int, title: str, x_range, tickformat: str, big: bool) -> go.Figure:
+def _bar_layout(fig: go.Figure, rows: int, title: str, x_range: Any, tickformat: str, big: bool) -> go.Figure:
     size = 20 if big else 13
     fig.update_layout(
         height=(46 if big else 32) * rows + 90, margin=dict(l=10, r=30, t=40, b=30),
@@ -142,7 +144,7 @@ def units_behind_table(b: meeting.Briefing, lang: str) -> pd.DataFrame:
                          tr("mtx_col_code", lang): per_unit["targets"].str.replace(",", " ")})
 
 
-def may_record(user) -> tuple[str | None, bool]:
+def may_record(user: Any) -> tuple[str | None, bool]:
     """(display name, may record decisions) of `user` (an AuthUser); (None, True) without accounts.
     Reporters may read the briefing, not record decisions."""
     if user is None:

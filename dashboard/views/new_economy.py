@@ -1,5 +1,5 @@
-"""The new-economy page's data: cached wrappers over data_access.new_economy, and pure shaping into
-display-ready tables (labels in the page's language, shares, growth rates, flags).
+"""The new-economy page's texts and pure shaping into display-ready tables (labels in the page's
+language, shares, growth rates, flags); views/new_economy_model.py assembles the page's model.
 
 Periods: "this year" is the plan year's complete months up to the as-of date (membership is
 reported by month); "same period last year" is the same months one year earlier, as known now.
@@ -8,13 +8,12 @@ The T11 figures come from `data.target_overview`, the overview's own function.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
-from data_access.kpis import anomaly, queries
+from data_access.kpis import queries
 from data_access.present import fmt
 from data_access.kpis import new_economy as ne
 
@@ -112,31 +111,6 @@ def name(value: str, lang: str) -> str:
 
 def month_label(month: dt.date, lang: str) -> str:
     return month.strftime("%b %Y") if lang == "en" else f"{month.year}年{month.month}月"
-
-
-# ---------------------------------------------------------------------------------------------
-# what the model reads (dashboard/data.py passes its cached readers)
-
-
-@dataclass(frozen=True)
-class Reads:
-    """The readers `model` calls, with data.py's signatures: members(as_of, units, by, since,
-    until_month) and orgs(as_of, units, by, founded_since) of kpis.new_economy, overview(year,
-    as_of, units) = tables.target_overview, series(year, as_of, target_code, units) =
-    tables.cumulative_series; `units` is the units table."""
-    members: Callable[..., pd.DataFrame]
-    orgs: Callable[..., pd.DataFrame]
-    overview: Callable[..., pd.DataFrame]
-    series: Callable[..., pd.DataFrame]
-    units: pd.DataFrame
-
-
-def members_total(read: Reads, as_of, units, since=None, until_month=None) -> int:
-    return int(read.members(as_of, units, (), since, until_month)["new_members"].iloc[0])
-
-
-def orgs_total(read: Reads, as_of, units) -> int:
-    return int(read.orgs(as_of, units)["orgs"].iloc[0])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -244,7 +218,7 @@ class Headline:
     spark: list[float] = field(default_factory=list)
 
 
-def county_industry_table(ci: pd.DataFrame, unit_order: list[str], unit_names: dict,
+def county_industry_table(ci: pd.DataFrame, unit_order: list[str], unit_names: dict[str, Any],
                           lang: str) -> pd.DataFrame:
     """County × industry new members (`ci`: unit_code, industry, new_members) with totals."""
     total = tr("ne_col_total", lang)
@@ -267,96 +241,13 @@ def in_field_series(before: int, founded: pd.DataFrame, months: list[dt.date]) -
                          "orgs": [before + int(per_month[per_month.index <= m].sum()) for m in months]})
 
 
-def _empty(*cols) -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype="int64" if c == "new_members" else object) for c in cols})
-
-
-def model(year: int, bounds: tuple[dt.date, dt.date], as_of: dt.date, units: tuple[str, ...] | None,
-          lang: str, read: Reads) -> dict:
-    """Everything the page shows, as display-ready frames and headline figures, for plan year `year`
-    (`bounds`: its start and end dates), read through `read` (dashboard/data.py caches the result)."""
-    start, end = bounds
-    p = periods(start, end, as_of)
-    unit_df = read.units
-    members, orgs = read.members, read.orgs
-    unit_names = unit_df.set_index("code")["name_en" if lang == "en" else "name_zh"].to_dict()
-    week_ago, month_ago, year_ago = as_of - dt.timedelta(days=7), month_earlier(as_of), year_earlier(as_of)
-
-    def mem(by, since=None, until=None, *, this_year=False):
-        if this_year and not p.has_months:
-            return _empty(*by, "new_members")
-        return members(as_of, units, tuple(by), since, until)
-
-    # headline 1: T11 from the overview (the same figure the overview shows), changes, year-on-year
-    ov = read.overview(year, as_of, units).set_index("target_code")
-    t11 = ov.loc[T11]
-    t11_month = None
-    if month_ago >= start:
-        before = read.overview(year, month_ago, units).set_index("target_code").loc[T11, "actual"]
-        t11_month = float(t11["actual"]) - float(before)
-    ly_total = members_total(read, as_of, units, p.ly_start, p.ly_until) if p.has_months else 0
-    this_months = mem(["month"], p.start, p.until, this_year=True)
-    head_t11 = Headline(float(t11["actual"]), t11["change_week"], t11_month,
-                        growth(float(t11["actual"]), ly_total),
-                        cumulative_points(this_months, "new_members", 12))
-
-    # headline 2: the cumulative total (all months to date), as known on each date
-    cum = members_total(read, as_of, units)
-    head_cum = Headline(cum, cum - members_total(read, week_ago, units), cum - members_total(read, month_ago, units),
-                        growth(cum, members_total(read, year_ago, units)),
-                        cumulative_points(mem(["month"]), "new_members", 24))
-
-    # headline 3: union organisations in the field
-    n_orgs = orgs_total(read, as_of, units)
-    head_orgs = Headline(n_orgs, n_orgs - orgs_total(read, week_ago, units), n_orgs - orgs_total(read, month_ago, units),
-                         growth(n_orgs, orgs_total(read, year_ago, units)),
-                         cumulative_points(orgs(as_of, units, ("month",)), "orgs", 24))
-
-    # growth over time: monthly by industry, and the intake-jump flags per unit
-    monthly = mem(["month", "industry"], p.start, p.until, this_year=True)
-    monthly = monthly.assign(label=[name(i, lang) for i in monthly["industry"]])
-    judged = anomaly.flag_jumps(mem(["unit_code", "month"],
-                                    queries.add_months(p.start, -anomaly.WINDOW_MONTHS), p.until))
-    flags = judged[judged["flagged"] & (judged["month"] >= p.start)]
-    flags = pd.DataFrame({"month": flags["month"], "unit": [unit_names.get(u, u) for u in flags["unit_code"]],
-                          "new_members": flags["new_members"].astype("int64"),
-                          "baseline": flags["baseline"], "ratio": flags["ratio"]}).reset_index(drop=True)
-
-    # where it comes from: share and growth against the same months last year
-    def split(key):
-        b = breakdown(mem([key], p.start, p.until, this_year=True),
-                      mem([key], p.ly_start, p.ly_until, this_year=True), key)
-        b.insert(0, "label", [unit_names.get(v, v) if key == "unit_code" else name(v, lang) for v in b[key]])
-        return b.drop(columns=key)
-
-    # organisations in the field over time, and members per organisation by federation
-    founded = orgs(as_of, units, ("month", "federation"), start)
-    founded = founded.assign(label=[name(f, lang) for f in founded["federation"]])
-    months = [m for m in (queries.add_months(p.start, i) for i in range(12))
-              if m <= queries.first_of_month(min(as_of, end))]
-    # those in the field before the year, as known now, so the last point equals the headline
-    in_field = in_field_series(n_orgs - int(founded["orgs"].sum()), founded, months)
-    fed = federation_table(orgs(as_of, units, ("federation",))[["federation", "orgs", "members_at_founding"]],
-                           mem(["federation"]), mem(["federation"], p.start, p.until, this_year=True))
-    fed.insert(0, "label", [name(f, lang) for f in fed["federation"]])
-
-    return {
-        "periods": p, "t11": t11, "head_t11": head_t11, "head_cum": head_cum, "head_orgs": head_orgs,
-        "monthly": monthly, "flags": flags, "series": read.series(year, as_of, T11, units),
-        "by_industry": split("industry"), "by_platform": split("platform"), "by_unit": split("unit_code"),
-        "county_industry": county_industry_table(
-            mem(["unit_code", "industry"], p.start, p.until, this_year=True), list(unit_df["code"]),
-            unit_names, lang),
-        "founded": founded, "in_field": in_field, "federations": fed.drop(columns="federation"),
-        "period_text": period_text(p, lang),
-    }
-
-
 def period_text(p: Periods, lang: str) -> str:
     """'本年：2023年1月–9月；去年同期：2022年1月–9月' (the months behind the breakdowns)."""
     if not p.has_months:
         return tr("no_data", lang)
-    rng = lambda a, b: f"{month_label(a, lang)}–{month_label(b, lang)}"  # noqa: E731
+    def rng(a: dt.date, b: dt.date) -> str:
+        return f"{month_label(a, lang)}–{month_label(b, lang)}"
+
     if lang == "en":
         return f"This year: {rng(p.start, p.until)}; same period last year: {rng(p.ly_start, p.ly_until)}."
     return f"本年：{rng(p.start, p.until)}；去年同期：{rng(p.ly_start, p.ly_until)}（按已结束的月份统计）。"
@@ -379,7 +270,7 @@ def per_org_labels(fed: pd.DataFrame, lang: str) -> list[str]:
             for v, n in zip(fed["per_org"], fed["orgs"])]
 
 
-def signed_percent(value, lang: str) -> str:
+def signed_percent(value: Any, lang: str) -> str:
     if value is None or value != value:
         return "—"
     return ("+" if value > 0 else "−" if value < 0 else "±") + fmt.percent(abs(value), lang)

@@ -6,6 +6,7 @@ templates, the same code path as the command line.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,7 +72,7 @@ KIND_EN = {"progress": "Weekly progress", "facilities": "Stations and childcare 
 ACTION_EN = {"new": "New", "changed": "Changed", "unchanged": "Unchanged"}
 
 
-def status_label(status, lang: str) -> str:
+def status_label(status: Any, lang: str) -> str:
     status = status if isinstance(status, str) else None
     return STATUS_EN.get(status, str(status)) if lang == "en" else importer.STATUS_ZH.get(status, str(status))
 
@@ -80,7 +81,7 @@ def kind_label(kind: str, lang: str) -> str:
     return KIND_EN.get(kind, kind) if lang == "en" else v.KINDS[kind].title if kind in v.KINDS else kind
 
 
-def kind_namer(lang: str):
+def kind_namer(lang: str) -> Callable[[str], str]:
     return lambda kind: kind_label(kind, lang)
 
 
@@ -136,7 +137,7 @@ def changes_table(pv: importer.Preview, lang: str) -> pd.DataFrame:
         "new": ("新值", "New"), "pending_elsewhere": ("其他待审批次", "Other pending batches")}))
 
 
-def batch_label(row, unit_names: dict[str, str], lang: str, markdown: bool = True) -> str:
+def batch_label(row: Any, unit_names: dict[str, str], lang: str, markdown: bool = True) -> str:
     unit = unit_names.get(row.unit_code, row.unit_code) if isinstance(row.unit_code, str) else (
         "Several units" if lang == "en" else "多个单位")
     # File and uploader names are the user's: escaped where the label renders markdown (an expander);
@@ -202,7 +203,7 @@ def status_table(df: pd.DataFrame, lang: str) -> pd.DataFrame:
         "returned": ("已退回", "Returned"), "state": ("状态", "State")}))
 
 
-def highlight_late(table: pd.DataFrame):
+def highlight_late(table: pd.DataFrame) -> Any:
     """A Styler that paints late units' rows red (the words in 状态 say it too, for colour-blind
     readers and printouts). Show it without the helper column `late`."""
     return table.style.apply(

@@ -5,6 +5,8 @@ Pure functions (no streamlit calls); the figures come from kpis via dashboard.da
 """
 from __future__ import annotations
 
+from typing import Any
+
 import datetime as dt
 import textwrap
 
@@ -50,7 +52,7 @@ register({
 })
 
 UNIT_TEXT_COLUMNS = ("done", "status", "rank", "weekly")
-UNIT_BULLET_LAYOUT = {
+UNIT_BULLET_LAYOUT: dict[str, dict[str, Any]] = {
     "zh": dict(bullet_width=0.34, column_x=(0.40, 0.65, 0.80, 0.89), label_px=130),
     "en": dict(bullet_width=0.30, column_x=(0.36, 0.63, 0.78, 0.86), label_px=170),
 }
@@ -78,10 +80,11 @@ def target_row(ov: pd.DataFrame, code: str) -> pd.Series:
 
 def year_end(plan_years: pd.DataFrame, year: int) -> dt.date:
     """The last day of a plan year, from queries.plan_years."""
-    return plan_years.loc[plan_years["year"] == year, "end_date"].iloc[0]
+    end: dt.date = plan_years.loc[plan_years["year"] == year, "end_date"].iloc[0]
+    return end
 
 
-def target_title(row, lang: str) -> str:
+def target_title(row: Any, lang: str) -> str:
     """'T07 新建户外劳动者爱心驿站' for the picker."""
     return f"{row['target_code']} {row['name_en'] if lang == 'en' else row['name_zh']}"
 
@@ -91,7 +94,7 @@ def target_titles(ov: pd.DataFrame, lang: str) -> dict[str, str]:
     return {r["target_code"]: target_title(r, lang) for _, r in ov.iterrows()}
 
 
-def headline(row, lang: str) -> list[tuple[str, str, str]]:
+def headline(row: Any, lang: str) -> list[tuple[str, str, str]]:
     """(label, value, colour) for the tiles of one target_overview row; values may hold a
     smaller <span> (the forecast range)."""
     unit = str(row["unit_zh"])
@@ -113,11 +116,11 @@ def headline(row, lang: str) -> list[tuple[str, str, str]]:
     ]
 
 
-def unit_name(row, lang: str) -> str:
+def unit_name(row: Any, lang: str) -> str:
     return str(row["unit_name_en"] if lang == "en" else row["unit_name_zh"])
 
 
-def unit_label(row, lang: str) -> str:
+def unit_label(row: Any, lang: str) -> str:
     """The unit's name for a chart row; long English names on two lines."""
     name = unit_name(row, lang)
     if lang != "en":
@@ -201,7 +204,7 @@ def series_table(series: pd.DataFrame, lang: str) -> pd.DataFrame:
     })
 
 
-def chart_labels(row, as_of: dt.date, lang: str) -> tuple[dict[str, str], dict[str, str]]:
+def chart_labels(row: Any, as_of: dt.date, lang: str) -> tuple[dict[str, str], dict[str, str]]:
     """(legend names, on-chart texts) for charts.cumulative_chart from a target_overview row."""
     unit = str(row["unit_zh"])
     names = {k: tr(f"tg_{k}", lang) for k in ("actual", "pace", "forecast", "range", "target")}
@@ -218,8 +221,8 @@ def chart_labels(row, as_of: dt.date, lang: str) -> tuple[dict[str, str], dict[s
     return names, texts
 
 
-def forecast_tuple(row) -> tuple[float | None, float | None, float | None]:
-    def val(key):
+def forecast_tuple(row: Any) -> tuple[float | None, float | None, float | None]:
+    def val(key: str) -> float | None:
         return None if pd.isna(row[key]) else float(row[key])
     return val("forecast"), val("forecast_low"), val("forecast_high")
 
