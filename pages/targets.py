@@ -4,16 +4,13 @@ import streamlit as st
 
 from dashboard.charts import progress
 from dashboard import data
-from dashboard.ui import widgets
+from dashboard.ui import targets as tu, widgets
 from dashboard.views import targets as tv
 from dashboard.i18n import t
 from dashboard.views.overview import amount, tile_html
-from dashboard.ui.safe_text import md
 from dashboard.filters.state import current
 
 PLOT_CONFIG = {"displayModeBar": False, "staticPlot": True}
-PICK = "tg_pick"
-LAST = "tg_last"  # widget state is dropped on other pages; this remembers the pick
 
 f = current()
 widgets.banner()
@@ -24,21 +21,7 @@ if ov.empty:
 codes = list(ov["target_code"])
 titles = tv.target_titles(ov, f.lang)
 
-# ?target= is this page's own parameter: the link picks the target, the picker writes it back.
-raw = st.query_params.get("target")
-code, valid = tv.resolve_target(raw, codes, st.session_state.get(LAST))
-if not valid:
-    st.warning(t("tg_bad_code", value=md(raw), code=titles[code]), icon=":material/warning:")
-st.session_state[PICK] = st.session_state[LAST] = code
-if st.query_params.get("target") != code:
-    st.query_params["target"] = code
-
-
-def _picked() -> None:
-    st.query_params["target"] = st.session_state[PICK]
-
-
-st.selectbox(t("tg_pick"), codes, key=PICK, format_func=lambda c: titles[c], on_change=_picked)
+code = tu.pick_target(codes, titles)
 
 row = tv.target_row(ov, code)
 unit_zh = str(row["unit_zh"])
