@@ -78,6 +78,7 @@ def scoped(fn: F) -> F:
         bound.arguments["units"] = viewer.scope(bound.arguments["units"])
         return fn(*bound.args, **bound.kwargs)
 
+    setattr(wrapper, "scoped", True)  # tests check that every reader with `units` has it
     return wrapper  # type: ignore[return-value]
 
 
@@ -242,6 +243,7 @@ def briefing_tables(year: int, as_of: dt.date, units: tuple[str, ...] | None, la
     return bx.tables(briefing_figures(year, as_of, units), lang)
 
 
+@scoped
 def briefing(year: int, as_of: dt.date, units: tuple[str, ...] | None) -> meeting.Briefing:
     """The cached figures of the briefing, with its decisions read afresh (they change in the meeting)."""
     return meeting.with_decisions(briefing_figures(year, as_of, units), engine())
