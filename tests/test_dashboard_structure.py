@@ -127,3 +127,12 @@ def test_a_bad_setting_is_one_chinese_line_on_the_page(sample_db_url, monkeypatc
     assert not at.exception
     assert [e.value for e in at.error] == ["设置 KPI_CACHE_TTL 的值“2m”无效：应为整数（如 120）"]
     assert not at.get("plotly_chart")  # no page ran
+
+
+def test_pages_hold_no_logic():
+    """Page scripts lay out widgets: no function of their own, no SQL, no st.cache_*."""
+    for path in sorted((ROOT / "pages").glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        defs = [n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+        assert defs == [], (path.name, defs)
+        assert _imports(path, "sqlalchemy") == set(), path.name
