@@ -28,7 +28,7 @@ from data_access.reporting import importer, templates
 from data_access.schema import migrate
 
 from dashboard import viewer
-from dashboard.views import map as map_view, new_economy_model as ne_view
+from dashboard.views import map as map_view, map_drawing as drawing, new_economy_model as ne_view
 from dashboard.views.report import Identity
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -186,13 +186,13 @@ def boundaries(path: Path) -> list[dict[str, Any]]:
 @_cached(32)
 def map_drawing(year: int, as_of: dt.date, units: tuple[str, ...] | None, area: tuple[str, ...] | None,
                 counties: tuple[str, ...], kind: str, shade_by: str, kinds_shown: tuple[str, ...], lang: str,
-                tile_url: str | None) -> map_view.Drawn:
+                tile_url: str | None) -> drawing.Drawn:
     """The map, its legend and tables, made once per filter (at 100x the city has ten thousand points,
     and shaping them and writing the deck's JSON took over a second per rerun). `area` is
     `visible_units()`: the shading covers what the viewer may read, the table the filter's `units`."""
     target = map_view.kind_target(targets(year), kind)
     overview = target_overview(year, as_of, units) if target else None
-    return map_view.drawing(
+    return drawing.drawing(
         boundaries(geo.boundary_file()), units_df=_all_units(), area=area,
         breakdown=unit_breakdown(year, as_of, area, target) if target else None,
         area_counts=facility_counts(year, as_of, area), counts=facility_counts(year, as_of, units),

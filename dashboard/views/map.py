@@ -1,7 +1,7 @@
 """Data for the map page: county polygons, per-county counts, the point table, and map clicks.
 
 Pure shaping (DataFrames in, DataFrames out), tested without streamlit: dashboard/data.py's
-`map_drawing` feeds it the cached readers' frames, dashboard/ui/map.py puts it on the page. The
+`map_drawing` feeds views/map_drawing.py the cached readers' frames, dashboard/ui/map.py puts it on the page. The
 polygons come from data_access.geo (the one boundary file); which units have none (the
 functional zones) from the units table. Every count comes from
 queries.facility_points / facility_counts (the same WHERE clause as T06/T07 on the overview)
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Any, Mapping, NamedTuple, Sequence
+from typing import Any, Mapping, Sequence
 
 import pandas as pd
 from shapely.geometry import shape
@@ -314,7 +314,7 @@ def apply_pick(selection: Mapping[str, Any] | None, f: Filters) -> tuple[Filters
 
 
 # ---------------------------------------------------------------------------------------------
-# the whole drawing (pure: the cached readers' frames in)
+# the basemap setting
 
 
 def tile_url(raw: str | None = None) -> tuple[str | None, bool]:
@@ -327,39 +327,3 @@ def tile_url(raw: str | None = None) -> tuple[str | None, bool]:
     if all(p in url for p in ("{x}", "{y}", "{z}")):
         return url, False
     return None, True
-
-
-class Drawn(NamedTuple):
-    spec: str  # the deck's JSON
-    legend: str
-    counties: pd.DataFrame  # display table
-    points: pd.DataFrame  # point_rows (filter with search, show with points_display)
-    zones_note: str  # the note naming the zones drawn without a polygon ("" when none)
-
-
-def drawing(features: Sequence[Mapping[str, Any]], *, units_df: pd.DataFrame, area: Sequence[str] | None,
-            breakdown: pd.DataFrame | None, area_counts: pd.DataFrame, counts: pd.DataFrame,
-            points: pd.DataFrame, overview: pd.DataFrame | None, target: str | None,
-            counties: tuple[str, ...], kind: str, shade_by: str, kinds_shown: tuple[str, ...], lang: str,
-            tile_url: str | None) -> Drawn:
-    """The map, its legend and tables. `area` (None: the whole city) is what the viewer may read:
-    the polygons are shaded, and the table's rows listed, for those units only; `counts`, `points`
-    and `overview` are the filter's; `breakdown` is `target`'s per-unit allocation over `area`."""
-    empty = pd.DataFrame(columns=["unit_code", "allocation", "completion", "status"])
-    breakdown = breakdown if breakdown is not None else empty
-    shown_units = units_df if area is None else units_df[units_df["code"].isin(area)]
-    shading = county_shading(county_counts(shown_units, area_counts, breakdown, kind, ()), kind, lang)
-    point_table = point_rows(points, units_df, lang)
-    rows = county_counts(shown_units, counts, breakdown, kind, counties)
-    total = None
-    if target and overview is not None:
-        total = overview[overview["target_code"] == target].iloc[0].to_dict()
-    deck = map_layers.build_deck(
-        map_layers.county_collection(features, shading, shade_by, counties),
-        label_frame(features, units_df), point_table, view_for(features, counties, point_table, units_df),
-        kinds=kinds_shown, tile_url=tile_url, size=(MAP_WIDTH_GUESS, MAP_HEIGHT))
-    legend = map_layers.legend_html(map_layers.legend_items(kind, shade_by, kinds_shown, lang), lang)
-    zones = zones_without_boundary(features, units_df, lang)
-    note = tr("map_note_zones", lang, zones=zones) if zones else ""
-    return Drawn(map_layers.deck_json(deck), legend, county_display(rows, total, lang, not counties),
-                 point_table, note)
