@@ -15,6 +15,7 @@ from dashboard import data  # noqa: E402
 from dashboard.filters import state  # noqa: E402
 from dashboard.i18n import t, tr  # noqa: E402
 from dashboard.navigation import build_pages  # noqa: E402
+from data_access import settings  # noqa: E402
 from data_access.errors import DataAccessError  # noqa: E402
 
 # Presentation mode of the meeting page (?present=1): no sidebar, no navigation, big type.
@@ -23,6 +24,11 @@ presenting = st.query_params.get("present") in ("1", "true")
 st.set_page_config(page_title="鹰城工会看板", page_icon="📊", layout="wide",
                    initial_sidebar_state="collapsed" if presenting else "expanded")
 
+try:  # a bad setting (e.g. KPI_CACHE_TTL=2m): its one-line reason, not a traceback
+    settings.get()
+except settings.SettingsError as exc:
+    st.error(exc.message_zh, icon=":material/error:")
+    st.stop()
 try:
     data.engine()
     defaults = state.defaults()

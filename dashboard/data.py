@@ -1,32 +1,59 @@
-"""Cached access to the data layer. The only place that calls st.cache_*; pages call these.
+"""Cached access to the data layer: the only module that calls st.cache_*; pages and ui call these.
 
-Every function takes hashable arguments (tuples of unit codes, dates) and returns a DataFrame
-or a plain value; callers must not mutate what they get (it is shared across sessions).
+Every reader takes hashable arguments (tuples of unit codes, dates) and returns a DataFrame or a
+plain value; callers must not mutate what they get (it is shared across sessions). Every reader
+with a `units` argument is wrapped in `scoped`, so the county scope (dashboard/viewer.py) is
+applied once, here, before the cache is consulted. Every cache lives `settings.cache_ttl`
+seconds (KPI_CACHE_TTL). The writes at the end clear the caches, so every page shows the new state.
 """
 from __future__ import annotations
 
 import datetime as dt
 import functools
 import inspect
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
 
 import pandas as pd
 import streamlit as st
+from sqlalchemy.engine import Engine
 
-from data_access.kpis import tables, queries
-from data_access.schema import migrate
+from data_access import geo, settings
 from data_access.db import make_engine
+from data_access.errors import DataAccessError
+from data_access.kpis import new_economy as ne, queries, tables
+from data_access.meeting import briefing as meeting, tables as bx
+from data_access.reporting import importer, templates
+from data_access.schema import migrate
 
-from dashboard.settings import cache_ttl, db_url, uses_embedded_default
+from dashboard import viewer
+from dashboard.views import map as map_view, map_drawing as drawing, new_economy_model as ne_view
+from dashboard.views.report import Identity
 
-TTL = cache_ttl()
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _ttl() -> int:
+    """settings.cache_ttl; a bad KPI_CACHE_TTL must not kill the import (app.py shows the one-line
+    reason on the page before any reader runs), so the default stands in until then."""
+    try:
+        return settings.get().cache_ttl
+    except settings.SettingsError:
+        default: int = settings.Settings.model_fields["cache_ttl"].default
+        return default
+
+
+TTL = _ttl()
 
 
 @st.cache_resource(show_spinner=False)
-def engine():
+def engine() -> Engine:
     """One engine per process, with the schema checked (and, for the quick start, the sample loaded)."""
-    eng = make_engine(db_url())
+    conf = settings.get()
+    eng = make_engine(conf.resolved_database_url())
     state = migrate.check_schema(eng)
-    if state != "current" and uses_embedded_default():
+    if state != "current" and conf.uses_embedded_default:
         # Quick start on the embedded SQLite file: create the schema and load the sample once.
         from data_access.sample_loader import load_sample
 
@@ -38,91 +65,247 @@ def engine():
     return eng
 
 
-def scoped(fn):
-    """Cut the reader's `units` argument (None: whole city) to what the signed-in user may view,
-    before the cache is consulted: the county scope is enforced where figures are read, whatever
-    a page or the URL asked for."""
+def scoped(fn: F) -> F:
+    """Cut the reader's `units` argument (None: whole city) to what the signed-in user may view
+    (`viewer.scope`), before the cache is consulted: the county scope is enforced where figures are
+    read, whatever a page or the URL asked for."""
     signature = inspect.signature(fn)
 
     @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        from dashboard.auth.gate import scoped_units  # late: auth imports this module
-
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
         bound = signature.bind(*args, **kwargs)
         bound.apply_defaults()
-        bound.arguments["units"] = scoped_units(bound.arguments["units"])
+        bound.arguments["units"] = viewer.scope(bound.arguments["units"])
         return fn(*bound.args, **bound.kwargs)
 
-    return wrapper
+    setattr(wrapper, "scoped", True)  # tests check that every reader with `units` has it
+    return wrapper  # type: ignore[return-value]
 
 
 def clear() -> None:
-    """Forget cached figures (after an import or an approval)."""
+    """Forget cached figures (after an import, an approval or an edit)."""
     st.cache_data.clear()
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+def _cached(max_entries: int | None = None) -> Callable[[F], F]:
+    return st.cache_data(ttl=TTL, show_spinner=False, max_entries=max_entries)  # type: ignore[return-value]
+
+
+# --- the plan and the units ---------------------------------------------------------------------
+
+
+@_cached()
 def dataset_info() -> dict[str, str]:
     return queries.dataset_info(engine())
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@_cached()
 def units() -> pd.DataFrame:
     return queries.units(engine())
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+_all_units = units  # for the readers below, whose own `units` argument hides the name
+
+
+@_cached()
 def plan_years() -> pd.DataFrame:
     return queries.plan_years(engine())
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@_cached()
 def latest_report_date(year: int | None = None) -> dt.date | None:
     return queries.latest_report_date(engine(), year)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@_cached()
 def projects(year: int) -> pd.DataFrame:
     return queries.projects(engine(), year)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@_cached()
 def targets(year: int) -> pd.DataFrame:
     return queries.targets(engine(), year)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@_cached()
 def milestones(year: int) -> pd.DataFrame:
     return queries.milestones(engine(), year)
 
 
 @scoped
-@st.cache_data(ttl=TTL, show_spinner=False, max_entries=256)
+def visible_units(units: tuple[str, ...] | None = None) -> tuple[str, ...] | None:
+    """The units the viewer may read (None: the whole city); not cached, it is the scope itself."""
+    return units
+
+
+# --- figures ------------------------------------------------------------------------------------
+
+
+@scoped
+@_cached(256)
 def target_overview(year: int, as_of: dt.date, units: tuple[str, ...] | None) -> pd.DataFrame:
     return tables.target_overview(engine(), year, as_of, units)
 
 
 @scoped
-@st.cache_data(ttl=TTL, show_spinner=False, max_entries=256)
+@_cached(256)
 def unit_breakdown(year: int, as_of: dt.date, units: tuple[str, ...] | None,
                    target_code: str | None = None) -> pd.DataFrame:
     return tables.unit_breakdown(engine(), year, as_of, units, target_code)
 
 
 @scoped
-@st.cache_data(ttl=TTL, show_spinner=False, max_entries=256)
+@_cached(256)
 def cumulative_series(year: int, as_of: dt.date, target_code: str,
                       units: tuple[str, ...] | None) -> pd.DataFrame:
     return tables.cumulative_series(engine(), year, as_of, target_code, units)
 
 
 @scoped
-@st.cache_data(ttl=TTL, show_spinner=False, max_entries=128)
+@_cached(128)
 def facility_points(year: int, as_of: dt.date, units: tuple[str, ...] | None) -> pd.DataFrame:
     return queries.facility_points(engine(), year, as_of, units)
 
 
 @scoped
-@st.cache_data(ttl=TTL, show_spinner=False, max_entries=128)
+@_cached(128)
 def facility_counts(year: int, as_of: dt.date, units: tuple[str, ...] | None) -> pd.DataFrame:
     return queries.facility_counts(engine(), year, as_of, units)
+
+
+# --- the map ------------------------------------------------------------------------------------
+
+
+@_cached()
+def boundaries(path: Path) -> list[dict[str, Any]]:
+    """The county polygons with label points and bounds (views.map.load_geo of geo's file)."""
+    return map_view.load_geo(path)
+
+
+@scoped
+@_cached(32)
+def map_drawing(year: int, as_of: dt.date, units: tuple[str, ...] | None, area: tuple[str, ...] | None,
+                counties: tuple[str, ...], kind: str, shade_by: str, kinds_shown: tuple[str, ...], lang: str,
+                tile_url: str | None) -> drawing.Drawn:
+    """The map, its legend and tables, made once per filter (at 100x the city has ten thousand points,
+    and shaping them and writing the deck's JSON took over a second per rerun). `area` is
+    `visible_units()`: the shading covers what the viewer may read, the table the filter's `units`."""
+    target = map_view.kind_target(targets(year), kind)
+    overview = target_overview(year, as_of, units) if target else None
+    return drawing.drawing(
+        boundaries(geo.boundary_file()), units_df=_all_units(), area=area,
+        breakdown=unit_breakdown(year, as_of, area, target) if target else None,
+        area_counts=facility_counts(year, as_of, area), counts=facility_counts(year, as_of, units),
+        points=facility_points(year, as_of, units), overview=overview, target=target,
+        counties=counties, kind=kind, shade_by=shade_by, kinds_shown=kinds_shown, lang=lang, tile_url=tile_url)
+
+
+# --- new-economy membership ---------------------------------------------------------------------
+
+
+@scoped
+@_cached(512)
+def ne_members(as_of: dt.date, units: tuple[str, ...] | None, by: tuple[str, ...] = (),
+               since: dt.date | None = None, until_month: dt.date | None = None) -> pd.DataFrame:
+    return ne.members(engine(), as_of, units, by=by, since=since, until_month=until_month)
+
+
+@scoped
+@_cached(512)
+def ne_orgs(as_of: dt.date, units: tuple[str, ...] | None, by: tuple[str, ...] = (),
+            founded_since: dt.date | None = None) -> pd.DataFrame:
+    return ne.orgs(engine(), as_of, units, by=by, founded_since=founded_since)
+
+
+@scoped
+@_cached(64)
+def new_economy(year: int, as_of: dt.date, units: tuple[str, ...] | None, lang: str) -> dict[str, Any]:
+    """Everything the new-economy page shows (views.new_economy.model), made once per filter and
+    language (shaping two dozen cached frames and judging every unit's series took ~250 ms)."""
+    reads = ne_view.Reads(members=ne_members, orgs=ne_orgs, overview=target_overview,
+                          series=cumulative_series, units=_all_units())
+    return ne_view.model(year, queries.plan_year_bounds(engine(), year), as_of, units, lang, reads)
+
+
+# --- the weekly meeting -------------------------------------------------------------------------
+
+
+@scoped
+@_cached(64)
+def briefing_figures(year: int, as_of: dt.date, units: tuple[str, ...] | None) -> meeting.Briefing:
+    return meeting.build_briefing(engine(), year, as_of, units, with_decisions=False)
+
+
+@scoped
+@_cached(64)
+def briefing_tables(year: int, as_of: dt.date, units: tuple[str, ...] | None, lang: str) -> dict[str, Any]:
+    """The briefing's formatted tables, made once per filter and language (each making took ~60 ms)."""
+    return bx.tables(briefing_figures(year, as_of, units), lang)
+
+
+@scoped
+def briefing(year: int, as_of: dt.date, units: tuple[str, ...] | None) -> meeting.Briefing:
+    """The cached figures of the briefing, with its decisions read afresh (they change in the meeting)."""
+    return meeting.with_decisions(briefing_figures(year, as_of, units), engine())
+
+
+# --- reporting ----------------------------------------------------------------------------------
+
+
+@scoped
+@_cached()
+def batches(statuses: tuple[str, ...] | None = None, units: tuple[str, ...] | None = None,
+            uploaded_by: str | None = None) -> pd.DataFrame:
+    return importer.batches(engine(), statuses, units, uploaded_by)
+
+
+@_cached()
+def batch_rows(batch_id: int) -> pd.DataFrame:
+    return importer.batch_rows(engine(), batch_id)
+
+
+@_cached(32)
+def batch_file(batch_id: int) -> tuple[str, bytes]:
+    return importer.batch_file(engine(), batch_id)
+
+
+@scoped
+@_cached()
+def submission_status(year: int, as_of: dt.date, units: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """Who reported when, for the units the viewer may see (a 13-row table: filtered after reading)."""
+    df = importer.submission_status(engine(), year, dt.datetime.combine(as_of, dt.time(23, 59, 59)))
+    return df if units is None else df[df["unit_code"].isin(units)].reset_index(drop=True)
+
+
+@_cached()
+def figure_history(target_code: str, unit_code: str, year: int) -> pd.DataFrame:
+    return importer.figure_history(engine(), target_code, unit_code, year)
+
+
+@_cached(32)
+def template(kind: str, unit_code: str, period: dt.date, year: int) -> templates.Template:
+    return templates.build_template(engine(), kind, unit_code, period, year)
+
+
+def preview(content: bytes, file_name: str, scope: tuple[str, ...] | None) -> importer.Preview:
+    return importer.preview(engine(), content, file_name, allowed_units=scope)
+
+
+def commit(content: bytes, file_name: str, me: Identity, auto_approve: bool, expect: str) -> Any:
+    done = importer.commit(engine(), content, file_name, actor=me.actor, allowed_units=me.scope,
+                           auto_approve=auto_approve and me.scope is None and me.can_review, expect=expect)
+    clear()
+    return done
+
+
+def review(batch_id: int, decision: str, me: Identity, reason: str | None = None) -> str:
+    if not me.can_review:  # checked again here: a hidden button is not a permission check
+        raise DataAccessError(f"账号“{me.actor}”无权审核", f"Account “{me.actor}” may not review")
+    status = importer.review(engine(), batch_id, decision, actor=me.actor, reason=reason)
+    clear()
+    return status
+
+
+def withdraw(batch_id: int, me: Identity) -> None:
+    importer.withdraw(engine(), batch_id, actor=me.actor, allowed_units=me.scope)
+    clear()

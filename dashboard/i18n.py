@@ -5,7 +5,11 @@ pages don't edit one shared table. `tr` is pure; `t` reads the session's languag
 """
 from __future__ import annotations
 
+from typing import Any
+
 from data_access.present.texts import Texts
+
+from dashboard.ui.status_style import STATUS_WORDS
 
 _STRINGS: dict[str, tuple[str, str]] = {
     "app_title": ("鹰城工会看板", "Yingcheng Union Dashboard"),
@@ -31,6 +35,8 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "warn_bad_year": ("链接中的年度“{value}”无效，已改为默认年度。", "Invalid year “{value}” in the link; using the default."),
     "warn_bad_date": ("链接中的日期“{value}”格式不对（应为 YYYY-MM-DD），已改为最新填报日期。", "Invalid date “{value}” in the link (expected YYYY-MM-DD); using the latest report date."),
     "warn_date_out_of_range": ("链接中的日期“{value}”不在所选计划年度内（{start} 至 {end}），已改为最新填报日期。", "The date “{value}” in the link is outside the plan year ({start} to {end}); using the latest report date."),
+    "warn_scope_refused": ("您的账号只能查看本单位的数据，链接中的其他区县（{value}）已被拒绝。",
+                           "Your account may view only its own unit; the other counties in the link ({value}) were refused."),
     "warn_bad_lang": ("链接中的语言“{value}”无效，已改为中文。", "Invalid language “{value}” in the link; using Chinese."),
     "banner_sample": ("示例数据：本看板当前显示的是根据2023年工作要点生成的示例数据，并非真实填报。", "Sample data: this dashboard shows generated sample data based on the 2023 plan, not real reports."),
     "banner_last_report": ("数据截至 {as_of}；最新填报日期 {latest}。", "Data as of {as_of}; latest report {latest}."),
@@ -40,9 +46,7 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "db_error": ("无法读取数据库：{reason}", "Cannot read the database: {reason}"),
     "download_csv": ("下载 CSV", "Download CSV"),
     "download_xlsx": ("下载 Excel", "Download Excel"),
-    "status_超序时": ("超序时", "Ahead"),
-    "status_达序时": ("达序时", "On pace"),
-    "status_滞后序时": ("滞后序时", "Behind"),
+    **{f"status_{s}": words for s, words in STATUS_WORDS.items()},  # ui/status_style.py
 }
 
 
@@ -56,9 +60,9 @@ tr = _TEXTS
 def current_lang() -> str:
     import streamlit as st
 
-    return st.session_state.get("lang", "zh")
+    return str(st.session_state.get("lang", "zh"))
 
 
-def t(key: str, **fmt) -> str:
+def t(key: str, **fmt: Any) -> str:
     """The text for `key` in the session's language."""
     return tr(key, current_lang(), **fmt)

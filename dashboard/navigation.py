@@ -2,7 +2,9 @@
 are left out, so each issue adds its page by adding its file."""
 from __future__ import annotations
 
+
 from pathlib import Path
+from typing import Any
 
 import streamlit as st
 
@@ -31,7 +33,7 @@ PAGE_TABLE = [
 PAGE_ROLES = {"admin": (ROLE_ADMIN,)}
 
 
-def page_entries(role: str | None = None) -> list[tuple[tuple, bool]]:
+def page_entries(role: str | None = None) -> list[tuple[tuple[str, str, str, str], bool]]:
     """(PAGE_TABLE row, shown in the menu) for every page whose script exists, for `role`
     (None: authentication off, everything shown)."""
     out = []
@@ -44,9 +46,9 @@ def page_entries(role: str | None = None) -> list[tuple[tuple, bool]]:
     return out
 
 
-def build_pages(lang: str, role: str | None = None) -> dict[str, list]:
+def build_pages(lang: str, role: str | None = None) -> dict[str, list[Any]]:
     """The navigation's sections for the user's `role`."""
-    sections: dict[str, list] = {}
+    sections: dict[str, list[Any]] = {}
     for (script, url_path, title_key, section_key), shown in page_entries(role):
         page = st.Page(PAGES_DIR / script, title=tr(title_key, lang), url_path=url_path,
                        default=url_path == "overview", visibility="visible" if shown else "hidden")

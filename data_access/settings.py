@@ -18,6 +18,7 @@ with one Chinese line naming the variable (``SettingsError``), not a traceback.
 | reporter_view | KPI_REPORTER_VIEW | reporter_view | city (county reporters see the city) |
 | cjk_font | KPI_CJK_FONT | cjk_font | the system's Noto Sans CJK |
 | map_tile_url | KPI_MAP_TILE_URL | [map] tile_url | none (no basemap) |
+| boundary_file | KPI_BOUNDARY_FILE | boundary_file | sample_data/geo/pingdingshan_counties.geojson (read by data_access/geo.py) |
 | cli_user | KPI_USER | — | the operating-system user (who the command line acts as) |
 | backup_dir | KPI_BACKUP_DIR | backup_dir | backups/ beside the SQLite file (where `init` keeps its pre-upgrade copy) |
 | log_file | KPI_LOG_FILE | log_file | none: event lines go to stderr (under systemd, the journal) |
@@ -95,6 +96,7 @@ class Settings(BaseSettings):
     reporter_view: Literal["city", "unit"] = "city"
     cjk_font: str | None = None
     map_tile_url: str | None = None
+    boundary_file: Path = ROOT / "sample_data" / "geo" / "pingdingshan_counties.geojson"
     user: str | None = Field(default=None, description="KPI_USER: who the command line acts as")
     backup_dir: str | None = None
     log_file: str | None = None

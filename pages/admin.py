@@ -1,5 +1,7 @@
 """系统管理 (administrators only): accounts, targets, allocations and milestones of a plan year,
 a new plan year, the audit log. The data layer checks the role again on every write."""
+from collections.abc import Callable
+
 import streamlit as st
 
 from dashboard.ui import admin as adm
@@ -12,7 +14,7 @@ admin = require_page_role(ROLE_ADMIN)
 f = current()
 st.title(adm.title())
 adm.show_flash()
-sections = [
+sections: list[tuple[str, Callable[[], None]]] = [
     ("admin_tab_accounts", lambda: adm.accounts(admin)),
     ("admin_tab_targets", lambda: adm.targets(admin, f.year)),
     ("admin_tab_alloc", lambda: adm.allocations(admin, f.year)),

@@ -2,6 +2,7 @@
 import streamlit as st
 
 from dashboard.charts import map_layers
+from dashboard.ui import map as mu
 from dashboard.views import map
 from dashboard.ui import widgets
 from dashboard.i18n import t
@@ -22,16 +23,16 @@ shown = c3.pills(t("map_layers_control"), options=list(map_layers.KINDS), select
                  key="map_layers_shown", default=list(map_layers.KINDS),
                  format_func=lambda k: t(f"map_kind_{k}"))
 
-view = map.build(f, kind, shade_by, shown or [])
+view = mu.build(f, kind, shade_by, shown or [])
 if view.bad_tile:
     st.warning(t("map_bad_tile_url"), icon=":material/warning:")
 
 left, right = st.columns([3, 2], gap="medium")
 with left:
-    st.pydeck_chart(view.deck, on_select=map.on_pick, selection_mode="single-object",
-                    key=map.deck_key(), height=map.MAP_HEIGHT)
+    st.pydeck_chart(view.deck, on_select=mu.on_pick, selection_mode="single-object",
+                    key=mu.deck_key(), height=map.MAP_HEIGHT)
     st.html(view.legend)
-    notes = [t("map_note"), t("map_note_zones")] + ([t("map_note_tiles")] if view.tile else [])
+    notes = [t("map_note"), view.zones_note] + ([t("map_note_tiles")] if view.tile else [])
     st.caption(" ".join(notes))
     st.caption(t("map_click_hint"))
 with right:
@@ -40,7 +41,7 @@ with right:
     widgets.download_buttons(view.counties, stem=f"map_counties_{kind}", key="map_counties_dl")
 
 st.markdown(f"**{t('map_points_header')}**")
-text = st.text_input(t("map_search"), key=map.SEARCH_KEY)
+text = st.text_input(t("map_search"), key=mu.SEARCH_KEY)
 table = map.points_display(map.search(view.points, text), f.lang)
 st.caption(t("map_rows", n=len(table)))
 st.dataframe(table, hide_index=True, height=420, key="map_point_table")

@@ -9,7 +9,6 @@ from dashboard.views import new_economy as view
 from dashboard.i18n import t, tr
 from dashboard.filters.state import current
 from data_access.kpis import anomaly
-from data_access.present import fmt
 
 f = current()
 lang = f.lang
@@ -23,31 +22,21 @@ widgets.banner()
 if "T11" not in set(data.targets(f.year)["target_code"]):
     st.info(t("ne_no_t11"))
     st.stop()
-m = view.model(f.year, f.as_of, f.units, lang)
-
-
-def headline(col, label, h, unit, extra=None):
-    with col:
-        colour = "gray" if not h.week else ("green" if h.week > 0 else "red")
-        delta = None if h.week is None else fmt.signed(h.week, unit, lang)
-        st.metric(label, fmt.number(h.value, unit, lang), delta, delta_color=colour,
-                  delta_arrow="off" if not h.week else ("up" if h.week > 0 else "down"),
-                  delta_description=t("ne_vs_week"), chart_data=h.spark or None, chart_type="area",
-                  border=True, help=t("ne_exact", value=f"{h.value:,.0f}"))
-        st.caption(f"{t('ne_vs_month')} {fmt.signed(h.month, unit, lang)}　·　"
-                   f"{t('ne_yoy')} {view.signed_percent(h.yoy, lang)}")
-        if extra:
-            st.markdown(extra)
+m = data.new_economy(f.year, f.as_of, f.units, lang)
 
 
 t11 = m["t11"]
-target_line = t("ne_target_line", target=fmt.number(t11["target"], "人", lang),
-                expected=fmt.number(t11["expected"], "人", lang),
-                completion=fmt.percent(t11["completion"], lang))
-c1, c2, c3 = st.columns(3)
-headline(c1, t("ne_head_year"), m["head_t11"], "人", f"{target_line}　{widgets.status_badge(t11['status'])}")
-headline(c2, t("ne_head_cum"), m["head_cum"], "人")
-headline(c3, t("ne_head_orgs"), m["head_orgs"], "个")
+heads = [("ne_head_year", m["head_t11"], "人", f"{view.t11_line(t11, lang)}　{widgets.status_badge(t11['status'])}"),
+         ("ne_head_cum", m["head_cum"], "人", None), ("ne_head_orgs", m["head_orgs"], "个", None)]
+for col, (label, h, unit, extra) in zip(st.columns(3), heads):
+    tile = view.headline_tile(h, unit, lang)
+    with col:
+        st.metric(t(label), tile["value"], tile["delta"], delta_color=tile["delta_color"],
+                  delta_arrow=tile["delta_arrow"], delta_description=t("ne_vs_week"), chart_data=h.spark or None,
+                  chart_type="area", border=True, help=tile["help"])
+        st.caption(tile["caption"])
+        if extra:
+            st.markdown(extra)
 st.caption(m["period_text"])
 
 st.subheader(t("ne_sec_growth"))
@@ -60,11 +49,7 @@ with g1:
                     key="ne_monthly")
 with g2:
     st.markdown(f"**{t('ne_cumulative')}**")
-    fc = (t11["forecast"], t11["forecast_low"], t11["forecast_high"])
-    names = {k: t(f"ne_{k}") for k in ("actual", "pace", "range", "forecast")}
-    texts = {"actual": fmt.number(t11["actual"], "人", lang),
-             "forecast": t("ne_forecast_text", value=fmt.number(t11["forecast"], "人", lang)),
-             "target": t("ne_target_text", value=fmt.number(t11["target"], "人", lang))}
+    fc, names, texts = view.t11_chart_labels(t11, lang)
     st.plotly_chart(charts.cumulative_vs_pace(m["series"], as_of=f.as_of, year_end=m["periods"].end,
                                               target=t11["target"], forecast=fc, names=names, texts=texts,
                                               month_format=MONTH_FMT),

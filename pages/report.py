@@ -1,11 +1,8 @@
 """数据填报: templates, upload with preview and confirm, review, my submissions, history, who reported when."""
-import hashlib
-
 import streamlit as st
 
-from dashboard.auth import gate as auth_gate
-from dashboard import data
-from dashboard.ui import widgets
+from dashboard import data, viewer
+from dashboard.ui import report as ru, widgets
 from dashboard.views import report as rv
 from dashboard.i18n import t
 from dashboard.ui.safe_text import md
@@ -17,38 +14,21 @@ from data_access.errors import DataAccessError
 f = current()
 lang = f.lang
 units = data.units()
-names = dict(zip(units["code"], units["name_en" if lang == "en" else "name_zh"]))
+names = rv.unit_names(units, lang)
 st.title(t("rep_title"))
 widgets.banner()
-if "rep_flash" in st.session_state:
-    st.success(st.session_state.pop("rep_flash"), icon=":material/check_circle:")
-
-
-def said(exc: DataAccessError) -> str:
-    """The error's message, markdown-escaped: it quotes cells and file names from the upload."""
-    return md(exc.message_en if lang == "en" else exc.message_zh)
-
-
-def act(fn, *args, message: str) -> None:
-    """Run an importer action; on success show `message` after the rerun, else the reason."""
-    try:
-        fn(*args)
-    except DataAccessError as exc:
-        st.error(t("rep_error", msg=said(exc)))
-        return
-    st.session_state["rep_flash"] = message
-    st.rerun()
+ru.show_flash()
 
 # Who is acting: the signed-in user's rights (data_access.auth). With authentication turned off
 # (sample quick start) everyone is the anonymous administrator; there one may act as a county.
-me = rv.identity_from(auth_gate.current_user())
-if auth_gate.current_mode() == "none":
+me = rv.identity_from(viewer.current_user())
+if viewer.current_mode() == "none":
     with st.expander(t("rep_identity")):
         c1, c2 = st.columns(2)
-        actor = c1.text_input(t("rep_actor"), value="市总工会", key="rep_actor").strip() or "市总工会"
+        actor = c1.text_input(t("rep_actor"), value=rv.DEMO_ACTOR, key="rep_actor")
         scope_code = c2.selectbox(t("rep_scope"), [""] + list(units["code"]), key="rep_scope",
                                   format_func=lambda c: names.get(c, t("rep_scope_city")))
-    me = rv.Identity(actor, (scope_code,) if scope_code else None, not scope_code)
+    me = rv.demo_identity(actor, scope_code or "")
 scope = me.scope
 
 tab_tpl, tab_up, tab_review, tab_mine, tab_hist, tab_status = st.tabs(
@@ -58,17 +38,18 @@ tab_tpl, tab_up, tab_review, tab_mine, tab_hist, tab_status = st.tabs(
 with tab_tpl:
     c1, c2, c3 = st.columns(3)
     kind = c1.selectbox(t("rep_kind"), list(v.KINDS), key="rep_t_kind", format_func=rv.kind_namer(lang))
-    unit = c2.selectbox(t("rep_unit"), list(scope or units["code"]), format_func=names.get, key="rep_t_unit")
-    start, end = data.plan_years().set_index("year").loc[f.year, ["start_date", "end_date"]]
+    unit_codes: list[str] = list(scope or units["code"])
+    unit = c2.selectbox(t("rep_unit"), unit_codes, format_func=lambda c: names.get(c, c), key="rep_t_unit")
+    start, end = rv.year_bounds(data.plan_years(), f.year)
     period = c3.date_input(t("rep_period_month" if kind == "membership" else "rep_period_day"), value=f.as_of,
                            min_value=start, max_value=end, key="rep_t_period", format="YYYY-MM-DD")
     try:
-        tpl = rv.template(kind, unit, period, f.year)
+        tpl = data.template(kind, unit, period, f.year)
         st.caption(t("rep_period_is", label=tpl.period_label))
         st.download_button(t("rep_download"), tpl.data, file_name=tpl.file_name, mime=rv.XLSX_MIME,
                            key="rep_t_dl", icon=":material/download:", on_click="ignore")
     except DataAccessError as exc:
-        st.error(said(exc))
+        st.error(ru.said(exc))
 
 with tab_up:
     if not me.can_upload:
@@ -76,31 +57,32 @@ with tab_up:
     upload = st.file_uploader(t("rep_file"), type=["xlsx", "csv"], key="rep_file", disabled=not me.can_upload,
                               max_upload_size=max(1, v.MAX_FILE_BYTES // 1024 // 1024))
     content = upload.getvalue() if upload is not None else None
-    if content is not None and hashlib.sha256(content).hexdigest() != st.session_state.get("rep_done_sha"):
+    file_name = upload.name if upload is not None else ""
+    if content is not None and rv.content_sha(content) != st.session_state.get("rep_done_sha"):
         try:
-            pv = rv.preview(content, upload.name, scope)
+            pv = data.preview(content, file_name, scope)
         except v.ImportRejected as exc:
             st.error(t("rep_rejected", n=len(exc.issues)), icon=":material/block:")
             st.markdown("\n".join(f"- {md(i.line())}" for i in exc.issues[:50]))
         except DataAccessError as exc:
-            st.error(said(exc))
+            st.error(ru.said(exc))
         else:
             st.info(t("rep_counts", title=rv.kind_label(pv.kind, lang), **pv.counts))
             st.dataframe(rv.changes_table(pv, lang), hide_index=True)
             auto = me.can_review and scope is None and st.checkbox(t("rep_auto_approve"), key="rep_auto")
             if st.button(t("rep_confirm"), type="primary", key="rep_confirm", icon=":material/upload:"):
                 try:
-                    done = rv.commit(content, upload.name, me, auto, pv.fingerprint)
+                    done = data.commit(content, file_name, me, auto, pv.fingerprint)
                 except DataAccessError as exc:
-                    st.error(said(exc))
+                    st.error(ru.said(exc))
                 else:
                     st.session_state["rep_flash"] = t("rep_done", id=done.batch_id,
                                                       status=rv.status_label(done.status, lang))
-                    st.session_state["rep_done_sha"] = hashlib.sha256(content).hexdigest()
+                    st.session_state["rep_done_sha"] = rv.content_sha(content)
                     st.rerun()
 
 with tab_review:
-    waiting = rv.batches(("pending", "returned"), scope or f.units)  # a county sees its own
+    waiting = data.batches(("pending", "returned"), scope or f.units)  # a county sees its own
     pending, returned = waiting[waiting["status"] == "pending"], waiting[waiting["status"] == "returned"]
     st.subheader(t("rep_pending_head", n=len(pending)))
     if len(pending):
@@ -111,47 +93,45 @@ with tab_review:
         pick = st.selectbox(t("rep_pick"), list(rows), key="rep_pick",
                             format_func=lambda i: rv.batch_label(rows[i], names, lang, markdown=False))
         with st.expander(rv.batch_label(rows[pick], names, lang), expanded=True):
-            st.dataframe(rv.rows_table(rv.batch_rows(pick), lang), hide_index=True)
-            file_name, raw = rv.batch_file(pick)
+            st.dataframe(rv.rows_table(data.batch_rows(pick), lang), hide_index=True)
+            file_name, raw = data.batch_file(pick)
             st.download_button(t("rep_original"), raw, file_name=file_name, key=f"rep_raw_{pick}",
                                on_click="ignore", icon=":material/attach_file:")
             if me.can_review:
                 c1, c2, c3 = st.columns([3, 1, 1], vertical_alignment="bottom")
                 reason = c1.text_input(t("rep_reason"), key=f"rep_reason_{pick}")
                 if c2.button(t("rep_approve"), key=f"rep_ok_{pick}", type="primary"):
-                    act(rv.review, pick, "approve", me, message=f"#{pick}：{rv.status_label('approved', lang)}")
+                    ru.act(data.review, pick, "approve", me, message=f"#{pick}：{rv.status_label('approved', lang)}")
                 if c3.button(t("rep_return"), key=f"rep_back_{pick}"):
-                    act(rv.review, pick, "return", me, reason,
+                    ru.act(data.review, pick, "return", me, reason,
                         message=f"#{pick}：{rv.status_label('returned', lang)}")
     st.subheader(t("rep_returned_head", n=len(returned)))
     st.dataframe(rv.batch_table(returned, names, lang), hide_index=True)
 
 with tab_mine:
-    mine = rv.batches(None, None, me.actor)
+    mine = data.batches(None, None, me.actor)
     st.dataframe(rv.batch_table(mine, names, lang), hide_index=True)
     live = [int(i) for i in mine.loc[mine["status"] != "withdrawn", "id"]]
     if live:
         c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
         pick = c1.selectbox(t("rep_withdraw_pick"), live, format_func=lambda i: f"#{i}", key="rep_wd_pick")
         if c2.button(t("rep_withdraw"), key="rep_wd", icon=":material/undo:"):
-            act(rv.withdraw, pick, me, message=f"#{pick}：{rv.status_label('withdrawn', lang)}")
+            ru.act(data.withdraw, pick, me, message=f"#{pick}：{rv.status_label('withdrawn', lang)}")
 
 with tab_hist:
-    tg = data.targets(f.year)
-    tg = tg[tg["measure"] == "reported"].set_index("target_code")
+    tg = rv.reported_targets(data.targets(f.year))
     c1, c2 = st.columns(2)
     code = c1.selectbox(t("rep_target"), list(tg.index), key="rep_h_target",
                         format_func=lambda c: f"{c} {tg.loc[c, 'name_en' if lang == 'en' else 'name_zh']}")
-    choices = list(scope or units["code"])
-    first = f.counties[0] if f.counties and f.counties[0] in choices else choices[0]
-    hist_unit = c2.selectbox(t("rep_unit"), choices, index=choices.index(first), format_func=names.get,
+    choices, first = rv.history_units(scope, list(units["code"]), f.counties)
+    hist_unit = c2.selectbox(t("rep_unit"), choices, index=first, format_func=lambda c: names.get(c, c),
                              key="rep_h_unit")
-    st.dataframe(rv.history_table(rv.history(code, hist_unit, f.year), tg.loc[code, "unit_zh"], lang),
+    st.dataframe(rv.history_table(data.figure_history(code, hist_unit, f.year), tg.loc[code, "unit_zh"], lang),
                  hide_index=True)
     st.caption(t("rep_history_note"))
 
 with tab_status:
-    status = rv.submission_status(f.year, f.as_of)
+    status = data.submission_status(f.year, f.as_of)
     due = status["due_period_end"].iloc[0] if len(status) else None
     st.caption(t("rep_status_note", day=fmt.date(f.as_of, lang), due=fmt.date(due, lang)))
     table = rv.status_table(status, lang)

@@ -4,16 +4,13 @@ import streamlit as st
 
 from dashboard.charts import progress
 from dashboard import data
-from dashboard.ui import widgets
+from dashboard.ui import targets as tu, widgets
 from dashboard.views import targets as tv
 from dashboard.i18n import t
-from dashboard.views.overview import tile_html
-from dashboard.ui.safe_text import md
+from dashboard.views.overview import amount, tile_html
 from dashboard.filters.state import current
 
 PLOT_CONFIG = {"displayModeBar": False, "staticPlot": True}
-PICK = "tg_pick"
-LAST = "tg_last"  # widget state is dropped on other pages; this remembers the pick
 
 f = current()
 widgets.banner()
@@ -22,23 +19,9 @@ if ov.empty:
     st.info(t("no_data"))
     st.stop()
 codes = list(ov["target_code"])
-titles = {r["target_code"]: tv.target_title(r, f.lang) for _, r in ov.iterrows()}
+titles = tv.target_titles(ov, f.lang)
 
-# ?target= is this page's own parameter: the link picks the target, the picker writes it back.
-raw = st.query_params.get("target")
-code, valid = tv.resolve_target(raw, codes, st.session_state.get(LAST))
-if not valid:
-    st.warning(t("tg_bad_code", value=md(raw), code=titles[code]), icon=":material/warning:")
-st.session_state[PICK] = st.session_state[LAST] = code
-if st.query_params.get("target") != code:
-    st.query_params["target"] = code
-
-
-def _picked() -> None:
-    st.query_params["target"] = st.session_state[PICK]
-
-
-st.selectbox(t("tg_pick"), codes, key=PICK, format_func=titles.get, on_change=_picked)
+code = tu.pick_target(codes, titles)
 
 row = tv.target_row(ov, code)
 unit_zh = str(row["unit_zh"])
@@ -64,7 +47,7 @@ with left:
                                   names=names, texts=texts,
                                   month_format="%-m月" if f.lang == "zh" else "%b",
                                   height=max(420, unit_fig.layout.height if unit_fig else 0),
-                                  y_format=lambda v: tv.amount(v, unit_zh, f.lang))
+                                  y_format=lambda v: amount(v, unit_zh, f.lang))
     st.plotly_chart(fig, config=PLOT_CONFIG, key="tg_cumulative")
 with right:
     st.markdown(f"**{t('tg_units_title')}**")

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
 import dashboard.auth.gate as gate
+from dashboard import viewer
 from dashboard.auth import routes as auth_routes
 from dashboard.navigation import PAGE_TABLE, PAGES_DIR
 from data_access.accounts import auth
@@ -212,13 +213,28 @@ def test_cached_readers_cut_whole_city_requests_to_the_viewer(db, monkeypatch):
     st.cache_data.clear()
     st.cache_resource.clear()
     own = auth.AuthUser("lu", "lu", auth.ROLE_REPORTER, unit_code=LUSHAN, view_scope=auth.VIEW_UNIT)
-    monkeypatch.setattr(gate, "current_user", lambda: own)
+    monkeypatch.setattr(viewer, "current_user", lambda: own)
     day = dt.date(2023, 6, 30)
     assert set(data.facility_counts(2023, day, None)["unit_code"]) == {LUSHAN}
     assert set(data.unit_breakdown(2023, day, None, "T07")["unit_code"]) == {LUSHAN}
     got = data.target_overview(2023, day, None).set_index("target_code")["actual"]
     want = tables.target_overview(db[1], 2023, day, (LUSHAN,)).set_index("target_code")["actual"]
     assert got.to_dict() == want.to_dict()
+    # the readers moved in from the views: new-economy members, the briefing, the reporting tables
+    from data_access.kpis import new_economy as ne
+    from data_access.reporting import importer
+
+    assert int(data.ne_members(day, None)["new_members"].iloc[0]) == int(
+        ne.members(db[1], day, (LUSHAN,))["new_members"].iloc[0])
+    assert data.briefing_figures(2023, day, None).units == (LUSHAN,)
+    assert list(data.submission_status(2023, day)["unit_code"]) == [LUSHAN]
+    head = "单位代码,单位名称,指标代码,指标名称,计量单位,周期开始,周期结束,本期完成数,备注"
+    for unit in (XINHUA, LUSHAN):
+        importer.commit(db[1], f"{head}\n{unit},,T01,,,2023-06-24,2023-06-30,3,\n".encode("utf-8-sig"),
+                        f"{unit}.csv", actor="root", allowed_units=None)
+    assert sorted(importer.batches(db[1], None, None, None)["unit_code"]) == sorted([XINHUA, LUSHAN])
+    assert list(data.batches(None, None)["unit_code"]) == [LUSHAN]
+    assert data.visible_units() == (LUSHAN,)
     st.cache_data.clear()
     st.cache_resource.clear()
 
@@ -231,15 +247,28 @@ def test_reporter_with_the_default_city_view_sees_other_counties(db, monkeypatch
     assert len(at.multiselect(key="w_county").options) == 13
 
 
+def test_every_reader_with_units_goes_through_the_one_scope():
+    import inspect
+
+    from dashboard import data
+
+    readers = {name: fn for name, fn in vars(data).items()
+               if callable(fn) and not inspect.isclass(fn) and not name.startswith("_")
+               and getattr(fn, "__module__", None) == "dashboard.data"  # plain and st.cache_data-wrapped
+               and "units" in inspect.signature(fn).parameters}
+    assert len(readers) >= 14, sorted(readers)
+    assert [name for name, fn in readers.items() if not getattr(fn, "scoped", False)] == []
+
+
 def test_scoped_units_for_the_data_readers(monkeypatch):
     own = auth.AuthUser("lu", "lu", auth.ROLE_REPORTER, unit_code=LUSHAN, view_scope=auth.VIEW_UNIT)
     city = auth.AuthUser("wang", "wang", auth.ROLE_REPORTER, unit_code=XINHUA)
-    monkeypatch.setattr(gate, "current_user", lambda: own)
-    assert gate.scoped_units(None) == (LUSHAN,)  # "whole city" asked by a ranking or the map
-    assert gate.scoped_units((XINHUA, LUSHAN)) == (LUSHAN,)
-    assert gate.scoped_units((XINHUA,)) == (LUSHAN,)
-    monkeypatch.setattr(gate, "current_user", lambda: city)
-    assert gate.scoped_units(None) is None and gate.scoped_units((LUSHAN,)) == (LUSHAN,)
+    monkeypatch.setattr(viewer, "current_user", lambda: own)
+    assert viewer.scope(None) == (LUSHAN,)  # "whole city" asked by a ranking or the map
+    assert viewer.scope((XINHUA, LUSHAN)) == (LUSHAN,)
+    assert viewer.scope((XINHUA,)) == (LUSHAN,)
+    monkeypatch.setattr(viewer, "current_user", lambda: city)
+    assert viewer.scope(None) is None and viewer.scope((LUSHAN,)) == (LUSHAN,)
 
 
 def test_upload_for_another_county_is_refused(db):

@@ -164,7 +164,7 @@ def test_project_and_unproject_are_inverse():
 
 
 def test_status_colours_match_the_badges():
-    from dashboard.ui.widgets import STATUS_COLOURS
+    from dashboard.ui.status_style import STATUS_COLOURS
 
     assert {s: ml.rgb_hex(c) for s, c in ml.STATUS_RGB.items()} == STATUS_COLOURS
     assert set(ml.STATUS_RGB) == {STATUS_AHEAD, STATUS_ON_PACE, STATUS_BEHIND}

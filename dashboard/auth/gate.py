@@ -1,19 +1,19 @@
 """The login gate and the signed-in user.
 
 app.py calls `gate()` before st.navigation: without a login no page script runs at all, so no
-page, download or export is reachable. Pages and other modules read `current_user()`.
-`clamp_filters` cuts the shared county filter to what the user may view (called by state.py, so
-a county typed into the URL is refused with a warning, not only hidden in the sidebar).
+page, download or export is reachable. Pages and other modules read `viewer.current_user()`.
+The signed-in user and the county scope live in dashboard/viewer.py.
 
-Modes (dashboard/auth_settings.py): builtin, proxy (server.trustedUserHeaders -> st.user),
+Modes (dashboard/auth/settings.py): builtin, proxy (server.trustedUserHeaders -> st.user),
 oidc (st.login), none (explicitly off; every page then says so).
 """
 from __future__ import annotations
 
+from typing import Any
+
 import json
 import re
-from dataclasses import replace
-
+from typing import NoReturn
 import streamlit as st
 
 from data_access.accounts import auth
@@ -22,7 +22,7 @@ from data_access.schema.accounts import ROLE_NAMES_EN
 from data_access.errors import DataAccessError
 
 from dashboard.auth import routes, settings
-from dashboard import data
+from dashboard import data, viewer
 from dashboard.i18n import register, tr
 from dashboard.navigation import build_pages
 from dashboard.ui.safe_text import md
@@ -64,11 +64,8 @@ register({
     "auth_oidc_sign_in": ("使用统一身份认证登录", "Sign in with the organisation's account"),
     "auth_oidc_no_claim": ("身份提供方未提供用户名（{claim}），拒绝访问。", "The identity provider sent no user name ({claim}); access refused."),
     "auth_oidc_error": ("无法启动统一身份认证登录：{reason}", "Cannot start the OIDC sign-in: {reason}"),
-    "warn_scope_refused": ("您的账号只能查看本单位的数据，链接中的其他区县（{value}）已被拒绝。",
-                           "Your account may view only its own unit; the other counties in the link ({value}) were refused."),
 })
 
-_USER = "auth_user"
 _SID = "auth_session_id"
 _HANDOFF = "auth_handoff"
 _EXPIRE_COOKIE = "auth_expire_cookie"
@@ -91,23 +88,14 @@ def _msg(exc: DataAccessError, lang: str) -> str:
     return plain(exc.message_en if lang == "en" else exc.message_zh)
 
 
-def current_user() -> AuthUser | None:
-    """The signed-in user of this session (the ANONYMOUS administrator when auth is off)."""
-    return st.session_state.get(_USER)
-
-
-def current_mode() -> str | None:
-    return st.session_state.get("auth_mode")
-
-
-def _stop(lang: str) -> None:
+def _stop(lang: str) -> NoReturn:
     """End the run before any page runs. The page table is still declared (hidden) so that the page
     asked for in the URL (e.g. /admin) is the one shown after the login."""
     st.navigation(build_pages(lang), position="hidden")
     st.stop()
 
 
-def _refuse(text: str, lang: str) -> None:
+def _refuse(text: str, lang: str) -> NoReturn:
     st.title(tr("app_title", lang))
     st.error(text, icon=":material/lock:")
     _stop(lang)
@@ -115,13 +103,13 @@ def _refuse(text: str, lang: str) -> None:
 
 def gate() -> AuthUser:
     """Return the signed-in user, or show the login (or a refusal) and stop the run."""
-    st.session_state.pop(_USER, None)
+    viewer.sign_out()
     lang = _lang()
     try:
         mode = settings.mode(data.dataset_info().get("dataset"))
     except DataAccessError as exc:
         _refuse(tr("auth_config_error", lang, reason=_msg(exc, lang)), lang)
-    st.session_state["auth_mode"] = mode
+    viewer.set_mode(mode)
     if mode == "none":
         user = auth.ANONYMOUS
         key = "auth_off" if settings.mode_was_chosen() else "auth_off_sample"
@@ -132,7 +120,7 @@ def gate() -> AuthUser:
         user = _proxy(lang)
     else:
         user = _oidc(lang)
-    st.session_state[_USER] = user
+    viewer.sign_in(user)
     return user
 
 
@@ -190,7 +178,7 @@ def _deliver_cookie() -> None:
         st.html(_script(routes.session_path(), code), unsafe_allow_javascript=True, width="content")
 
 
-def _login_form(eng, lang: str) -> None:
+def _login_form(eng: Any, lang: str) -> None:
     ss = st.session_state
     if ss.pop(_EXPIRE_COOKIE, False) and routes.enabled():
         st.html(_script(routes.logout_path(), None), unsafe_allow_javascript=True, width="content")
@@ -247,8 +235,9 @@ def _sign_out() -> None:
     ss = st.session_state
     if ss.get(_SID) is not None:
         auth.logout(data.engine(), ss[_SID])
-    for k in (_SID, _USER, _HANDOFF):
+    for k in (_SID, _HANDOFF):
         ss.pop(k, None)
+    viewer.sign_out()
     ss[_EXPIRE_COOKIE] = True
 
 
@@ -269,7 +258,7 @@ def _proxy(lang: str) -> AuthUser:
 
 
 def _oidc_login() -> None:
-    provider = settings.setting("KPI_OIDC_PROVIDER", "oidc_provider")
+    provider = settings.oidc_provider()
     try:
         st.login(provider) if provider else st.login()
     except Exception as exc:  # noqa: BLE001 - e.g. Authlib not installed: shown, not a traceback
@@ -287,7 +276,7 @@ def _oidc(lang: str) -> AuthUser:
             st.error(tr("auth_oidc_error", lang, reason=err))
         st.button(tr("auth_oidc_sign_in", lang), on_click=_oidc_login, type="primary", key="auth_oidc")
         _stop(lang)
-    claim = settings.setting("KPI_OIDC_USER_CLAIM", "oidc_user_claim", "email")
+    claim = settings.oidc_user_claim()
     name = info.get(claim)
     if not name:
         _refuse(tr("auth_oidc_no_claim", lang, claim=claim), lang)
@@ -302,7 +291,7 @@ def _oidc(lang: str) -> AuthUser:
 
 def sidebar_account() -> None:
     """Who is signed in, sign out, change password (built-in)."""
-    user, mode, lang = current_user(), current_mode(), _lang()
+    user, mode, lang = viewer.current_user(), viewer.current_mode(), _lang()
     if user is None or mode == "none":
         return
     with st.sidebar:
@@ -317,43 +306,16 @@ def sidebar_account() -> None:
         elif mode == "oidc":
             st.button(tr("auth_sign_out", lang), on_click=st.logout, icon=":material/logout:", key="auth_logout")
         else:
-            url = settings.setting("KPI_PROXY_LOGOUT_URL", "proxy_logout_url")
+            url = settings.proxy_logout_url()
             if url:
                 st.link_button(tr("auth_sign_out", lang), url, icon=":material/logout:")
 
 
 def require_page_role(*roles: str) -> AuthUser:
     """For a page: the user if it has one of `roles`, else an error and the run stops."""
-    user = current_user()
+    user = viewer.current_user()
     try:
         return auth.require_role(user, *roles)
     except DataAccessError as exc:
         st.error(_msg(exc, _lang()), icon=":material/block:")
         st.stop()
-
-
-def clamp_filters(f):
-    """(filters cut to the user's viewable units, warnings as (i18n key, args))."""
-    user = current_user()
-    if user is None:
-        return f, []
-    kept, refused = auth.clamp_units(user, f.counties)
-    warnings = [("warn_scope_refused", {"value": "、".join(refused)})] if refused else []
-    return (replace(f, counties=kept) if kept != f.counties else f), warnings
-
-
-def viewable(codes) -> list[str]:
-    """The unit codes of `codes` the user may view (for the sidebar's options)."""
-    allowed = auth.readable_units(current_user()) if current_user() is not None else None
-    return list(codes) if allowed is None else [c for c in codes if c in allowed]
-
-
-def scoped_units(units):
-    """`units` (None: whole city) cut to what the signed-in user may view. Meant for every reader in
-    dashboard/data.py, so that a page asking for the whole city (a ranking, the map) still gets only
-    a restricted viewer's own unit. Before the gate has run (no user yet) `units` passes unchanged."""
-    user = current_user()
-    allowed = auth.readable_units(user) if user is not None else None
-    if allowed is None:
-        return units
-    return tuple(c for c in (units or ()) if c in allowed) or allowed

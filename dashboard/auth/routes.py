@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import lru_cache
-from typing import Mapping
+from typing import Any, Mapping
 from urllib.parse import urlparse
 
 from data_access import clock
@@ -53,26 +53,26 @@ def same_origin(headers: Mapping[str, str]) -> bool:
 
 
 def cookie_secure(scheme: str, headers: Mapping[str, str]) -> bool:
-    from dashboard.auth.settings import setting
+    from data_access import settings
 
-    configured = (setting("KPI_COOKIE_SECURE", "cookie_secure") or "auto").lower()
-    if configured in ("1", "true", "yes"):
+    configured = settings.get().cookie_secure
+    if configured == "true":
         return True
-    if configured in ("0", "false", "no"):
+    if configured == "false":
         return False
     return scheme == "https" or headers.get("x-forwarded-proto", "").lower() == "https"
 
 
 @lru_cache(maxsize=1)
-def _engine():
+def _engine() -> Any:
     from data_access.db import make_engine
 
-    from dashboard.settings import db_url
+    from data_access import settings
 
-    return make_engine(db_url())
+    return make_engine(settings.database_url())
 
 
-def exchange(engine, body: str, now: dt.datetime | None = None) -> tuple[str, int] | None:
+def exchange(engine: Any, body: str, now: dt.datetime | None = None) -> tuple[str, int] | None:
     """(cookie token, max-age seconds) for a valid hand-over code, else None. Pure of HTTP."""
     result = auth.redeem_handoff(engine, body.strip(), now=now)
     if result is None:
@@ -82,7 +82,7 @@ def exchange(engine, body: str, now: dt.datetime | None = None) -> tuple[str, in
     return (token, max_age) if max_age > 0 else None
 
 
-async def _session(request):
+async def _session(request: Any) -> Any:
     from starlette.concurrency import run_in_threadpool
     from starlette.responses import Response
 
@@ -99,7 +99,7 @@ async def _session(request):
     return resp
 
 
-async def _logout(request):
+async def _logout(request: Any) -> Any:
     from starlette.responses import Response
 
     if not same_origin(request.headers):
@@ -110,7 +110,7 @@ async def _logout(request):
     return resp
 
 
-def routes() -> list:
+def routes() -> list[Any]:
     from starlette.routing import Route
 
     return [Route(session_path(), _session, methods=["POST"]),

@@ -9,14 +9,13 @@ from __future__ import annotations
 import html
 import json
 import math
-from typing import Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 import pandas as pd
 import pydeck as pdk
 
-from data_access.kpis.metrics import STATUS_AHEAD, STATUS_BEHIND, STATUS_ON_PACE
-
 from dashboard.i18n import register, tr
+from dashboard.ui.status_style import STATUS_RGB, status_word
 
 COUNTY_LAYER = "counties"
 LABEL_LAYER = "county_labels"
@@ -26,8 +25,6 @@ KINDS = ("care_station", "childcare_class")  # also the point layers' ids
 # Point colours: warm orange and violet stay apart from the green/blue/red county shading.
 KIND_RGB = {"care_station": (230, 101, 0), "childcare_class": (121, 80, 242)}
 NEW_RING_RGB = (20, 24, 28)  # dark ring around points opened in the plan year
-# Same hues as ui.STATUS_COLOURS (a test keeps them equal), so the map matches the badges.
-STATUS_RGB = {STATUS_AHEAD: (26, 127, 55), STATUS_ON_PACE: (31, 111, 235), STATUS_BEHIND: (207, 34, 46)}
 # Completion (actual / allocation) in five steps, light yellow-green to dark blue (the lightest
 # step still reads as a fill on the white page).
 COMPLETION_STEPS = (0.25, 0.5, 0.75, 1.0)
@@ -62,7 +59,7 @@ def rgb_hex(rgb: Sequence[int]) -> str:
     return "#{:02x}{:02x}{:02x}".format(*rgb[:3])
 
 
-def completion_rgb(completion) -> tuple[int, int, int]:
+def completion_rgb(completion: Any) -> tuple[int, int, int]:
     """The shade for a completion rate; no allocation (None/NaN) is grey."""
     if completion is None or (isinstance(completion, float) and math.isnan(completion)):
         return NO_ALLOCATION_RGB
@@ -72,16 +69,16 @@ def completion_rgb(completion) -> tuple[int, int, int]:
     return COMPLETION_RGB[-1]
 
 
-def county_fill(status: str | None, completion, shade_by: str, dimmed: bool) -> list[int]:
+def county_fill(status: str | None, completion: Any, shade_by: str, dimmed: bool) -> list[int]:
     """RGBA fill of a county: by pace status or by completion; dimmed when outside the filter."""
     if shade_by == "completion":
         rgb = completion_rgb(completion)
     else:
-        rgb = STATUS_RGB.get(status, NO_ALLOCATION_RGB) if completion is not None else NO_ALLOCATION_RGB
+        rgb = STATUS_RGB.get(status or "", NO_ALLOCATION_RGB) if completion is not None else NO_ALLOCATION_RGB
     return [*rgb, DIMMED_ALPHA if dimmed else FILL_ALPHA]
 
 
-def point_style(kind: str, is_new: bool) -> dict:
+def point_style(kind: str, is_new: bool) -> dict[str, Any]:
     """Fill, outline and radius of a point: new ones full colour with a dark ring, older ones paler."""
     rgb = KIND_RGB[kind]
     if is_new:
@@ -99,7 +96,7 @@ def _merc_y(lat: float) -> float:
 
 
 def fit_view(bounds: Sequence[float], width: int, height: int, padding: int = 16,
-             max_zoom: float = 13.0) -> dict:
+             max_zoom: float = 13.0) -> dict[str, Any]:
     """latitude/longitude/zoom that fit (min_lon, min_lat, max_lon, max_lat) in a width×height map."""
     x0, y0, x1, y1 = bounds
     dx = max((x1 - x0) / 360 * WORLD_PX, 1e-9)
@@ -122,7 +119,7 @@ def project(lon: float, lat: float, view: Mapping[str, float], width: int,
 # legend
 
 
-def legend_items(kind: str, shade_by: str, kinds_shown: Sequence[str], lang: str) -> list[dict]:
+def legend_items(kind: str, shade_by: str, kinds_shown: Sequence[str], lang: str) -> list[dict[str, Any]]:
     """Legend entries: {'group', 'label', 'fill', 'line', 'shape'} (shape 'area' or 'point')."""
     kind_name = tr(f"map_kind_{kind}", lang)
     if shade_by == "completion":
@@ -134,7 +131,7 @@ def legend_items(kind: str, shade_by: str, kinds_shown: Sequence[str], lang: str
                  for lb, rgb in zip(labels, COMPLETION_RGB)]
     else:
         group = tr("map_legend_status_title", lang, kind=kind_name)
-        items = [{"group": group, "label": tr(f"status_{s}", lang), "fill": rgb, "shape": "area"}
+        items = [{"group": group, "label": status_word(s, lang), "fill": rgb, "shape": "area"}
                  for s, rgb in STATUS_RGB.items()]
     items.append({"group": group, "label": tr("map_legend_no_alloc", lang), "fill": NO_ALLOCATION_RGB,
                   "shape": "area"})
@@ -148,7 +145,7 @@ def legend_items(kind: str, shade_by: str, kinds_shown: Sequence[str], lang: str
     return items
 
 
-def legend_html(items: Sequence[Mapping], lang: str = "zh") -> str:
+def legend_html(items: Sequence[Mapping[str, Any]], lang: str = "zh") -> str:
     """The legend as a small HTML block (inline styles only; labels escaped)."""
     groups: dict[str, list[str]] = {}
     for it in items:
@@ -177,8 +174,8 @@ def _quoted(value: str) -> str:
     return f"{quote}{value}{quote}"
 
 
-def county_collection(features: Sequence[Mapping], shade: pd.DataFrame, shade_by: str,
-                      chosen: Sequence[str]) -> dict:
+def county_collection(features: Sequence[Mapping[str, Any]], shade: pd.DataFrame, shade_by: str,
+                      chosen: Sequence[str]) -> dict[str, Any]:
     """A FeatureCollection of the county polygons with drawing and tooltip properties.
 
     `features`: GeoJSON features with properties adcode (str) and name. `shade`: one row per
@@ -232,7 +229,7 @@ TOOLTIP = {
 }
 
 
-def build_deck(counties: dict, labels: pd.DataFrame, points: pd.DataFrame, view: Mapping[str, float],
+def build_deck(counties: dict[str, Any], labels: pd.DataFrame, points: pd.DataFrame, view: Mapping[str, float],
                kinds: Sequence[str] = KINDS, tile_url: str | None = None,
                size: tuple[int, int] = (820, 600)) -> pdk.Deck:
     """The map: optional intranet basemap, county polygons, one point layer per kind, county labels.
@@ -279,7 +276,7 @@ def build_deck(counties: dict, labels: pd.DataFrame, points: pd.DataFrame, view:
     return pdk.Deck(layers=layers, initial_view_state=state, map_provider=None, tooltip=TOOLTIP)
 
 
-class SerializedDeck(pdk.Deck):
+class SerializedDeck(pdk.Deck):  # type: ignore[misc, unused-ignore]
     """A deck whose JSON was made beforehand. st.pydeck_chart calls `to_json()` on every rerun, and
     pydeck's serialiser (a recursive key rewrite, then an indented dump) takes about a second for
     ten thousand points; the page makes the JSON once per filter and reuses it."""

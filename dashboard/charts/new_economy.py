@@ -7,7 +7,7 @@ can find them.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Mapping
+from typing import Any, Mapping
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -17,18 +17,18 @@ ACTUAL, PACE, FLAG = "#1f6feb", "#57606a", "#cf222e"
 FONT = dict(family="Noto Sans CJK SC, Noto Sans SC, sans-serif")
 
 
-def _iso(day) -> str:
+def _iso(day: Any) -> str:
     return day.isoformat() if isinstance(day, dt.date) else str(day)
 
 
-def _layout(fig: go.Figure, height: int, **kw) -> go.Figure:
+def _layout(fig: go.Figure, height: int, **kw: Any) -> go.Figure:
     kw.setdefault("margin", dict(l=10, r=10, t=40, b=10))
     fig.update_layout(height=height, hovermode=False, font=FONT, plot_bgcolor="rgba(0,0,0,0)",
                       legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0), **kw)
     return fig
 
 
-def _colour(colours: Mapping[str, str] | None, label, i: int) -> str:
+def _colour(colours: Mapping[str, str] | None, label: Any, i: int) -> str:
     return (colours or {}).get(label) or PALETTE[i % len(PALETTE)]
 
 

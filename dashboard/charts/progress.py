@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import Callable, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -23,7 +23,7 @@ HEADER_ROW_PX = 28
 TEXT_COLOUR = "#24292f"
 
 
-def _floats(values) -> list[float | None]:
+def _floats(values: Any) -> list[float | None]:
     """Plain lists in the figure: plotly would write pandas/numpy data as base64 typed arrays,
     which tests and other readers of the spec cannot compare directly."""
     return [None if pd.isna(v) else float(v) for v in values]

@@ -12,7 +12,7 @@ import streamlit as st
 from data_access.kpis import calendar
 from data_access.present import fmt
 
-from dashboard.auth import gate as auth_gate
+from dashboard import viewer
 from dashboard import data
 from dashboard.i18n import t, tr
 from dashboard.ui.safe_text import md
@@ -41,7 +41,8 @@ def _url_params() -> dict[str, list[str]]:
 
 
 def current() -> Filters:
-    return st.session_state[_FILTERS]
+    f: Filters = st.session_state[_FILTERS]
+    return f
 
 
 def setup(d: Defaults) -> Filters:
@@ -55,7 +56,7 @@ def setup(d: Defaults) -> Filters:
     elif _FILTERS not in st.session_state:
         st.session_state[_FILTERS], st.session_state[_WARNINGS] = parse_filters({}, d)
     # A restricted viewer's counties are cut to its own unit here, whatever the URL asked for.
-    f, scope_warnings = auth_gate.clamp_filters(st.session_state[_FILTERS])
+    f, scope_warnings = viewer.clamp_filters(st.session_state[_FILTERS])
     st.session_state[_FILTERS] = f
     st.session_state[_WARNINGS] = list(st.session_state.get(_WARNINGS, [])) + scope_warnings
     st.session_state["lang"] = f.lang
@@ -90,7 +91,7 @@ def _on_change(d: Defaults) -> None:
         from dashboard.filters.url import default_as_of
 
         as_of = default_as_of(year, d)
-    ss[_FILTERS], ss[_WARNINGS] = auth_gate.clamp_filters(
+    ss[_FILTERS], ss[_WARNINGS] = viewer.clamp_filters(
         Filters(tuple(ss.get("w_county", f.counties)), year, as_of, ss.get("w_lang") or f.lang))
     _sync_url(ss[_FILTERS], d)
 
@@ -108,7 +109,7 @@ def sidebar(d: Defaults) -> Filters:
     start, end = as_of_range(f.year, d)
     with st.sidebar:
         st.markdown(f"**{t('filter_header')}**")
-        st.multiselect(t("filter_county"), options=auth_gate.viewable(unit_df["code"]), key="w_county",
+        st.multiselect(t("filter_county"), options=viewer.viewable(unit_df["code"]), key="w_county",
                        format_func=lambda c: names.get(c, c), placeholder=t("filter_county_placeholder"),
                        on_change=_on_change, args=(d,))
         st.selectbox(t("filter_year"), options=d.years, key="w_year", on_change=_on_change, args=(d,),

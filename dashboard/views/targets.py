@@ -5,6 +5,8 @@ Pure functions (no streamlit calls); the figures come from kpis via dashboard.da
 """
 from __future__ import annotations
 
+from typing import Any
+
 import datetime as dt
 import textwrap
 
@@ -13,7 +15,8 @@ import pandas as pd
 from data_access.present import fmt
 
 from dashboard.i18n import register, tr
-from dashboard.views.overview import NO_TARGET_COLOUR, STATUS_COLOURS, TEXT_COLOUR, amount, bare, status_label
+from dashboard.ui.status_style import STATUS_COLOURS, status_text as status_label, status_word
+from dashboard.views.overview import NO_TARGET_COLOUR, TEXT_COLOUR, amount, bare
 
 register({
     "tg_pick": ("选择目标", "Target"),
@@ -49,7 +52,7 @@ register({
 })
 
 UNIT_TEXT_COLUMNS = ("done", "status", "rank", "weekly")
-UNIT_BULLET_LAYOUT = {
+UNIT_BULLET_LAYOUT: dict[str, dict[str, Any]] = {
     "zh": dict(bullet_width=0.34, column_x=(0.40, 0.65, 0.80, 0.89), label_px=130),
     "en": dict(bullet_width=0.30, column_x=(0.36, 0.63, 0.78, 0.86), label_px=170),
 }
@@ -77,15 +80,21 @@ def target_row(ov: pd.DataFrame, code: str) -> pd.Series:
 
 def year_end(plan_years: pd.DataFrame, year: int) -> dt.date:
     """The last day of a plan year, from queries.plan_years."""
-    return plan_years.loc[plan_years["year"] == year, "end_date"].iloc[0]
+    end: dt.date = plan_years.loc[plan_years["year"] == year, "end_date"].iloc[0]
+    return end
 
 
-def target_title(row, lang: str) -> str:
+def target_title(row: Any, lang: str) -> str:
     """'T07 新建户外劳动者爱心驿站' for the picker."""
     return f"{row['target_code']} {row['name_en'] if lang == 'en' else row['name_zh']}"
 
 
-def headline(row, lang: str) -> list[tuple[str, str, str]]:
+def target_titles(ov: pd.DataFrame, lang: str) -> dict[str, str]:
+    """target_code -> the picker's title for every target of `ov` (data.target_overview)."""
+    return {r["target_code"]: target_title(r, lang) for _, r in ov.iterrows()}
+
+
+def headline(row: Any, lang: str) -> list[tuple[str, str, str]]:
     """(label, value, colour) for the tiles of one target_overview row; values may hold a
     smaller <span> (the forecast range)."""
     unit = str(row["unit_zh"])
@@ -107,11 +116,11 @@ def headline(row, lang: str) -> list[tuple[str, str, str]]:
     ]
 
 
-def unit_name(row, lang: str) -> str:
+def unit_name(row: Any, lang: str) -> str:
     return str(row["unit_name_en"] if lang == "en" else row["unit_name_zh"])
 
 
-def unit_label(row, lang: str) -> str:
+def unit_label(row: Any, lang: str) -> str:
     """The unit's name for a chart row; long English names on two lines."""
     name = unit_name(row, lang)
     if lang != "en":
@@ -178,7 +187,7 @@ def ranking_table(ub: pd.DataFrame, unit_zh: str, lang: str) -> pd.DataFrame:
             cols["allocation"]: round(float(r["allocation"]), 2),
             cols["completion"]: round(float(r["completion"]) * 100, 1) if has else None,
             cols["expected"]: round(float(r["expected"]), 2),
-            cols["status"]: tr(f"status_{r['status']}", lang) if has else "—",
+            cols["status"]: status_word(r['status'], lang) if has else "—",
             cols["weekly"]: round(float(r["required_weekly"]), 2),
         })
     out = pd.DataFrame(rows, columns=list(cols.values()))
@@ -195,7 +204,7 @@ def series_table(series: pd.DataFrame, lang: str) -> pd.DataFrame:
     })
 
 
-def chart_labels(row, as_of: dt.date, lang: str) -> tuple[dict[str, str], dict[str, str]]:
+def chart_labels(row: Any, as_of: dt.date, lang: str) -> tuple[dict[str, str], dict[str, str]]:
     """(legend names, on-chart texts) for charts.cumulative_chart from a target_overview row."""
     unit = str(row["unit_zh"])
     names = {k: tr(f"tg_{k}", lang) for k in ("actual", "pace", "forecast", "range", "target")}
@@ -212,8 +221,8 @@ def chart_labels(row, as_of: dt.date, lang: str) -> tuple[dict[str, str], dict[s
     return names, texts
 
 
-def forecast_tuple(row) -> tuple[float | None, float | None, float | None]:
-    def val(key):
+def forecast_tuple(row: Any) -> tuple[float | None, float | None, float | None]:
+    def val(key: str) -> float | None:
         return None if pd.isna(row[key]) else float(row[key])
     return val("forecast"), val("forecast_low"), val("forecast_high")
 

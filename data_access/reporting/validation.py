@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import json
 import math
 import re
 import unicodedata
@@ -20,6 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping
 
+from data_access import geo
 from data_access.errors import DataAccessError
 from data_access.kpis import calendar
 
@@ -28,7 +28,6 @@ MAX_ROWS = 5000  # data rows per file
 MAX_ISSUES = 200  # stop collecting after this many (the message shows the first ones)
 MAX_TEXT = 200
 
-GEO_DIR = Path(__file__).resolve().parents[2] / "sample_data" / "geo"
 CITY_CODE = "410400"
 # Functional zones have no polygon of their own: they manage parts of these counties.
 ZONE_HOSTS = {"410471": ("410403", "410422"), "410472": ("410402",)}
@@ -659,9 +658,8 @@ def _polygons() -> dict[str, Any]:
     from shapely.ops import unary_union
 
     out = {}
-    with open(GEO_DIR / "pingdingshan_counties.geojson", encoding="utf-8") as fh:
-        for feature in json.load(fh)["features"]:
-            out[str(feature["properties"]["adcode"])] = shape(feature["geometry"])
+    for feature in geo.county_features():  # the one boundary file (settings.boundary_file)
+        out[feature["properties"]["adcode"]] = shape(feature["geometry"])
     for zone, hosts in ZONE_HOSTS.items():
         out[zone] = unary_union([out[h] for h in hosts])
     out[CITY_CODE] = unary_union([g for code, g in out.items() if code not in ZONE_HOSTS])
