@@ -11,7 +11,9 @@ from dashboard.i18n import t
 from dashboard.ui.safe_text import md
 from dashboard.filters.state import current
 from data_access.present import fmt
-from data_access.reporting import validation as v
+from data_access.reporting import files as v_files
+from data_access.reporting.issues import ImportRejected
+from data_access.reporting.kinds import KINDS
 from data_access.errors import DataAccessError
 
 f = current()
@@ -57,7 +59,7 @@ tab_tpl, tab_up, tab_review, tab_mine, tab_hist, tab_status = st.tabs(
 
 with tab_tpl:
     c1, c2, c3 = st.columns(3)
-    kind = c1.selectbox(t("rep_kind"), list(v.KINDS), key="rep_t_kind", format_func=rv.kind_namer(lang))
+    kind = c1.selectbox(t("rep_kind"), list(KINDS), key="rep_t_kind", format_func=rv.kind_namer(lang))
     unit = c2.selectbox(t("rep_unit"), list(scope or units["code"]), format_func=names.get, key="rep_t_unit")
     start, end = data.plan_years().set_index("year").loc[f.year, ["start_date", "end_date"]]
     period = c3.date_input(t("rep_period_month" if kind == "membership" else "rep_period_day"), value=f.as_of,
@@ -74,12 +76,12 @@ with tab_up:
     if not me.can_upload:
         st.info(t("rep_no_upload", role=me.role), icon=":material/lock:")
     upload = st.file_uploader(t("rep_file"), type=["xlsx", "csv"], key="rep_file", disabled=not me.can_upload,
-                              max_upload_size=max(1, v.MAX_FILE_BYTES // 1024 // 1024))
+                              max_upload_size=max(1, v_files.MAX_FILE_BYTES // 1024 // 1024))
     content = upload.getvalue() if upload is not None else None
     if content is not None and hashlib.sha256(content).hexdigest() != st.session_state.get("rep_done_sha"):
         try:
             pv = rv.preview(content, upload.name, scope)
-        except v.ImportRejected as exc:
+        except ImportRejected as exc:
             st.error(t("rep_rejected", n=len(exc.issues)), icon=":material/block:")
             st.markdown("\n".join(f"- {md(i.line())}" for i in exc.issues[:50]))
         except DataAccessError as exc:

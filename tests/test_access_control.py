@@ -248,7 +248,7 @@ def test_upload_for_another_county_is_refused(db):
         auth.require_write_scope(lu, XINHUA)
     assert auth.require_write_scope(lu, LUSHAN) is lu
     # The importer takes the account's writable units: a forged row for 新华区 refuses the whole file.
-    from data_access.reporting import importer
+    from data_access.reporting import commit as importer
     head = "单位代码,单位名称,指标代码,指标名称,计量单位,周期开始,周期结束,本期完成数,备注"
 
     def csv(unit: str) -> bytes:

@@ -21,7 +21,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, insert, select, update
 
-from data_access.reporting import importer
+from data_access.reporting import commit as importer
 from data_access.kpis import tables
 from data_access.meeting import briefing
 from data_access.schema import models as m
