@@ -66,8 +66,8 @@ def upgrade() -> None:
                 batch_id=batch_id, kind=row.entity, entry_id=entity_id, before=row.before or "{}",
                 after=row.after or "{}", planned_at=row.at))
         else:  # the version written (applied) or restored (reverted) replaces the one it follows
-            replaced = bind.execute(sa.select(_registry(row.entity).c.replaces_id)
-                                    .where(_registry(row.entity).c.id == entity_id)).scalar()
+            entries = _registry(row.entity)
+            replaced = bind.execute(sa.select(entries.c.replaces_id).where(entries.c.id == entity_id)).scalar()
             match = [changes.c.batch_id == batch_id, changes.c.kind == row.entity]
             if verb == "applied":
                 bind.execute(sa.update(changes).where(*match, changes.c.entry_id == replaced)
