@@ -6,9 +6,15 @@ fingerprint, so what is written is exactly what was shown.
 from __future__ import annotations
 
 import datetime as dt
+import argparse
 import getpass
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Engine
 
 from data_access.accounts import auth
 from data_access.db import check_reachable, make_engine
@@ -23,18 +29,18 @@ from data_access.schema import migrate
 from data_access.schema.accounts import ROLE_ADMIN, ROLE_REPORTER
 
 
-def _engine(args):
+def _engine(args: argparse.Namespace) -> Engine:
     engine = make_engine(args.url)
     check_reachable(engine)
     migrate.require_current(engine)
     return engine
 
 
-def _user(args) -> str:
+def _user(args: argparse.Namespace) -> str:
     return args.user or os.environ.get("KPI_USER") or getpass.getuser()
 
 
-def _rights(args, engine) -> tuple[str, tuple[str, ...] | None, object]:
+def _rights(args: argparse.Namespace, engine: Engine) -> tuple[str, tuple[str, ...] | None, auth.AuthUser | None]:
     """(actor, allowed units, account) for a command that writes.
 
     With --user the account's own rights apply: a county reporter writes only for its unit
@@ -50,7 +56,7 @@ def _rights(args, engine) -> tuple[str, tuple[str, ...] | None, object]:
     return account.username, units if units is not None else allowed, account
 
 
-def _operator(args, engine) -> auth.AuthUser:
+def _operator(args: argparse.Namespace, engine: Engine) -> auth.AuthUser:
     """Who a review or withdrawal acts as: with --user that account (its own role decides); without,
     the server's operator, recorded under KPI_USER: an administrator, or with one --unit a county
     reporter of that unit."""
@@ -69,7 +75,7 @@ def _date(text: str | None) -> dt.date | None:
     return None if not text else parse_date(text)
 
 
-def _cmd_template(args) -> str:
+def _cmd_template(args: argparse.Namespace) -> str:
     tpl = templates.build_template(_engine(args), args.kind, args.unit, args.period, args.year)
     out = Path(args.output) if args.output else Path(tpl.file_name)
     if out.is_dir():
@@ -78,14 +84,14 @@ def _cmd_template(args) -> str:
     return f"已生成模板：{out}（{tpl.period_label}）"
 
 
-def _table(df, columns: dict[str, str]) -> str:
+def _table(df: pd.DataFrame, columns: dict[str, str]) -> str:
     if df.empty:
         return "（无）"
     shown = df[list(columns)].astype(object).where(df[list(columns)].notna(), "")
-    return shown.rename(columns=columns).to_string(index=False)
+    return str(shown.rename(columns=columns).to_string(index=False))
 
 
-def _cmd_import(args) -> str:
+def _cmd_import(args: argparse.Namespace) -> str:
     engine = _engine(args)
     path = Path(args.file)
     data = path.read_bytes()
@@ -110,19 +116,19 @@ def _cmd_import(args) -> str:
     return "\n".join(lines)
 
 
-def _cmd_review(args) -> str:
+def _cmd_review(args: argparse.Namespace) -> str:
     engine = _engine(args)
     status = review(engine, args.batch, args.decision, reviewer=_operator(args, engine), reason=args.reason)
     return f"批次#{args.batch}：{batches.STATUS_ZH[status]}。"
 
 
-def _cmd_withdraw(args) -> str:
+def _cmd_withdraw(args: argparse.Namespace) -> str:
     engine = _engine(args)
     withdraw(engine, args.batch, user=_operator(args, engine), reason=args.reason)
     return f"批次#{args.batch}已撤回：其数据不再计入看板（原始记录仍保留）。"
 
 
-def _cmd_history(args) -> str:
+def _cmd_history(args: argparse.Namespace) -> str:
     df = history.figure_history(_engine(args), args.target, args.unit, args.year, _date(args.period))
     if df.empty:
         return f"{args.unit} 的 {args.target.upper()} 没有填报记录。"
@@ -134,7 +140,7 @@ def _cmd_history(args) -> str:
                        "in_force": "现行", "note": "备注"}) + "\n★ 看板当前采用的版本"
 
 
-def _cmd_batches(args) -> str:
+def _cmd_batches(args: argparse.Namespace) -> str:
     df = batches.batches(_engine(args), [args.status] if args.status else None, args.unit or None)
     df = df.assign(status=df["status"].map(batches.STATUS_ZH), kind=df["kind"].map(
         lambda k: KINDS[k].title if k in KINDS else k))
@@ -143,7 +149,7 @@ def _cmd_batches(args) -> str:
                        "status": "状态", "review_note": "审核意见"})
 
 
-def _cmd_reporting_status(args) -> str:
+def _cmd_reporting_status(args: argparse.Namespace) -> str:
     engine = _engine(args)
     year = args.year or dt.date.today().year
     df = history.submission_status(engine, year)
@@ -153,7 +159,7 @@ def _cmd_reporting_status(args) -> str:
                        "late": "状态", "weeks_behind": "缺报周数"})
 
 
-def register(sub) -> dict:
+def register(sub: Any) -> dict[str, Callable[[argparse.Namespace], str]]:
     kinds = sorted(KINDS)
     p = sub.add_parser("template", help="生成填报模板 .xlsx (write a reporting template)")
     p.add_argument("kind", choices=kinds,

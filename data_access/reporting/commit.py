@@ -75,6 +75,7 @@ def commit(engine: Engine, data: bytes, file_name: str, *, actor: str,
             file_name=file_name[:255], file_sha256=pv.sha256, file_bytes=data, uploaded_by=actor,
             uploaded_at=recorded_at, row_count=counts["total"], rows_new=counts["new"],
             rows_changed=counts["changed"], status=BATCH_PENDING))
+        assert result.inserted_primary_key is not None
         batch_id = int(result.inserted_primary_key[0])
         write_rows(conn, prep, batch_id, recorded_at, actor)
         audit.record(conn, actor=actor, action="import", entity="import_batches", entity_id=batch_id,

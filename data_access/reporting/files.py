@@ -94,7 +94,7 @@ def _read_xlsx(data: bytes, file: str, data_sheets: Iterable[str]) -> Table:
         sheet = pick_sheet(values_wb.sheetnames, data_sheets)
         # The value is the one Excel saved with the file. The second reading only finds which cells
         # hold a formula, to refuse those saved without a value.
-        formulas = set()
+        formulas: set[tuple[int, int]] = set()
         for r, row in enumerate(formula_wb[sheet].iter_rows(), start=1):
             if r > MAX_ROWS + 10:
                 break

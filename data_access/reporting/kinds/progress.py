@@ -1,6 +1,7 @@
 """周进度填报: a unit's weekly increment per weekly-reported target (progress_reports)."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,7 +31,7 @@ class Progress(VersionedKind):
     def item(self, values: dict[str, Any]) -> tuple[str, str]:
         return str(values["target_code"]), f"{values['period_start']}~{values['period_end']}"
 
-    def labels(self, conn: Connection, rows: list[Any]) -> list[tuple[str, str]]:
+    def labels(self, conn: Connection, rows: Sequence[Any]) -> list[tuple[str, str]]:
         ids = sorted({r.target_id for r in rows})
         codes = dict(conn.execute(select(Target.id, Target.code).where(Target.id.in_(ids))).all())
         return [self.item({"target_code": codes[r.target_id], "period_start": r.period_start,

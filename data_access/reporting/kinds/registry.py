@@ -140,7 +140,9 @@ class RegistryKind(ReportKind):
         """Insert a new version of an entry: `entity`'s columns with `values` over them."""
         row = {c.name: getattr(entity, c.name) for c in self.table.__table__.c if c.name != "id"}
         row.update(values, recorded_at=now, batch_id=batch_id, replaces_id=replaces_id, superseded_at=None)
-        return int(conn.execute(insert(self.table).values(**row)).inserted_primary_key[0])
+        key = conn.execute(insert(self.table).values(**row)).inserted_primary_key
+        assert key is not None
+        return int(key[0])
 
     def _supersede(self, conn: Connection, row_id: int, now: dt.datetime) -> None:
         conn.execute(update(self.table).where(self.table.id == row_id).values(superseded_at=now))

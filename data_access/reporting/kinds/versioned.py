@@ -3,6 +3,7 @@ for the same key, never an update; which version counts is kpis.versions.latest,
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,7 +35,7 @@ class VersionedKind(ReportKind):
         """(item, period) texts of a row of the file or of the table."""
         raise NotImplementedError
 
-    def labels(self, conn: Connection, rows: list[Any]) -> list[tuple[str, str]]:
+    def labels(self, conn: Connection, rows: Sequence[Any]) -> list[tuple[str, str]]:
         """(item, period) of stored rows (a kind whose key holds ids looks their codes up)."""
         return [self.item(dict(r._mapping)) for r in rows]
 

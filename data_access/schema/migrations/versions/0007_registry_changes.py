@@ -28,11 +28,11 @@ changes = sa.table("registry_changes", sa.column("id", sa.Integer), sa.column("b
                    sa.column("reverted_at", sa.DateTime))
 
 
-def _registry(name):
+def _registry(name: str) -> sa.TableClause:
     return sa.table(name, sa.column("id", sa.Integer), sa.column("replaces_id", sa.Integer))
 
 
-def _dump(value) -> str:
+def _dump(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
