@@ -246,7 +246,7 @@ def test_same_file_twice_is_refused(tiny):
 
 def test_correction_supersedes_and_keeps_history(tiny):
     base = t01(tiny)
-    first = committing.commit(tiny, xlsx([prow(value=6)]), "w26.xlsx", actor="王芳", now=NOW, auto_approve=True)
+    first = committing.commit(tiny, xlsx([prow(value=6)]), "w26.xlsx", actor="王芳", now=NOW, approver=admin())
     assert first.status == "approved" and t01(tiny) == base + 6
     later = NOW + dt.timedelta(hours=1)
     fixed = xlsx([prow(value=9, note="漏报3场，更正")])
@@ -268,7 +268,7 @@ def test_correction_supersedes_and_keeps_history(tiny):
 
 
 def test_unchanged_rows_are_not_stored_again(tiny):
-    committing.commit(tiny, xlsx([prow(value=6)]), "a.xlsx", actor="x", now=NOW, auto_approve=True)
+    committing.commit(tiny, xlsx([prow(value=6)]), "a.xlsx", actor="x", now=NOW, approver=admin())
     pv = previewing.preview(tiny, xlsx([prow(value=6), prow(unit=B, value=2)]), "b.xlsx", now=NOW)
     assert [c.action for c in pv.changes] == ["unchanged", "new"]
     before = dump(tiny)
@@ -359,11 +359,11 @@ def test_membership_file_counts_toward_t11(tiny):
     base = overview_actual(tiny, "T11")
     data = xlsx([[A, "新华区", "2023-05", "外卖配送", "美团", 40], [B, "", D(2023, 5, 1), "快递", "顺丰", 12]],
                 MEMBER_HEAD, "新业态入会")
-    done = committing.commit(tiny, data, "m.xlsx", actor="x", now=NOW, auto_approve=True)
+    done = committing.commit(tiny, data, "m.xlsx", actor="x", now=NOW, approver=admin())
     assert done.counts == {"total": 2, "new": 2, "changed": 0, "unchanged": 0}
     assert overview_actual(tiny, "T11") == base + 52
     fix = xlsx([[A, "", "2023年5月", "外卖配送", "美团", 45]], MEMBER_HEAD, "新业态入会")
-    again = committing.commit(tiny, fix, "m2.xlsx", actor="x", now=NOW, auto_approve=True)
+    again = committing.commit(tiny, fix, "m2.xlsx", actor="x", now=NOW, approver=admin())
     assert again.counts["changed"] == 1 and overview_actual(tiny, "T11") == base + 57
 
 
@@ -416,9 +416,9 @@ def test_facility_registry_new_change_and_withdraw(tiny):
 def test_registry_batch_cannot_be_withdrawn_under_a_later_change(tiny):
     stamp = lambda day: dt.datetime(2023, 7, day, 9)  # noqa: E731
     first = committing.commit(tiny, xlsx([frow()], FACILITY_HEAD, "设施登记"), "f1.xlsx", actor="x",
-                            now=stamp(1), auto_approve=True)
+                            now=stamp(1), approver=admin())
     later = committing.commit(tiny, xlsx([frow(services="饮水、充电、热饭")], FACILITY_HEAD, "设施登记"), "f2.xlsx",
-                            actor="x", now=stamp(2), auto_approve=True)
+                            actor="x", now=stamp(2), approver=admin())
     assert later.counts["changed"] == 1
     before = dump(tiny)
     with pytest.raises(DataAccessError, match=f"已被批次#{later.batch_id}修改，无法撤回"):
@@ -439,7 +439,7 @@ def test_union_org_file_counts_toward_t09(tiny):
     base = overview_actual(tiny, "T09")
     data = xlsx([[A, "", "新华区美团骑手工会", "2023-06-10", "企业", "是", "外卖配送", "美团", 35],
                  [A, "", "新华区某社区工会", D(2023, 6, 12), "村社区", "否", None, None, None]], UNION_HEAD, "新建工会")
-    done = committing.commit(tiny, data, "u.xlsx", actor="x", now=NOW, auto_approve=True)
+    done = committing.commit(tiny, data, "u.xlsx", actor="x", now=NOW, approver=admin())
     assert done.counts["new"] == 2
     assert overview_actual(tiny, "T09") == base + 2
 
@@ -451,7 +451,7 @@ def test_union_org_change_shows_from_its_approval_on(tiny):
     row = lambda flag: [A, "", "新华区美团骑手工会", "2023-06-10", "企业", flag, "外卖配送", "美团", 35]  # noqa: E731
     before = ne.orgs_total(tiny, D(2023, 7, 1), (A,))
     committing.commit(tiny, xlsx([row("是")], UNION_HEAD, "新建工会"), "u1.xlsx", actor="x", now=stamp(1),
-                    auto_approve=True)
+                    approver=admin())
     fix = committing.commit(tiny, xlsx([row("否")], UNION_HEAD, "新建工会"), "u2.xlsx", actor="x", now=stamp(3))
     assert fix.counts["changed"] == 1
     reviewing.review(tiny, fix.batch_id, "approve", reviewer=reviewer("r"), now=stamp(3))
@@ -536,3 +536,32 @@ def test_registry_entry_waiting_for_review_cannot_be_sent_again(tiny):
     assert dump(tiny) == before
     reviewing.review(tiny, first.batch_id, "approve", reviewer=reviewer("r"), now=NOW)
     assert previewing.preview(tiny, again, "f2.xlsx", now=NOW).counts["changed"] == 1  # now a change
+
+
+def test_audit_log_is_a_record_of_one_format(tiny):
+    """Import, approval (with the registry change it applies), withdrawal (with its revert): each one
+    entry written through data_access.audit.record; nothing pending lives there."""
+    import json
+
+    from data_access import audit
+    from data_access.schema.models import AuditLog, RegistryChange
+
+    with tiny.begin() as conn:
+        conn.execute(update(Facility).where(Facility.id == 2).values(lat=XINHUA_SEAT[0], lon=XINHUA_SEAT[1]))
+    closing = xlsx([frow(name="设施2", opened=D(2023, 1, 5), closed=D(2023, 6, 15), status="关闭", address="地址",
+                         host="单位", services="饮水")], FACILITY_HEAD, "设施登记")
+    done = committing.commit(tiny, closing, "close.xlsx", actor="新华填报员", now=NOW)
+    with tiny.connect() as conn:
+        assert conn.execute(select(RegistryChange.batch_id, RegistryChange.entry_id, RegistryChange.applied_id)
+                            ).all() == [(done.batch_id, 2, None)]
+    reviewing.review(tiny, done.batch_id, "approve", reviewer=reviewer("审核员"), now=NOW)
+    reviewing.withdraw(tiny, done.batch_id, user=admin("管理员"), now=NOW)
+    log = audit.entries(tiny).iloc[::-1]
+    assert [tuple(r) for r in log[["actor", "action", "entity"]].values] == [
+        ("新华填报员", "import", "import_batches"), ("审核员", "update", "facilities"),
+        ("审核员", "approve", "import_batches"), ("管理员", "revert", "facilities"),
+        ("管理员", "withdraw", "import_batches")]
+    applied = json.loads(log.iloc[1]["after"])
+    assert applied == {"batch_id": done.batch_id, "closed_on": "2023-06-15", "status": "closed"}
+    with tiny.connect() as conn:
+        assert not conn.execute(select(AuditLog.id).where(AuditLog.action.like("%:%"))).all()

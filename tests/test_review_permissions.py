@@ -66,3 +66,18 @@ def test_the_rules():
     assert [reviewing.may_withdraw(u, A) for u in (reporter("x", A), reporter("y", B), leader(), reviewer(),
                                                    admin(), None)] == [True, False, False, False, True, False]
     assert reviewing.may_withdraw(admin(), None) and not reviewing.may_withdraw(reporter("x", A), None)
+
+
+@pytest.mark.parametrize("who", [reporter("新华填报员", A), leader()], ids=["county reporter", "leader"])
+def test_approval_on_upload_refused(tiny, who):
+    before = dump(tiny)
+    with pytest.raises(DataAccessError, match="无权进行此操作（导入即通过审核）"):
+        committing.commit(tiny, xlsx([prow(value=6)]), "a.xlsx", actor=who.username, allowed_units=(A,), now=NOW,
+                          approver=who)
+    assert dump(tiny) == before
+
+
+def test_approval_on_upload_by_a_reviewer(tiny):
+    done = committing.commit(tiny, xlsx([prow(value=6)]), "a.xlsx", actor="市总", now=NOW, approver=reviewer("李审"))
+    assert done.status == "approved"
+    assert reviewing.batch_rows(tiny, done.batch_id, now=NOW)["action"].tolist() == ["new"]

@@ -42,7 +42,7 @@ def story(request, tmp_path_factory):
     sync_sequences(engine)
     me = reporter("新华填报员", A)
     first = committing.commit(engine, xlsx([prow(value=6)]), "six.xlsx", actor=me.username,
-                              now=T(2023, 6, 30, 10), auto_approve=True)
+                              now=T(2023, 6, 30, 10), approver=admin())
     fix = committing.commit(engine, xlsx([prow(value=9, note="更正")]), "nine.xlsx", actor=me.username,
                             now=T(2023, 6, 30, 12))
     never = committing.commit(engine, xlsx([prow(value=11)]), "eleven.xlsx", actor=me.username,

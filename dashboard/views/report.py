@@ -185,7 +185,8 @@ def preview(content: bytes, file_name: str, scope: tuple[str, ...] | None) -> pr
 
 def commit(content: bytes, file_name: str, me: Identity, auto_approve: bool, expect: str):
     done = committing.commit(data.engine(), content, file_name, actor=me.actor, allowed_units=me.scope,
-                           auto_approve=auto_approve and me.scope is None and me.can_review, expect=expect)
+                           approver=me.as_user() if auto_approve and me.scope is None and me.can_review else None,
+                           expect=expect)
     data.clear()
     return done
 

@@ -110,8 +110,8 @@ def _cmd_import(args: argparse.Namespace) -> str:
     if not args.yes:
         lines.append("以上为预览，尚未写入。确认无误后加 --yes 重新运行以导入。")
         return "\n".join(lines)
-    done = commit(engine, data, path.name, actor=actor, allowed_units=units, year=args.year,
-                           kind=args.kind, auto_approve=args.approve, expect=pv.fingerprint)
+    done = commit(engine, data, path.name, actor=actor, allowed_units=units, year=args.year, kind=args.kind,
+                  approver=_operator(args, engine) if args.approve else None, expect=pv.fingerprint)
     lines.append(f"已导入：批次#{done.batch_id}，状态：{batches.STATUS_ZH[done.status]}。")
     return "\n".join(lines)
 

@@ -17,11 +17,12 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, Engine, insert, select, update
 
 from data_access import audit, clock
+from data_access.accounts.auth import AuthUser
 from data_access.errors import DataAccessError
 from data_access.reporting.issues import ImportRejected, Issue
 from data_access.reporting.kinds import KINDS
 from data_access.reporting.preview import Prepared, prepare
-from data_access.reporting.review import decide
+from data_access.reporting.review import decide, may_review, refusal
 from data_access.schema.models import BATCH_APPROVED, BATCH_PENDING, ImportBatch, Unit
 
 
@@ -50,14 +51,17 @@ def write_rows(conn: Connection, prep: Prepared, batch_id: int, recorded_at: dt.
 
 def commit(engine: Engine, data: bytes, file_name: str, *, actor: str,
            allowed_units: Iterable[str] | None = None, now: dt.datetime | None = None,
-           year: int | None = None, kind: str | None = None, auto_approve: bool = False,
+           year: int | None = None, kind: str | None = None, approver: AuthUser | None = None,
            expect: str | None = None) -> Committed:
-    """Check `data` again and store it in one transaction as a new batch (pending, or approved when
-    `auto_approve`: the caller has checked the uploader may approve). `expect`: the fingerprint of
+    """Check `data` again and store it in one transaction as a new batch: pending, or with an
+    `approver` approved on upload by that user (refused unless review.may_review). `expect`: the fingerprint of
     the preview the user confirmed; if what is stored has changed since, nothing is written and the
     user is asked to look again."""
     if not actor:
         raise DataAccessError("未指定上传人", "No uploader given")
+    if approver is not None and not may_review(approver):
+        raise refusal(approver, "无权进行此操作（导入即通过审核），需要：审核员、管理员",
+                      "may not approve on upload; needs: reviewer, admin")
     with engine.begin() as conn:
         prep = prepare(conn, data, file_name, now=now or clock.now(), year=year, kind=kind,
                        allowed_units=allowed_units, lock=lambda c, units: lock_units(c, units))
@@ -81,7 +85,7 @@ def commit(engine: Engine, data: bytes, file_name: str, *, actor: str,
         audit.record(conn, actor=actor, action="import", entity="import_batches", entity_id=batch_id,
                      after={"file_name": file_name, "sha256": pv.sha256, **counts}, at=recorded_at)
         status = BATCH_PENDING
-        if auto_approve:
-            decide(conn, batch_id, "approve", actor, None, recorded_at)
+        if approver is not None:
+            decide(conn, batch_id, "approve", approver.username, None, recorded_at)
             status = BATCH_APPROVED
     return Committed(batch_id, status, counts)

@@ -37,7 +37,7 @@ def may_withdraw(user: AuthUser | None, batch_unit: str | None) -> bool:
     return allowed is None or (batch_unit is not None and batch_unit in allowed)
 
 
-def _refuse(user: AuthUser | None, zh: str, en: str) -> DataAccessError:
+def refusal(user: AuthUser | None, zh: str, en: str) -> DataAccessError:
     who = "未登录" if user is None else f"账号“{user.username}”（{ROLE_NAMES_ZH.get(user.role, user.role)}）"
     return DataAccessError(f"{who}{zh}", f"{'Not signed in' if user is None else user.username}: {en}")
 
@@ -71,7 +71,7 @@ def review(engine: Engine, batch_id: int, decision: str, *, reviewer: AuthUser, 
     """Approve or return (with a reason) a pending batch as `reviewer`; returns the new status.
     Refused unless `may_review(reviewer)`."""
     if not may_review(reviewer):
-        raise _refuse(reviewer, "无权进行此操作（审核上报数据），需要：审核员、管理员",
+        raise refusal(reviewer, "无权进行此操作（审核上报数据），需要：审核员、管理员",
                       "may not review submissions; needs: reviewer, admin")
     with engine.begin() as conn:
         return decide(conn, batch_id, decision, reviewer.username, reason, now or clock.now())
@@ -86,7 +86,7 @@ def withdraw(engine: Engine, batch_id: int, *, user: AuthUser, reason: str | Non
     with engine.begin() as conn:
         batch = batches.get(conn, batch_id)
         if not may_withdraw(user, batch.unit_code):
-            raise _refuse(user, f"无权撤回批次#{batch_id}", f"not allowed to withdraw batch #{batch_id}")
+            raise refusal(user, f"无权撤回批次#{batch_id}", f"not allowed to withdraw batch #{batch_id}")
         if batch.status == BATCH_WITHDRAWN:
             raise DataAccessError(f"批次#{batch_id}已撤回", f"Batch #{batch_id} is already withdrawn")
         if batch.status == BATCH_APPROVED:
