@@ -73,7 +73,7 @@ def _old_rows(conn) -> None:
     ])
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", "postgresql", "mariadb"])
 def migrated(request, tmp_path, monkeypatch):
     from tests import tiny_data
 

@@ -100,6 +100,4 @@ def downgrade() -> None:
         bind.execute(sa.insert(audit).values(at=c.planned_at, actor="migration", action=f"planned:{c.batch_id}",
                                              entity=c.kind, entity_id=str(c.entry_id), before=c.before,
                                              after=c.after))
-    op.drop_index("ix_registry_changes_entry_id", table_name="registry_changes")
-    op.drop_index("ix_registry_changes_batch_id", table_name="registry_changes")
-    op.drop_table("registry_changes")
+    op.drop_table("registry_changes")  # its indexes with it (MariaDB keeps one for the foreign key)
