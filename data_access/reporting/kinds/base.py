@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, insert
 
 from data_access.reporting.cells import Column
-from data_access.reporting.context import Context
+from data_access.reporting.context import Context, as_date
 from data_access.reporting.kinds.periods import Period
 
 INSERT_CHUNK = 500  # rows per INSERT statement
@@ -66,8 +66,6 @@ def fingerprint(rows: Iterable[Iterable[Any]]) -> str:
 
 def same(a: Any, b: Any) -> bool:
     """Stored and uploaded values are equal (floats to 1e-7, dates whatever the driver returned)."""
-    from data_access.reporting.context import as_date
-
     if isinstance(a, float) or isinstance(b, float):
         return a is not None and b is not None and abs(float(a) - float(b)) < 1e-7
     if isinstance(a, dt.date) or isinstance(b, dt.date):
