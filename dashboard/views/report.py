@@ -69,8 +69,6 @@ register({
 
 STATUS_EN = {"pending": "Pending", "approved": "Approved", "returned": "Returned", "withdrawn": "Withdrawn",
              None: "Loaded directly"}
-KIND_EN = {"progress": "Weekly progress", "facilities": "Stations and childcare classes",
-           "union_orgs": "New union organisations", "membership": "New-economy members (monthly)"}
 ACTION_EN = {"new": "New", "changed": "Changed", "unchanged": "Unchanged"}
 
 
@@ -80,7 +78,8 @@ def status_label(status, lang: str) -> str:
 
 
 def kind_label(kind: str, lang: str) -> str:
-    return KIND_EN.get(kind, kind) if lang == "en" else KINDS[kind].title if kind in KINDS else kind
+    report = KINDS.get(kind)
+    return kind if report is None else (report.title_en or kind) if lang == "en" else report.title
 
 
 def kind_namer(lang: str):

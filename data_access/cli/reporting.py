@@ -163,7 +163,7 @@ def register(sub: Any) -> dict[str, Callable[[argparse.Namespace], str]]:
     kinds = sorted(KINDS)
     p = sub.add_parser("template", help="生成填报模板 .xlsx (write a reporting template)")
     p.add_argument("kind", choices=kinds,
-                   help="progress 周进度 | facilities 驿站与托管班 | union_orgs 新建工会 | membership 新业态入会")
+                   help=" | ".join(f"{k.code} {k.title}" for k in KINDS.values()))
     p.add_argument("--unit", required=True, help="单位代码，如 410423")
     p.add_argument("--period", help="周报：该周任一日期 2023-06-30；月报：2023-05（默认最近一期）")
     p.add_argument("--year", type=int, help="计划年度（默认今天所在年度）")

@@ -96,6 +96,7 @@ class ReportKind:
     key_text: str  # the key in words, for the duplicate message
     period: Period
     notes: tuple[str, ...] = ()  # the kind's lines in the template's instructions
+    title_en: str = ""  # the title on the English pages (the code when empty)
 
     def column(self, key: str) -> Column:
         return next(c for c in self.columns if c.key == key)

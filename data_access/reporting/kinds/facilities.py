@@ -59,7 +59,7 @@ class Facilities(RegistryKind):
 
 
 KIND = Facilities(
-    code="facilities", title="驿站与托管班登记", sheet="设施登记",
+    code="facilities", title_en="Stations and childcare classes", title="驿站与托管班登记", sheet="设施登记",
     columns=(
         UNIT, UNIT_NAME,
         Column("kind", "设施类型", "choice", choices=FACILITY_KINDS, width=12),

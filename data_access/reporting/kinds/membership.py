@@ -55,7 +55,7 @@ class Membership(VersionedKind):
 
 
 KIND = Membership(
-    code="membership", title="新业态劳动者入会（按月）", sheet="新业态入会",
+    code="membership", title_en="New-economy members (monthly)", title="新业态劳动者入会（按月）", sheet="新业态入会",
     columns=(
         UNIT, UNIT_NAME,
         Column("month", "月份", "month", help="如 2023-05", width=10),

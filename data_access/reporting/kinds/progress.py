@@ -83,7 +83,7 @@ class Progress(VersionedKind):
 
 
 KIND = Progress(
-    code="progress", title="周进度填报", sheet="周进度",
+    code="progress", title_en="Weekly progress", title="周进度填报", sheet="周进度",
     columns=(
         UNIT, UNIT_NAME,
         Column("target_code", "指标代码", "target", help="T01…T11，从下拉列表选择", width=10),

@@ -42,7 +42,7 @@ class UnionOrgs(RegistryKind):
 
 
 KIND = UnionOrgs(
-    code="union_orgs", title="新建基层工会", sheet="新建工会",
+    code="union_orgs", title_en="New union organisations", title="新建基层工会", sheet="新建工会",
     columns=(
         UNIT, UNIT_NAME,
         Column("name", "工会名称", "text", width=36),
