@@ -43,7 +43,7 @@ def _old_rows(conn) -> None:
         reviewed_by=None if status == "pending" else "r", reviewed_at=None if status == "pending" else APPLIED,
         withdrawn_at=REVERTED if status == "withdrawn" else None)
     conn.execute(insert(ImportBatch), [batch(10, "facilities", A, "approved"), batch(11, "facilities", B, "pending"),
-                                       batch(12, "union_orgs", A, "withdrawn")])
+                                       batch(12, "union_orgs", A, "withdrawn"), batch(13, "progress", A, "withdrawn")])
     # batch 10 closed 设施2: version 6 replaces 2
     conn.execute(update(Facility).where(Facility.id == 2).values(superseded_at=APPLIED))
     conn.execute(insert(Facility).values(
@@ -70,6 +70,9 @@ def _old_rows(conn) -> None:
         audit(APPLIED, "applied:12", "union_orgs", 4, {"sector": "企业"}, {"sector": "社会组织"}),
         audit(REVERTED, "reverted:12", "union_orgs", 5, {"sector": "社会组织"}, {"sector": "企业"}),
         audit(PLANNED, "import", "import_batches", 10, None, {"file_name": "10.xlsx"}),
+        # 12 was withdrawn after its approval; 13 after it had been returned (it never counted)
+        audit(REVERTED, "withdraw", "import_batches", 12, {"status": "approved"}, {"status": "withdrawn"}),
+        audit(REVERTED, "withdraw", "import_batches", 13, {"status": "returned"}, {"status": "withdrawn"}),
     ])
 
 
@@ -111,8 +114,16 @@ def test_audit_log_is_only_a_record(migrated):
     assert [(a, e, i, json.loads(x).get("batch_id")) for a, e, i, x in rows] == [
         ("plan", "facilities", "2", 10), ("plan", "facilities", "4", 11), ("plan", "union_orgs", "2", 12),
         ("update", "facilities", "6", 10), ("update", "union_orgs", "4", 12), ("revert", "union_orgs", "5", 12),
-        ("import", "import_batches", "10", None)]
+        ("import", "import_batches", "10", None), ("withdraw", "import_batches", "12", None),
+        ("withdraw", "import_batches", "13", None)]
     assert json.loads(rows[0].after) == {"batch_id": 10, "closed_on": "2023-05-31", "status": "closed"}
+
+
+def test_withdrawn_at_kept_only_for_batches_that_had_been_approved(migrated):
+    with migrated.connect() as conn:
+        stamps = dict(conn.execute(select(ImportBatch.id, ImportBatch.withdrawn_at)
+                                   .where(ImportBatch.id.in_([12, 13]))).all())
+    assert stamps == {12: REVERTED, 13: None}
 
 
 def test_current_code_carries_on_from_the_migrated_rows(migrated):

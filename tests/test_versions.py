@@ -104,3 +104,15 @@ def test_review_tab_before_the_correction(story):
     engine, _first, fix, _never = story
     rows = reviewing.batch_rows(engine, fix, now=end_of(D(2023, 7, 3)))
     assert rows[["item", "old", "new", "action"]].values.tolist() == [["T01", 6.0, 9.0, "changed"]]
+
+
+def test_a_returned_file_withdrawn_later_never_counts(tiny):
+    """Returned on 1 July, withdrawn on 3 July: no view, as of any day, counts it (the withdrawal
+    stamps withdrawn_at only on a batch that had been approved)."""
+    done = committing.commit(tiny, xlsx([prow(value=6)]), "six.xlsx", actor="新华填报员", allowed_units=(A,),
+                             now=T(2023, 6, 30, 10))
+    reviewing.review(tiny, done.batch_id, "return", reviewer=reviewer(), reason="与台账不符", now=T(2023, 7, 1, 9))
+    reviewing.withdraw(tiny, done.batch_id, user=reporter("新华填报员", A), now=T(2023, 7, 3, 9))
+    days = [D(2023, 6, 30), D(2023, 7, 1), D(2023, 7, 2), D(2023, 7, 3)]
+    assert [by_facts(tiny, d) for d in days] == [None] * 4
+    assert [by_history(tiny, d) for d in days] == [None] * 4

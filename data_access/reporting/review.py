@@ -91,7 +91,10 @@ def withdraw(engine: Engine, batch_id: int, *, user: AuthUser, reason: str | Non
             raise DataAccessError(f"批次#{batch_id}已撤回", f"Batch #{batch_id} is already withdrawn")
         if batch.status == BATCH_APPROVED:
             KINDS[batch.kind].withdraw(conn, batch_id, user.username, now)
-        batches.set_status(conn, batch_id, batch.status, status=BATCH_WITHDRAWN, withdrawn_at=now)
+        # withdrawn_at marks when an APPROVED batch stopped counting (kpis.versions.counted); a batch
+        # that never counted gets none, so a returned-then-withdrawn file never counts in any view.
+        batches.set_status(conn, batch_id, batch.status, status=BATCH_WITHDRAWN,
+                           withdrawn_at=now if batch.status == BATCH_APPROVED else None)
         audit.record(conn, actor=user, action="withdraw", entity="import_batches", entity_id=batch_id,
                      before={"status": batch.status}, after={"status": BATCH_WITHDRAWN, "reason": reason}, at=now)
 

@@ -1,6 +1,8 @@
 """registry_changes: pending registry changes in their own table, no longer audit rows whose action
 was "planned:<batch>" / "applied:<batch>" / "reverted:<batch>"; those audit rows become plain records
-(action plan / update / revert, the batch id in `after`)
+(action plan / update / revert, the batch id in `after`); and withdrawn_at cleared on batches that
+were withdrawn without ever being approved (a returned file withdrawn later counted, in views as of
+the days between its return and its withdrawal)
 
 Revision ID: 0007
 Revises: 0006
@@ -79,6 +81,17 @@ def upgrade() -> None:
         before = None if row.before is None else _dump(json.loads(row.before))
         bind.execute(sa.update(audit).where(audit.c.id == row.id).values(
             action=OLD_TO_NEW[verb], before=before, after=_dump(after)))
+    _clear_withdrawn_at_of_never_approved(bind)
+
+
+def _clear_withdrawn_at_of_never_approved(bind: sa.Connection) -> None:
+    """The old withdraw() stamped withdrawn_at on any batch; its audit entry says what state the
+    batch was withdrawn from."""
+    batches = sa.table("import_batches", sa.column("id", sa.Integer), sa.column("withdrawn_at", sa.DateTime))
+    for entity_id, before in bind.execute(sa.select(audit.c.entity_id, audit.c.before).where(
+            audit.c.entity == "import_batches", audit.c.action == "withdraw")).all():
+        if json.loads(before or "{}").get("status") != "approved":
+            bind.execute(sa.update(batches).where(batches.c.id == int(entity_id)).values(withdrawn_at=None))
 
 
 def downgrade() -> None:
