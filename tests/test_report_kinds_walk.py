@@ -84,3 +84,18 @@ def test_kind_walks_template_to_history(tiny, code):
     last = history.iloc[-1]
     assert (last["batch_id"], last["status"], bool(last["in_force"])) == (done.batch_id, "approved", True)
     assert history["in_force"].sum() == 1
+
+
+def test_a_new_kind_needs_only_its_object_and_one_registration(tiny, monkeypatch):
+    """A kind registered at run time (here a second monthly membership report on the same table)
+    walks the same way, with no other code knowing about it."""
+    import dataclasses
+
+    from data_access.reporting import kinds
+    from data_access.reporting.kinds import membership
+
+    extra = dataclasses.replace(membership.KIND, code="membership_copy", title="新业态入会副本", sheet="入会副本")
+    monkeypatch.setitem(kinds.KINDS, extra.code, extra)
+    for alias in (extra.code, extra.title, extra.sheet):
+        monkeypatch.setitem(kinds.KIND_ALIASES, alias, extra.code)
+    test_kind_walks_template_to_history(tiny, extra.code)
