@@ -183,9 +183,9 @@ def preview(content: bytes, file_name: str, scope: tuple[str, ...] | None) -> pr
 
 
 def commit(content: bytes, file_name: str, me: Identity, auto_approve: bool, expect: str):
+    approver = me.as_user() if auto_approve and me.scope is None and me.can_review else None
     done = committing.commit(data.engine(), content, file_name, actor=me.actor, allowed_units=me.scope,
-                           approver=me.as_user() if auto_approve and me.scope is None and me.can_review else None,
-                           expect=expect)
+                             approver=approver, expect=expect)
     data.clear()
     return done
 
