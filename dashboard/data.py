@@ -24,7 +24,8 @@ from data_access.db import make_engine
 from data_access.errors import DataAccessError
 from data_access.kpis import new_economy as ne, queries, tables
 from data_access.meeting import briefing as meeting, tables as bx
-from data_access.reporting import importer, templates
+from data_access.reporting import batches as batch_list, commit as committing, history as figures, templates
+from data_access.reporting import preview as previewing, review as reviewing
 from data_access.schema import migrate
 
 from dashboard import viewer
@@ -256,30 +257,30 @@ def briefing(year: int, as_of: dt.date, units: tuple[str, ...] | None) -> meetin
 @_cached()
 def batches(statuses: tuple[str, ...] | None = None, units: tuple[str, ...] | None = None,
             uploaded_by: str | None = None) -> pd.DataFrame:
-    return importer.batches(engine(), statuses, units, uploaded_by)
+    return batch_list.batches(engine(), statuses, units, uploaded_by)
 
 
 @_cached()
 def batch_rows(batch_id: int) -> pd.DataFrame:
-    return importer.batch_rows(engine(), batch_id)
+    return reviewing.batch_rows(engine(), batch_id)
 
 
 @_cached(32)
 def batch_file(batch_id: int) -> tuple[str, bytes]:
-    return importer.batch_file(engine(), batch_id)
+    return batch_list.batch_file(engine(), batch_id)
 
 
 @scoped
 @_cached()
 def submission_status(year: int, as_of: dt.date, units: tuple[str, ...] | None = None) -> pd.DataFrame:
     """Who reported when, for the units the viewer may see (a 13-row table: filtered after reading)."""
-    df = importer.submission_status(engine(), year, dt.datetime.combine(as_of, dt.time(23, 59, 59)))
+    df = figures.submission_status(engine(), year, dt.datetime.combine(as_of, dt.time(23, 59, 59)))
     return df if units is None else df[df["unit_code"].isin(units)].reset_index(drop=True)
 
 
 @_cached()
 def figure_history(target_code: str, unit_code: str, year: int) -> pd.DataFrame:
-    return importer.figure_history(engine(), target_code, unit_code, year)
+    return figures.figure_history(engine(), target_code, unit_code, year)
 
 
 @_cached(32)
@@ -287,13 +288,14 @@ def template(kind: str, unit_code: str, period: dt.date, year: int) -> templates
     return templates.build_template(engine(), kind, unit_code, period, year)
 
 
-def preview(content: bytes, file_name: str, scope: tuple[str, ...] | None) -> importer.Preview:
-    return importer.preview(engine(), content, file_name, allowed_units=scope)
+def preview(content: bytes, file_name: str, scope: tuple[str, ...] | None) -> previewing.Preview:
+    return previewing.preview(engine(), content, file_name, allowed_units=scope)
 
 
 def commit(content: bytes, file_name: str, me: Identity, auto_approve: bool, expect: str) -> Any:
-    done = importer.commit(engine(), content, file_name, actor=me.actor, allowed_units=me.scope,
-                           auto_approve=auto_approve and me.scope is None and me.can_review, expect=expect)
+    approver = me.as_user() if auto_approve and me.scope is None and me.can_review else None
+    done = committing.commit(engine(), content, file_name, actor=me.actor, allowed_units=me.scope,
+                             approver=approver, expect=expect)
     clear()
     return done
 
@@ -301,11 +303,11 @@ def commit(content: bytes, file_name: str, me: Identity, auto_approve: bool, exp
 def review(batch_id: int, decision: str, me: Identity, reason: str | None = None) -> str:
     if not me.can_review:  # checked again here: a hidden button is not a permission check
         raise DataAccessError(f"账号“{me.actor}”无权审核", f"Account “{me.actor}” may not review")
-    status = importer.review(engine(), batch_id, decision, actor=me.actor, reason=reason)
+    status = reviewing.review(engine(), batch_id, decision, reviewer=me.as_user(), reason=reason)
     clear()
     return status
 
 
 def withdraw(batch_id: int, me: Identity) -> None:
-    importer.withdraw(engine(), batch_id, actor=me.actor, allowed_units=me.scope)
+    reviewing.withdraw(engine(), batch_id, user=me.as_user())
     clear()

@@ -8,7 +8,9 @@ from dashboard.i18n import t
 from dashboard.ui.safe_text import md
 from dashboard.filters.state import current
 from data_access.present import fmt
-from data_access.reporting import validation as v
+from data_access.reporting import files as v_files
+from data_access.reporting.issues import ImportRejected
+from data_access.reporting.kinds import KINDS
 from data_access.errors import DataAccessError
 
 f = current()
@@ -37,7 +39,7 @@ tab_tpl, tab_up, tab_review, tab_mine, tab_hist, tab_status = st.tabs(
 
 with tab_tpl:
     c1, c2, c3 = st.columns(3)
-    kind = c1.selectbox(t("rep_kind"), list(v.KINDS), key="rep_t_kind", format_func=rv.kind_namer(lang))
+    kind = c1.selectbox(t("rep_kind"), list(KINDS), key="rep_t_kind", format_func=rv.kind_namer(lang))
     unit_codes: list[str] = list(scope or units["code"])
     unit = c2.selectbox(t("rep_unit"), unit_codes, format_func=lambda c: names.get(c, c), key="rep_t_unit")
     start, end = rv.year_bounds(data.plan_years(), f.year)
@@ -55,13 +57,13 @@ with tab_up:
     if not me.can_upload:
         st.info(t("rep_no_upload", role=me.role), icon=":material/lock:")
     upload = st.file_uploader(t("rep_file"), type=["xlsx", "csv"], key="rep_file", disabled=not me.can_upload,
-                              max_upload_size=max(1, v.MAX_FILE_BYTES // 1024 // 1024))
+                              max_upload_size=max(1, v_files.MAX_FILE_BYTES // 1024 // 1024))
     content = upload.getvalue() if upload is not None else None
     file_name = upload.name if upload is not None else ""
     if content is not None and rv.content_sha(content) != st.session_state.get("rep_done_sha"):
         try:
             pv = data.preview(content, file_name, scope)
-        except v.ImportRejected as exc:
+        except ImportRejected as exc:
             st.error(t("rep_rejected", n=len(exc.issues)), icon=":material/block:")
             st.markdown("\n".join(f"- {md(i.line())}" for i in exc.issues[:50]))
         except DataAccessError as exc:

@@ -222,7 +222,7 @@ def test_cached_readers_cut_whole_city_requests_to_the_viewer(db, monkeypatch):
     assert got.to_dict() == want.to_dict()
     # the readers moved in from the views: new-economy members, the briefing, the reporting tables
     from data_access.kpis import new_economy as ne
-    from data_access.reporting import importer
+    from data_access.reporting import batches as batch_list, commit as importer
 
     assert int(data.ne_members(day, None)["new_members"].iloc[0]) == int(
         ne.members(db[1], day, (LUSHAN,))["new_members"].iloc[0])
@@ -232,7 +232,7 @@ def test_cached_readers_cut_whole_city_requests_to_the_viewer(db, monkeypatch):
     for unit in (XINHUA, LUSHAN):
         importer.commit(db[1], f"{head}\n{unit},,T01,,,2023-06-24,2023-06-30,3,\n".encode("utf-8-sig"),
                         f"{unit}.csv", actor="root", allowed_units=None)
-    assert sorted(importer.batches(db[1], None, None, None)["unit_code"]) == sorted([XINHUA, LUSHAN])
+    assert sorted(batch_list.batches(db[1], None, None, None)["unit_code"]) == sorted([XINHUA, LUSHAN])
     assert list(data.batches(None, None)["unit_code"]) == [LUSHAN]
     assert data.visible_units() == (LUSHAN,)
     st.cache_data.clear()
@@ -277,7 +277,7 @@ def test_upload_for_another_county_is_refused(db):
         auth.require_write_scope(lu, XINHUA)
     assert auth.require_write_scope(lu, LUSHAN) is lu
     # The importer takes the account's writable units: a forged row for 新华区 refuses the whole file.
-    from data_access.reporting import importer
+    from data_access.reporting import commit as importer
     head = "单位代码,单位名称,指标代码,指标名称,计量单位,周期开始,周期结束,本期完成数,备注"
 
     def csv(unit: str) -> bytes:

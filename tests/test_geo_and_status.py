@@ -11,7 +11,7 @@ import pytest
 from data_access import geo, settings
 from data_access.errors import DataAccessError
 from data_access.kpis.metrics import STATUS_AHEAD, STATUS_BEHIND, STATUS_ON_PACE
-from data_access.reporting import validation
+from data_access.reporting import geo as validation
 from dashboard.charts import map_layers
 from dashboard.i18n import tr
 from dashboard.ui import status_style as ss

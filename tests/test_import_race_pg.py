@@ -18,9 +18,11 @@ import time
 import pytest
 from sqlalchemy import select
 
-from data_access.reporting import importer
+from data_access.reporting import commit as committing, history as figures
+from data_access.reporting import preview as previewing, review as reviewing
+from data_access.reporting.issues import ImportRejected
+from tests.people import reviewer
 from data_access.schema import migrate
-from data_access.reporting import validation as v
 from data_access.db import make_engine
 from data_access.schema.models import ImportBatch, ProgressReport
 from tests.helpers import A, NOW, WEEK, prow, sync_sequences, t01, xlsx
@@ -49,7 +51,7 @@ def sections(monkeypatch):
     """Record (event, thread) when a commit gets the lock and when it has written its rows."""
     events: list[tuple[str, str]] = []
     guard = threading.Lock()
-    real_lock, real_write = importer._lock_units, importer._write_rows
+    real_lock, real_write = committing.lock_units, committing.write_rows
 
     def note(event):
         with guard:
@@ -64,8 +66,8 @@ def sections(monkeypatch):
         real_write(*args, **kwargs)
         note("exit")
 
-    monkeypatch.setattr(importer, "_lock_units", lock)
-    monkeypatch.setattr(importer, "_write_rows", write)
+    monkeypatch.setattr(committing, "lock_units", lock)
+    monkeypatch.setattr(committing, "write_rows", write)
     return events
 
 
@@ -91,18 +93,18 @@ def race(*jobs):
 
 
 def _commit(engine, data, name, **kwargs):
-    return lambda: importer.commit(engine, data, name, actor=name, allowed_units=(A,), now=NOW, **kwargs)
+    return lambda: committing.commit(engine, data, name, actor=name, allowed_units=(A,), now=NOW, **kwargs)
 
 
 def test_both_versions_kept_and_the_later_wins(race_db, sections):
     base = t01(race_db)
     files = {"six.xlsx": xlsx([prow(value=6)]), "eight.xlsx": xlsx([prow(value=8)])}
     results = race(*[_commit(race_db, data, name) for name, data in files.items()])
-    assert all(isinstance(r, importer.Committed) for r in results), results
+    assert all(isinstance(r, committing.Committed) for r in results), results
     first, second = sections[0][1], sections[2][1]
     assert sections == [("enter", first), ("exit", first), ("enter", second), ("exit", second)]
     for r in sorted(results, key=lambda r: r.batch_id):
-        importer.review(race_db, r.batch_id, "approve", actor="审核员", now=NOW)
+        reviewing.review(race_db, r.batch_id, "approve", reviewer=reviewer("审核员"), now=NOW)
     with race_db.connect() as conn:
         stored = conn.execute(
             select(ImportBatch.file_name, ProgressReport.value)
@@ -111,19 +113,19 @@ def test_both_versions_kept_and_the_later_wins(race_db, sections):
     assert sorted(v for _n, v in stored) == [6.0, 8.0]  # both versions kept
     later_name, later_value = stored[-1]
     assert later_name == ("six.xlsx", "eight.xlsx")[int(second[-1])]  # the later commit wrote the later row
-    history = importer.figure_history(race_db, "T01", A, 2023, WEEK[1])
+    history = figures.figure_history(race_db, "T01", A, 2023, WEEK[1])
     assert history.loc[history["in_force"], "value"].tolist() == [later_value]
     assert t01(race_db) == base + later_value
 
 
 def test_confirmed_previews_the_second_is_refused(race_db, sections):
     files = {"six.xlsx": xlsx([prow(value=6)]), "eight.xlsx": xlsx([prow(value=8)])}
-    previews = {name: importer.preview(race_db, data, name, now=NOW) for name, data in files.items()}
+    previews = {name: previewing.preview(race_db, data, name, now=NOW) for name, data in files.items()}
     assert len({p.fingerprint for p in previews.values()}) == 1  # both saw the same stored state
     results = race(*[_commit(race_db, data, name, expect=previews[name].fingerprint)
                      for name, data in files.items()])
-    done = [r for r in results if isinstance(r, importer.Committed)]
-    refused = [r for r in results if isinstance(r, v.ImportRejected)]
+    done = [r for r in results if isinstance(r, committing.Committed)]
+    refused = [r for r in results if isinstance(r, ImportRejected)]
     assert len(done) == 1 and len(refused) == 1, results
     assert "预览之后，文件涉及的数据已被其他上报或审核更新；请重新预览" in refused[0].message_zh
     assert [e for e, _t in sections] == ["enter", "exit", "enter"]
@@ -136,8 +138,8 @@ def test_confirmed_previews_the_second_is_refused(race_db, sections):
 def test_same_file_racing_itself(race_db, sections):
     data = xlsx([prow(value=6)])
     results = race(_commit(race_db, data, "race.xlsx"), _commit(race_db, data, "race.xlsx"))
-    done = [r for r in results if isinstance(r, importer.Committed)]
-    refused = [r for r in results if isinstance(r, v.ImportRejected)]
+    done = [r for r in results if isinstance(r, committing.Committed)]
+    refused = [r for r in results if isinstance(r, ImportRejected)]
     assert len(done) == 1 and len(refused) == 1, results
     assert f"（批次#{done[0].batch_id}，待审核），不能重复导入" in refused[0].message_zh
     with race_db.connect() as conn:

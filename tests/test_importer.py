@@ -16,10 +16,15 @@ import pytest
 from sqlalchemy import insert, select, update
 
 from data_access.cli import main as cli
-from data_access.reporting import importer
+from data_access.reporting import batches as batch_list, commit as committing, files, history as figures
+from data_access.reporting import preview as previewing, review as reviewing
+from data_access.reporting.cells import neutralise
+from data_access.reporting.context import week_bounds
+from data_access.reporting.issues import ImportRejected
+from data_access.reporting.kinds import base
+from tests.people import admin, reporter, reviewer
 from data_access.kpis import queries
 from data_access.schema import migrate
-from data_access.reporting import validation as v
 from data_access.db import make_engine
 from data_access.errors import DataAccessError
 from data_access.schema.models import Facility, ImportBatch, ProgressReport, Unit
@@ -158,10 +163,10 @@ def test_broken_file_is_refused_and_nothing_is_written(corpus_db, case):
     _id, name, build, kwargs, expected = case
     before = dump(corpus_db)
     data = build()
-    with pytest.raises(v.ImportRejected) as preview_error:
-        importer.preview(corpus_db, data, name, now=NOW, **kwargs)
-    with pytest.raises(v.ImportRejected) as commit_error:
-        importer.commit(corpus_db, data, name, actor="县填报员", now=NOW, **kwargs)
+    with pytest.raises(ImportRejected) as preview_error:
+        previewing.preview(corpus_db, data, name, now=NOW, **kwargs)
+    with pytest.raises(ImportRejected) as commit_error:
+        committing.commit(corpus_db, data, name, actor="县填报员", now=NOW, **kwargs)
     message = commit_error.value.message_zh
     for text in expected:
         assert text in message, message
@@ -172,8 +177,8 @@ def test_broken_file_is_refused_and_nothing_is_written(corpus_db, case):
 
 def test_one_bad_row_refuses_the_good_ones(corpus_db):
     before = dump(corpus_db)
-    with pytest.raises(v.ImportRejected) as err:
-        importer.commit(corpus_db, xlsx([prow(), prow(unit=B), prow(target="T02")]), "a.xlsx", actor="x",
+    with pytest.raises(ImportRejected) as err:
+        committing.commit(corpus_db, xlsx([prow(), prow(unit=B), prow(target="T02")]), "a.xlsx", actor="x",
                         now=NOW)
     assert err.value.issues[0].row == 4 and err.value.issues[0].column == "指标代码"
     assert dump(corpus_db) == before
@@ -181,20 +186,20 @@ def test_one_bad_row_refuses_the_good_ones(corpus_db):
 
 def test_size_and_row_caps(corpus_db, monkeypatch):
     before = dump(corpus_db)
-    monkeypatch.setattr(v, "MAX_ROWS", 3)
-    with pytest.raises(v.ImportRejected, match="数据行过多（超过3行），上限为3行"):
-        importer.commit(corpus_db, csv_file([prow(value=i) for i in range(5)]), "big.csv", actor="x", now=NOW)
-    monkeypatch.setattr(v, "MAX_FILE_BYTES", 1024 * 1024)
+    monkeypatch.setattr(files, "MAX_ROWS", 3)
+    with pytest.raises(ImportRejected, match="数据行过多（超过3行），上限为3行"):
+        committing.commit(corpus_db, csv_file([prow(value=i) for i in range(5)]), "big.csv", actor="x", now=NOW)
+    monkeypatch.setattr(files, "MAX_FILE_BYTES", 1024 * 1024)
     data = xlsx([prow()]) + b"\0" * (1024 * 1024)
-    with pytest.raises(v.ImportRejected, match=r"文件过大（1\.0 MB），上限为 1 MB"):
-        importer.commit(corpus_db, data, "big.xlsx", actor="x", now=NOW)
+    with pytest.raises(ImportRejected, match=r"文件过大（1\.0 MB），上限为 1 MB"):
+        committing.commit(corpus_db, data, "big.xlsx", actor="x", now=NOW)
     assert dump(corpus_db) == before
 
 
 def test_every_issue_is_listed(corpus_db):
     rows = [prow(value=-1), prow(unit="1"), prow(target="T98")]
-    with pytest.raises(v.ImportRejected) as err:
-        importer.preview(corpus_db, xlsx(rows), "a.xlsx", now=NOW)
+    with pytest.raises(ImportRejected) as err:
+        previewing.preview(corpus_db, xlsx(rows), "a.xlsx", now=NOW)
     assert [(i.row, i.column) for i in err.value.issues] == [(2, "本期完成数"), (3, "单位代码"), (4, "指标代码")]
     assert "共发现3处问题" in err.value.message_zh
 
@@ -206,10 +211,10 @@ def test_every_issue_is_listed(corpus_db):
 def test_good_file_is_stored_pending_then_approved_and_counted(tiny):
     before_city, before_a = t01(tiny), t01(tiny, (A,))
     data = xlsx([prow(value=6), prow(unit=B, value=3, note="含送电影2场")])
-    pv = importer.preview(tiny, data, "新华鲁山第26周.xlsx", now=NOW)
+    pv = previewing.preview(tiny, data, "新华鲁山第26周.xlsx", now=NOW)
     assert pv.counts == {"total": 2, "new": 2, "changed": 0, "unchanged": 0}
     assert pv.kind == "progress" and pv.unit_codes == (A, B)
-    done = importer.commit(tiny, data, "新华鲁山第26周.xlsx", actor="王芳", now=NOW, expect=pv.fingerprint)
+    done = committing.commit(tiny, data, "新华鲁山第26周.xlsx", actor="王芳", now=NOW, expect=pv.fingerprint)
     assert done.status == "pending"
     with tiny.connect() as conn:
         batch = conn.execute(select(ImportBatch).where(ImportBatch.id == done.batch_id)).one()._mapping
@@ -223,59 +228,59 @@ def test_good_file_is_stored_pending_then_approved_and_counted(tiny):
     assert batch["unit_code"] is None and batch["uploaded_at"] == NOW
     assert [tuple(r) for r in rows] == [(A, 6.0, None, "王芳", NOW), (B, 3.0, "含送电影2场", "王芳", NOW)]
     assert t01(tiny) == before_city  # pending: not on the dashboards yet
-    assert importer.review(tiny, done.batch_id, "approve", actor="审核员", now=NOW) == "approved"
+    assert reviewing.review(tiny, done.batch_id, "approve", reviewer=reviewer("审核员"), now=NOW) == "approved"
     assert t01(tiny) == before_city + 9
     assert t01(tiny, (A,)) == before_a + 6
 
 
 def test_same_file_twice_is_refused(tiny):
     data = xlsx([prow()])
-    first = importer.commit(tiny, data, "a.xlsx", actor="x", now=NOW)
+    first = committing.commit(tiny, data, "a.xlsx", actor="x", now=NOW)
     before = dump(tiny)
-    with pytest.raises(v.ImportRejected, match=rf"同一文件已于2023-06-30 18:00导入（批次#{first.batch_id}，待审核），不能重复导入"):
-        importer.commit(tiny, data, "renamed.xlsx", actor="y", now=NOW)
+    with pytest.raises(ImportRejected, match=rf"同一文件已于2023-06-30 18:00导入（批次#{first.batch_id}，待审核），不能重复导入"):
+        committing.commit(tiny, data, "renamed.xlsx", actor="y", now=NOW)
     assert dump(tiny) == before
-    importer.withdraw(tiny, first.batch_id, actor="x", now=NOW)  # a withdrawn file may come again
-    assert importer.commit(tiny, data, "a.xlsx", actor="x", now=NOW).status == "pending"
+    reviewing.withdraw(tiny, first.batch_id, user=admin("x"), now=NOW)  # a withdrawn file may come again
+    assert committing.commit(tiny, data, "a.xlsx", actor="x", now=NOW).status == "pending"
 
 
 def test_correction_supersedes_and_keeps_history(tiny):
     base = t01(tiny)
-    first = importer.commit(tiny, xlsx([prow(value=6)]), "w26.xlsx", actor="王芳", now=NOW, auto_approve=True)
+    first = committing.commit(tiny, xlsx([prow(value=6)]), "w26.xlsx", actor="王芳", now=NOW, approver=admin())
     assert first.status == "approved" and t01(tiny) == base + 6
     later = NOW + dt.timedelta(hours=1)
     fixed = xlsx([prow(value=9, note="漏报3场，更正")])
-    pv = importer.preview(tiny, fixed, "w26更正.xlsx", now=later)
+    pv = previewing.preview(tiny, fixed, "w26更正.xlsx", now=later)
     assert pv.counts["changed"] == 1
-    frame = importer.changes_frame(pv)
+    frame = previewing.changes_frame(pv)
     assert (frame.loc[0, "action"], frame.loc[0, "old"], frame.loc[0, "new"]) == ("changed", 6.0, 9)
-    second = importer.commit(tiny, fixed, "w26更正.xlsx", actor="王芳", now=later, expect=pv.fingerprint)
+    second = committing.commit(tiny, fixed, "w26更正.xlsx", actor="王芳", now=later, expect=pv.fingerprint)
     assert t01(tiny, as_of=later.date()) == base + 6  # still the approved 6 until the correction is approved
-    importer.review(tiny, second.batch_id, "approve", actor="审核员", now=later)
+    reviewing.review(tiny, second.batch_id, "approve", reviewer=reviewer("审核员"), now=later)
     assert t01(tiny) == base + 9
-    hist = importer.figure_history(tiny, "T01", A, 2023, WEEK[1])
+    hist = figures.figure_history(tiny, "T01", A, 2023, WEEK[1])
     assert list(hist["value"]) == [6.0, 9.0]
     assert list(hist["in_force"]) == [False, True]
     assert list(hist["batch_id"]) == [first.batch_id, second.batch_id]
     assert hist["note"].fillna("").tolist() == ["", "漏报3场，更正"]
-    rows = importer.batch_rows(tiny, second.batch_id)
+    rows = reviewing.batch_rows(tiny, second.batch_id)
     assert rows[["item", "old", "new", "action"]].values.tolist() == [["T01", 6.0, 9.0, "changed"]]
 
 
 def test_unchanged_rows_are_not_stored_again(tiny):
-    importer.commit(tiny, xlsx([prow(value=6)]), "a.xlsx", actor="x", now=NOW, auto_approve=True)
-    pv = importer.preview(tiny, xlsx([prow(value=6), prow(unit=B, value=2)]), "b.xlsx", now=NOW)
+    committing.commit(tiny, xlsx([prow(value=6)]), "a.xlsx", actor="x", now=NOW, approver=admin())
+    pv = previewing.preview(tiny, xlsx([prow(value=6), prow(unit=B, value=2)]), "b.xlsx", now=NOW)
     assert [c.action for c in pv.changes] == ["unchanged", "new"]
     before = dump(tiny)
-    with pytest.raises(v.ImportRejected, match="与已入库数据完全相同"):
-        importer.commit(tiny, xlsx([prow(value=6, note="复核无误")]), "c.xlsx", actor="x", now=NOW)
+    with pytest.raises(ImportRejected, match="与已入库数据完全相同"):
+        committing.commit(tiny, xlsx([prow(value=6, note="复核无误")]), "c.xlsx", actor="x", now=NOW)
     assert dump(tiny) == before
 
 
 def test_interrupted_import_leaves_nothing(tiny, monkeypatch):
     before = dump(tiny)
     calls = []
-    real = importer._insert_chunk
+    real = base.insert_chunk
 
     def flaky(conn, table, rows):
         calls.append(len(rows))
@@ -283,32 +288,32 @@ def test_interrupted_import_leaves_nothing(tiny, monkeypatch):
             raise RuntimeError("disk full")
         real(conn, table, rows)
 
-    monkeypatch.setattr(importer, "INSERT_CHUNK", 1)
-    monkeypatch.setattr(importer, "_insert_chunk", flaky)
+    monkeypatch.setattr(base, "INSERT_CHUNK", 1)
+    monkeypatch.setattr(base, "insert_chunk", flaky)
     with pytest.raises(RuntimeError, match="disk full"):
-        importer.commit(tiny, xlsx([prow(), prow(unit=B, value=2)]), "a.xlsx", actor="x", now=NOW)
+        committing.commit(tiny, xlsx([prow(), prow(unit=B, value=2)]), "a.xlsx", actor="x", now=NOW)
     assert calls == [1, 1]  # the batch row and the first report were written, then it failed
     assert dump(tiny) == before
 
 
 def test_review_return_and_withdraw(tiny):
     base = t01(tiny)
-    done = importer.commit(tiny, xlsx([prow(value=5)]), "a.xlsx", actor="新华填报员", allowed_units=(A,), now=NOW)
+    done = committing.commit(tiny, xlsx([prow(value=5)]), "a.xlsx", actor="新华填报员", allowed_units=(A,), now=NOW)
     with pytest.raises(DataAccessError, match="退回时必须填写退回原因"):
-        importer.review(tiny, done.batch_id, "return", actor="审核员", reason="  ", now=NOW)
-    importer.review(tiny, done.batch_id, "return", actor="审核员", reason="数字与台账不符", now=NOW)
+        reviewing.review(tiny, done.batch_id, "return", reviewer=reviewer("审核员"), reason="  ", now=NOW)
+    reviewing.review(tiny, done.batch_id, "return", reviewer=reviewer("审核员"), reason="数字与台账不符", now=NOW)
     with pytest.raises(DataAccessError, match="当前为“已退回”"):
-        importer.review(tiny, done.batch_id, "approve", actor="审核员", now=NOW)
-    returned = importer.batches(tiny, ["returned"])
+        reviewing.review(tiny, done.batch_id, "approve", reviewer=reviewer("审核员"), now=NOW)
+    returned = batch_list.batches(tiny, ["returned"])
     assert returned[["id", "unit_code", "review_note", "reviewed_by"]].values.tolist() == [
         [done.batch_id, A, "数字与台账不符", "审核员"]]
     assert t01(tiny) == base
-    ok = importer.commit(tiny, xlsx([prow(value=4)]), "b.xlsx", actor="新华填报员", allowed_units=(A,), now=NOW)
-    importer.review(tiny, ok.batch_id, "approve", actor="审核员", now=NOW)
+    ok = committing.commit(tiny, xlsx([prow(value=4)]), "b.xlsx", actor="新华填报员", allowed_units=(A,), now=NOW)
+    reviewing.review(tiny, ok.batch_id, "approve", reviewer=reviewer("审核员"), now=NOW)
     assert t01(tiny) == base + 4
     with pytest.raises(DataAccessError, match="无权撤回"):
-        importer.withdraw(tiny, ok.batch_id, actor="鲁山填报员", allowed_units=(B,), now=NOW)
-    importer.withdraw(tiny, ok.batch_id, actor="新华填报员", allowed_units=(A,), now=NOW)
+        reviewing.withdraw(tiny, ok.batch_id, user=reporter("鲁山填报员", B), now=NOW)
+    reviewing.withdraw(tiny, ok.batch_id, user=reporter("新华填报员", A), now=NOW)
     assert t01(tiny) == base
     with tiny.connect() as conn:  # withdrawn rows are kept, just no longer counted
         kept = conn.execute(select(ProgressReport.value)
@@ -317,11 +322,11 @@ def test_review_return_and_withdraw(tiny):
 
 
 def test_stale_preview_is_refused(tiny):
-    pv = importer.preview(tiny, xlsx([prow(value=6)]), "mine.xlsx", now=NOW)
-    importer.commit(tiny, xlsx([prow(value=7)]), "theirs.xlsx", actor="同事", now=NOW)
+    pv = previewing.preview(tiny, xlsx([prow(value=6)]), "mine.xlsx", now=NOW)
+    committing.commit(tiny, xlsx([prow(value=7)]), "theirs.xlsx", actor="同事", now=NOW)
     before = dump(tiny)
-    with pytest.raises(v.ImportRejected, match="预览之后，文件涉及的数据已被其他上报或审核更新"):
-        importer.commit(tiny, xlsx([prow(value=6)]), "mine.xlsx", actor="x", now=NOW, expect=pv.fingerprint)
+    with pytest.raises(ImportRejected, match="预览之后，文件涉及的数据已被其他上报或审核更新"):
+        committing.commit(tiny, xlsx([prow(value=6)]), "mine.xlsx", actor="x", now=NOW, expect=pv.fingerprint)
     assert dump(tiny) == before
 
 
@@ -332,7 +337,7 @@ def test_csv_encodings_parse_alike(tiny):
         gb.decode("utf-8")  # so the GB18030 case really is not UTF-8
     seen = []
     for data in (csv_file(rows, encoding="utf-8-sig"), csv_file(rows, encoding="utf-8"), gb):
-        pv = importer.preview(tiny, data, "w.csv", now=NOW)
+        pv = previewing.preview(tiny, data, "w.csv", now=NOW)
         seen.append([(c.values["unit_code"], c.values["value"], c.values["note"]) for c in pv.changes])
     assert seen[0] == seen[1] == seen[2] == [(A, 6.0, "送电影、送文艺"), (B, 2.0, None)]
     assert csv_file(rows, encoding="utf-8-sig").startswith(b"\xef\xbb\xbf")
@@ -340,25 +345,25 @@ def test_csv_encodings_parse_alike(tiny):
 
 def test_formula_reads_the_saved_value_and_is_never_evaluated(tiny):
     data = _progress_with_formula("4")  # formula 2+3, saved value 4: the 4 is what counts
-    pv = importer.preview(tiny, data, "f.xlsx", now=NOW)
+    pv = previewing.preview(tiny, data, "f.xlsx", now=NOW)
     assert pv.changes[0].values["value"] == 4.0
 
 
 def test_neutralised_text_comes_back_unchanged(tiny):
-    pv = importer.preview(tiny, xlsx([prow(note="'=HYPERLINK(\"x\")")]), "a.xlsx", now=NOW)
+    pv = previewing.preview(tiny, xlsx([prow(note="'=HYPERLINK(\"x\")")]), "a.xlsx", now=NOW)
     assert pv.changes[0].values["note"] == '=HYPERLINK("x")'
-    assert v.neutralise("=1+1") == "'=1+1" and v.neutralise("@x") == "'@x" and v.neutralise("新华") == "新华"
+    assert neutralise("=1+1") == "'=1+1" and neutralise("@x") == "'@x" and neutralise("新华") == "新华"
 
 
 def test_membership_file_counts_toward_t11(tiny):
     base = overview_actual(tiny, "T11")
     data = xlsx([[A, "新华区", "2023-05", "外卖配送", "美团", 40], [B, "", D(2023, 5, 1), "快递", "顺丰", 12]],
                 MEMBER_HEAD, "新业态入会")
-    done = importer.commit(tiny, data, "m.xlsx", actor="x", now=NOW, auto_approve=True)
+    done = committing.commit(tiny, data, "m.xlsx", actor="x", now=NOW, approver=admin())
     assert done.counts == {"total": 2, "new": 2, "changed": 0, "unchanged": 0}
     assert overview_actual(tiny, "T11") == base + 52
     fix = xlsx([[A, "", "2023年5月", "外卖配送", "美团", 45]], MEMBER_HEAD, "新业态入会")
-    again = importer.commit(tiny, fix, "m2.xlsx", actor="x", now=NOW, auto_approve=True)
+    again = committing.commit(tiny, fix, "m2.xlsx", actor="x", now=NOW, approver=admin())
     assert again.counts["changed"] == 1 and overview_actual(tiny, "T11") == base + 57
 
 
@@ -366,18 +371,18 @@ def test_facility_registry_new_change_and_withdraw(tiny):
     with tiny.begin() as conn:
         conn.execute(update(Facility).where(Facility.id == 2).values(lat=XINHUA_SEAT[0], lon=XINHUA_SEAT[1]))
     base = overview_actual(tiny, "T07")
-    new = importer.commit(tiny, xlsx([frow()], FACILITY_HEAD, "设施登记"), "f.xlsx", actor="x", now=NOW)
+    new = committing.commit(tiny, xlsx([frow()], FACILITY_HEAD, "设施登记"), "f.xlsx", actor="x", now=NOW)
     assert overview_actual(tiny, "T07") == base
-    importer.review(tiny, new.batch_id, "approve", actor="r", now=NOW)
+    reviewing.review(tiny, new.batch_id, "approve", reviewer=reviewer("r"), now=NOW)
     assert overview_actual(tiny, "T07") == base + 1
     # tiny's 设施2 (opened 5 Jan 2023) closes on 15 June: a change to an existing entry
     closing = xlsx([frow(name="设施2", opened=D(2023, 1, 5), closed=D(2023, 6, 15), status="关闭", address="地址",
                          host="单位", services="饮水")], FACILITY_HEAD, "设施登记")
-    pv = importer.preview(tiny, closing, "close.xlsx", now=NOW)
+    pv = previewing.preview(tiny, closing, "close.xlsx", now=NOW)
     assert [c.action for c in pv.changes] == ["changed"]
-    assert importer.changes_frame(pv).loc[0, "new"] == "停用日期=2023-06-15；状态=关闭"
-    done = importer.commit(tiny, closing, "close.xlsx", actor="x", now=NOW)
-    assert importer.batch_rows(tiny, done.batch_id)[["item", "old", "new", "action"]].values.tolist() == [
+    assert previewing.changes_frame(pv).loc[0, "new"] == "停用日期=2023-06-15；状态=关闭"
+    done = committing.commit(tiny, closing, "close.xlsx", actor="x", now=NOW)
+    assert reviewing.batch_rows(tiny, done.batch_id)[["item", "old", "new", "action"]].values.tolist() == [
         ["设施2", "停用日期=；状态=正常", "停用日期=2023-06-15；状态=关闭", "changed"]]
 
     def station_2():  # the version in force now
@@ -394,14 +399,14 @@ def test_facility_registry_new_change_and_withdraw(tiny):
     approved, withdrawn = dt.datetime(2023, 7, 3, 9), dt.datetime(2023, 7, 5, 9)
     july_3 = overview_actual(tiny, "T07", approved.date())
     assert station_2() == ("open", None, "饮水")  # waits for approval
-    importer.review(tiny, done.batch_id, "approve", actor="r", now=approved)
+    reviewing.review(tiny, done.batch_id, "approve", reviewer=reviewer("r"), now=approved)
     assert station_2() == ("closed", D(2023, 6, 15), "饮水")
     # A new version from the approval on; the old one is kept, superseded at that moment.
     assert versions() == [("open", None, approved), ("closed", 2, None)]
     # As known on 30 June (before the approval) the station still stood: that view is unchanged.
     assert overview_actual(tiny, "T07") == base + 1
     assert overview_actual(tiny, "T07", approved.date()) == july_3 - 1  # one opened, one closed
-    importer.withdraw(tiny, done.batch_id, actor="x", now=withdrawn)
+    reviewing.withdraw(tiny, done.batch_id, user=admin("x"), now=withdrawn)
     assert station_2() == ("open", None, "饮水")
     assert [v[0] for v in versions()] == ["open", "closed", "open"]  # every version kept
     assert overview_actual(tiny, "T07", approved.date()) == july_3 - 1  # the past is not rewritten
@@ -410,17 +415,17 @@ def test_facility_registry_new_change_and_withdraw(tiny):
 
 def test_registry_batch_cannot_be_withdrawn_under_a_later_change(tiny):
     stamp = lambda day: dt.datetime(2023, 7, day, 9)  # noqa: E731
-    first = importer.commit(tiny, xlsx([frow()], FACILITY_HEAD, "设施登记"), "f1.xlsx", actor="x",
-                            now=stamp(1), auto_approve=True)
-    later = importer.commit(tiny, xlsx([frow(services="饮水、充电、热饭")], FACILITY_HEAD, "设施登记"), "f2.xlsx",
-                            actor="x", now=stamp(2), auto_approve=True)
+    first = committing.commit(tiny, xlsx([frow()], FACILITY_HEAD, "设施登记"), "f1.xlsx", actor="x",
+                            now=stamp(1), approver=admin())
+    later = committing.commit(tiny, xlsx([frow(services="饮水、充电、热饭")], FACILITY_HEAD, "设施登记"), "f2.xlsx",
+                            actor="x", now=stamp(2), approver=admin())
     assert later.counts["changed"] == 1
     before = dump(tiny)
     with pytest.raises(DataAccessError, match=f"已被批次#{later.batch_id}修改，无法撤回"):
-        importer.withdraw(tiny, first.batch_id, actor="x", now=stamp(3))
+        reviewing.withdraw(tiny, first.batch_id, user=admin("x"), now=stamp(3))
     assert dump(tiny) == before  # nothing written
-    importer.withdraw(tiny, later.batch_id, actor="x", now=stamp(3))
-    importer.withdraw(tiny, first.batch_id, actor="x", now=stamp(4))
+    reviewing.withdraw(tiny, later.batch_id, user=admin("x"), now=stamp(3))
+    reviewing.withdraw(tiny, first.batch_id, user=admin("x"), now=stamp(4))
     points = queries.facility_points(tiny, 2023, D(2023, 7, 4))
     assert "新华区测试驿站" not in set(points["name"])
     # as known on 2 and 3 July, each view shows the version in force then
@@ -434,7 +439,7 @@ def test_union_org_file_counts_toward_t09(tiny):
     base = overview_actual(tiny, "T09")
     data = xlsx([[A, "", "新华区美团骑手工会", "2023-06-10", "企业", "是", "外卖配送", "美团", 35],
                  [A, "", "新华区某社区工会", D(2023, 6, 12), "村社区", "否", None, None, None]], UNION_HEAD, "新建工会")
-    done = importer.commit(tiny, data, "u.xlsx", actor="x", now=NOW, auto_approve=True)
+    done = committing.commit(tiny, data, "u.xlsx", actor="x", now=NOW, approver=admin())
     assert done.counts["new"] == 2
     assert overview_actual(tiny, "T09") == base + 2
 
@@ -445,11 +450,11 @@ def test_union_org_change_shows_from_its_approval_on(tiny):
     stamp = lambda day: dt.datetime(2023, 7, day, 9)  # noqa: E731
     row = lambda flag: [A, "", "新华区美团骑手工会", "2023-06-10", "企业", flag, "外卖配送", "美团", 35]  # noqa: E731
     before = ne.orgs_total(tiny, D(2023, 7, 1), (A,))
-    importer.commit(tiny, xlsx([row("是")], UNION_HEAD, "新建工会"), "u1.xlsx", actor="x", now=stamp(1),
-                    auto_approve=True)
-    fix = importer.commit(tiny, xlsx([row("否")], UNION_HEAD, "新建工会"), "u2.xlsx", actor="x", now=stamp(3))
+    committing.commit(tiny, xlsx([row("是")], UNION_HEAD, "新建工会"), "u1.xlsx", actor="x", now=stamp(1),
+                    approver=admin())
+    fix = committing.commit(tiny, xlsx([row("否")], UNION_HEAD, "新建工会"), "u2.xlsx", actor="x", now=stamp(3))
     assert fix.counts["changed"] == 1
-    importer.review(tiny, fix.batch_id, "approve", actor="r", now=stamp(3))
+    reviewing.review(tiny, fix.batch_id, "approve", reviewer=reviewer("r"), now=stamp(3))
     # new-economy organisations as known on each day: the correction counts from 3 July only
     assert [ne.orgs_total(tiny, D(2023, 7, d), (A,)) for d in (1, 2, 3)] == [before + 1, before + 1, before]
     # T09 (all new unions) is the same before and after: the entry is counted once, never twice
@@ -458,8 +463,8 @@ def test_union_org_change_shows_from_its_approval_on(tiny):
 
 def test_reporting_status_marks_late_units(tiny):
     # 新华区 sends the week of 30 June (pending)
-    importer.commit(tiny, xlsx([prow()]), "a.xlsx", actor="x", now=NOW)
-    status = importer.submission_status(tiny, 2023, dt.datetime(2023, 7, 3, 9)).set_index("unit_code")
+    committing.commit(tiny, xlsx([prow()]), "a.xlsx", actor="x", now=NOW)
+    status = figures.submission_status(tiny, 2023, dt.datetime(2023, 7, 3, 9)).set_index("unit_code")
     assert status.loc[A, "due_period_end"] == D(2023, 6, 30)  # due Monday 3 July
     # pending: tiny's batch 1 and this one
     assert (status.loc[A, "last_period_end"], bool(status.loc[A, "late"]), status.loc[A, "pending"]) == \
@@ -468,15 +473,15 @@ def test_reporting_status_marks_late_units(tiny):
     assert (status.loc[B, "last_period_end"], bool(status.loc[B, "late"]), status.loc[B, "weeks_behind"]) == \
         (D(2023, 1, 13), True, 24)
     # on Sunday 2 July the week of 30 June is not due yet
-    early = importer.submission_status(tiny, 2023, dt.datetime(2023, 7, 2, 9)).set_index("unit_code")
+    early = figures.submission_status(tiny, 2023, dt.datetime(2023, 7, 2, 9)).set_index("unit_code")
     assert early.loc[A, "due_period_end"] == D(2023, 6, 23)
 
 
 def test_week_bounds():
     start, end = D(2023, 1, 1), D(2023, 12, 31)
-    assert v.week_bounds(D(2023, 1, 1), start, end) == (D(2023, 1, 1), D(2023, 1, 6))
-    assert v.week_bounds(D(2023, 6, 27), start, end) == WEEK
-    assert v.week_bounds(D(2023, 12, 31), start, end) == (D(2023, 12, 30), D(2023, 12, 31))
+    assert week_bounds(D(2023, 1, 1), start, end) == (D(2023, 1, 1), D(2023, 1, 6))
+    assert week_bounds(D(2023, 6, 27), start, end) == WEEK
+    assert week_bounds(D(2023, 12, 31), start, end) == (D(2023, 12, 30), D(2023, 12, 31))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -523,11 +528,40 @@ def test_cli_refuses_county_auto_approve(tiny_url, tmp_path, capsys):
 
 
 def test_registry_entry_waiting_for_review_cannot_be_sent_again(tiny):
-    first = importer.commit(tiny, xlsx([frow()], FACILITY_HEAD, "设施登记"), "f.xlsx", actor="x", now=NOW)
+    first = committing.commit(tiny, xlsx([frow()], FACILITY_HEAD, "设施登记"), "f.xlsx", actor="x", now=NOW)
     before = dump(tiny)
     again = xlsx([frow(address="新华区建设路2号")], FACILITY_HEAD, "设施登记")
-    with pytest.raises(v.ImportRejected, match=rf"第2行，“名称”列（D列）：“新华区测试驿站”已在待审核的批次#{first.batch_id}中"):
-        importer.commit(tiny, again, "f2.xlsx", actor="x", now=NOW)
+    with pytest.raises(ImportRejected, match=rf"第2行，“名称”列（D列）：“新华区测试驿站”已在待审核的批次#{first.batch_id}中"):
+        committing.commit(tiny, again, "f2.xlsx", actor="x", now=NOW)
     assert dump(tiny) == before
-    importer.review(tiny, first.batch_id, "approve", actor="r", now=NOW)
-    assert importer.preview(tiny, again, "f2.xlsx", now=NOW).counts["changed"] == 1  # now a change
+    reviewing.review(tiny, first.batch_id, "approve", reviewer=reviewer("r"), now=NOW)
+    assert previewing.preview(tiny, again, "f2.xlsx", now=NOW).counts["changed"] == 1  # now a change
+
+
+def test_audit_log_is_a_record_of_one_format(tiny):
+    """Import, approval (with the registry change it applies), withdrawal (with its revert): each one
+    entry written through data_access.audit.record; nothing pending lives there."""
+    import json
+
+    from data_access import audit
+    from data_access.schema.models import AuditLog, RegistryChange
+
+    with tiny.begin() as conn:
+        conn.execute(update(Facility).where(Facility.id == 2).values(lat=XINHUA_SEAT[0], lon=XINHUA_SEAT[1]))
+    closing = xlsx([frow(name="设施2", opened=D(2023, 1, 5), closed=D(2023, 6, 15), status="关闭", address="地址",
+                         host="单位", services="饮水")], FACILITY_HEAD, "设施登记")
+    done = committing.commit(tiny, closing, "close.xlsx", actor="新华填报员", now=NOW)
+    with tiny.connect() as conn:
+        assert conn.execute(select(RegistryChange.batch_id, RegistryChange.entry_id, RegistryChange.applied_id)
+                            ).all() == [(done.batch_id, 2, None)]
+    reviewing.review(tiny, done.batch_id, "approve", reviewer=reviewer("审核员"), now=NOW)
+    reviewing.withdraw(tiny, done.batch_id, user=admin("管理员"), now=NOW)
+    log = audit.entries(tiny).iloc[::-1]
+    assert [tuple(r) for r in log[["actor", "action", "entity"]].values] == [
+        ("新华填报员", "import", "import_batches"), ("审核员", "update", "facilities"),
+        ("审核员", "approve", "import_batches"), ("管理员", "revert", "facilities"),
+        ("管理员", "withdraw", "import_batches")]
+    applied = json.loads(log.iloc[1]["after"])
+    assert applied == {"batch_id": done.batch_id, "closed_on": "2023-06-15", "status": "closed"}
+    with tiny.connect() as conn:
+        assert not conn.execute(select(AuditLog.id).where(AuditLog.action.like("%:%"))).all()

@@ -21,13 +21,14 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, insert, select, update
 
-from data_access.reporting import importer
+from data_access.reporting import commit as importer
 from data_access.kpis import tables
 from data_access.meeting import briefing, decisions, summary
 from data_access.schema import models as m
 from data_access.schema.decisions import DECISION_DONE, DECISION_IN_PROGRESS, DECISION_OPEN
 from data_access.meeting.decisions import DecisionError
 from data_access.accounts.identity import AuthUser
+from tests.people import admin
 from tests.helpers import FACILITY_HEAD, XINHUA_SEAT, frow, xlsx
 from tests.tiny_data import A, B, C
 
@@ -150,7 +151,7 @@ def test_past_briefing_unchanged_by_later_reports(tiny):
     # After the meeting, 新华区 reports that 设施2 closed on 10 January, inside the meeting's week.
     closing = xlsx([frow(name="设施2", opened=D(2023, 1, 5), closed=D(2023, 1, 10), status="关闭",
                          address="地址", host="单位", services="饮水")], FACILITY_HEAD, "设施登记")
-    importer.commit(tiny, closing, "close.xlsx", actor="x", now=dt.datetime(2023, 1, 20, 9), auto_approve=True)
+    importer.commit(tiny, closing, "close.xlsx", actor="x", now=dt.datetime(2023, 1, 20, 9), approver=admin())
     with tiny.begin() as conn:
         # reported after the meeting for a period inside its week, and a station recorded late
         # (explicit id: tiny_data sets its own, so PostgreSQL's sequence is behind)

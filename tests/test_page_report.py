@@ -8,7 +8,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from data_access.reporting import importer
+from data_access.reporting import commit as importer
 from data_access.schema import migrate
 from data_access.db import make_engine
 from data_access.schema.models import ImportBatch

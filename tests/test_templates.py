@@ -10,8 +10,11 @@ from openpyxl import load_workbook
 from sqlalchemy import select, update
 
 from data_access.cli import main as cli
-from data_access.reporting import importer, templates
-from data_access.reporting import validation as v
+from data_access.reporting import templates
+from data_access.reporting import commit as committing
+from data_access.reporting import preview as previewing
+from data_access.reporting.checks import normalise_label
+from data_access.reporting.issues import ImportRejected
 from data_access.db import make_engine
 from data_access.errors import DataAccessError
 from data_access.schema.models import Facility, ProgressReport, Target
@@ -42,7 +45,7 @@ def fill(tpl: templates.Template, sheet: str, column: str, values: list) -> byte
 
 
 def normal(label) -> str:
-    return v.normalise_label(label)
+    return normalise_label(label)
 
 
 def test_progress_template(tiny):
@@ -75,14 +78,14 @@ def test_progress_template(tiny):
 def test_filled_progress_template_imports(tiny):
     tpl = templates.build_template(tiny, "progress", A, dt.date(2023, 6, 30), today=TODAY)
     data = fill(tpl, "周进度", "本期完成数", [7])
-    pv = importer.preview(tiny, data, tpl.file_name, now=NOW, allowed_units=(A,))
+    pv = previewing.preview(tiny, data, tpl.file_name, now=NOW, allowed_units=(A,))
     assert pv.counts == {"total": 1, "new": 1, "changed": 0, "unchanged": 0}
-    done = importer.commit(tiny, data, tpl.file_name, actor="新华区填报员", now=NOW, allowed_units=(A,))
+    done = committing.commit(tiny, data, tpl.file_name, actor="新华区填报员", now=NOW, allowed_units=(A,))
     with tiny.connect() as conn:
         assert conn.execute(select(ProgressReport.value, ProgressReport.period_start).where(
             ProgressReport.batch_id == done.batch_id)).all() == [(7.0, dt.date(2023, 6, 24))]
-    with pytest.raises(v.ImportRejected, match="无权上报新华区"):  # the template says 新华区; 鲁山县 may not send it
-        importer.preview(tiny, fill(tpl, "周进度", "本期完成数", [8]), "x.xlsx", now=NOW, allowed_units=(B,))
+    with pytest.raises(ImportRejected, match="无权上报新华区"):  # the template says 新华区; 鲁山县 may not send it
+        previewing.preview(tiny, fill(tpl, "周进度", "本期完成数", [8]), "x.xlsx", now=NOW, allowed_units=(B,))
 
 
 def test_template_text_is_neutralised_and_comes_back_unchanged(tiny):
@@ -100,8 +103,8 @@ def test_template_text_is_neutralised_and_comes_back_unchanged(tiny):
     assert [(r[2], r[3], r[10]) for r in listed] == [
         ("爱心驿站", "设施1", "正常"), ("爱心驿站", '\'=HYPERLINK("http://x","点我")', "正常"), ("爱心驿站", "设施3", "正常")]
     assert len(rows(ws)) == 1 + 3 + templates.BLANK_ROWS
-    with pytest.raises(v.ImportRejected, match="与已入库数据完全相同"):
-        importer.preview(tiny, tpl.data, tpl.file_name, now=NOW)
+    with pytest.raises(ImportRejected, match="与已入库数据完全相同"):
+        previewing.preview(tiny, tpl.data, tpl.file_name, now=NOW)
 
 
 def test_membership_and_union_templates(tiny):
@@ -112,7 +115,7 @@ def test_membership_and_union_templates(tiny):
     choices = {str(dv.sqref): dv.formula1 for dv in wb["新业态入会"].data_validations.dataValidation}
     assert choices["D2:D1001"] == "'代码表'!$C$2:$C$6"  # the five new-economy industries
     data = fill(tpl, "新业态入会", "新入会人数", [12])
-    assert importer.preview(tiny, data, "m.xlsx", now=NOW).counts["new"] == 1
+    assert previewing.preview(tiny, data, "m.xlsx", now=NOW).counts["new"] == 1
 
     tpl = templates.build_template(tiny, "union_orgs", B, today=TODAY)
     ws = workbook(tpl)["新建工会"]
@@ -124,7 +127,7 @@ def test_membership_and_union_templates(tiny):
         ws[f"{col}2"] = value
     buf = io.BytesIO()
     wb.save(buf)
-    pv = importer.preview(tiny, buf.getvalue(), "u.xlsx", now=NOW, allowed_units=(B,))
+    pv = previewing.preview(tiny, buf.getvalue(), "u.xlsx", now=NOW, allowed_units=(B,))
     assert pv.counts == {"total": 1, "new": 1, "changed": 0, "unchanged": 0}
 
 
@@ -157,10 +160,10 @@ def test_sample_templates_round_trip(sample_db_url):
     codes = [r[2] for r in rows(workbook(tpl)["周进度"])[1:]]
     assert codes == ["T01", "T02", "T03", "T04", "T05", "T08", "T10"]
     same = fill(tpl, "周进度", "本期完成数", [in_force[c] for c in codes])
-    with pytest.raises(v.ImportRejected, match="与已入库数据完全相同"):
-        importer.preview(engine, same, "same.xlsx", now=now)
+    with pytest.raises(ImportRejected, match="与已入库数据完全相同"):
+        previewing.preview(engine, same, "same.xlsx", now=now)
     changed = fill(tpl, "周进度", "本期完成数", [in_force[c] + (1 if c == "T02" else 0) for c in codes])
-    pv = importer.preview(engine, changed, "changed.xlsx", now=now)
+    pv = previewing.preview(engine, changed, "changed.xlsx", now=now)
     moved = [(c.values["target_code"], c.action) for c in pv.changes if c.action != "unchanged"]
     assert moved == [("T02", "changed")]
     engine.dispose()

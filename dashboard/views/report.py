@@ -14,8 +14,10 @@ import pandas as pd
 
 from data_access.accounts import auth
 from data_access.present import fmt
-from data_access.reporting import importer
-from data_access.reporting import validation as v
+from data_access.reporting import batches as batch_list
+from data_access.reporting import preview as previewing
+from data_access.reporting.kinds import KINDS
+from data_access.schema.accounts import ROLE_ADMIN, ROLE_REPORTER
 from data_access.errors import DataAccessError
 
 from dashboard.i18n import register, tr
@@ -67,18 +69,17 @@ register({
 
 STATUS_EN = {"pending": "Pending", "approved": "Approved", "returned": "Returned", "withdrawn": "Withdrawn",
              None: "Loaded directly"}
-KIND_EN = {"progress": "Weekly progress", "facilities": "Stations and childcare classes",
-           "union_orgs": "New union organisations", "membership": "New-economy members (monthly)"}
 ACTION_EN = {"new": "New", "changed": "Changed", "unchanged": "Unchanged"}
 
 
 def status_label(status: Any, lang: str) -> str:
     status = status if isinstance(status, str) else None
-    return STATUS_EN.get(status, str(status)) if lang == "en" else importer.STATUS_ZH.get(status, str(status))
+    return STATUS_EN.get(status, str(status)) if lang == "en" else batch_list.STATUS_ZH.get(status, str(status))
 
 
 def kind_label(kind: str, lang: str) -> str:
-    return KIND_EN.get(kind, kind) if lang == "en" else v.KINDS[kind].title if kind in v.KINDS else kind
+    report = KINDS.get(kind)
+    return kind if report is None else (report.title_en or kind) if lang == "en" else report.title
 
 
 def kind_namer(lang: str) -> Callable[[str], str]:
@@ -105,6 +106,16 @@ class Identity:
     scope: tuple[str, ...] | None  # units the user may upload and withdraw for; None: any unit
     can_review: bool
     role: str = ""
+    user: auth.AuthUser | None = None  # the signed-in user; None: an identity chosen while auth is off
+
+    def as_user(self) -> auth.AuthUser:
+        """The user the data layer checks (with authentication off: an administrator, or a county
+        reporter of the chosen unit)."""
+        if self.user is not None:
+            return self.user
+        if self.scope:
+            return auth.AuthUser(self.actor, self.actor, ROLE_REPORTER, unit_code=self.scope[0])
+        return auth.AuthUser(self.actor, self.actor, ROLE_ADMIN)
 
     @property
     def can_upload(self) -> bool:
@@ -121,16 +132,16 @@ def identity_from(user: auth.AuthUser | None) -> Identity:
         review = True
     except DataAccessError:
         review = False
-    return Identity(user.username, auth.writable_units(user), review, user.role_zh)
+    return Identity(user.username, auth.writable_units(user), review, user.role_zh, user)
 
 
 # ---------------------------------------------------------------------------------------------
 # pure shaping
 
 
-def changes_table(pv: importer.Preview, lang: str) -> pd.DataFrame:
-    df = importer.changes_frame(pv)
-    df["action"] = df["action"].map(ACTION_EN if lang == "en" else importer.ACTION_ZH)
+def changes_table(pv: previewing.Preview, lang: str) -> pd.DataFrame:
+    df = previewing.changes_frame(pv)
+    df["action"] = df["action"].map(ACTION_EN if lang == "en" else previewing.ACTION_ZH)
     return df.rename(columns=_headers(lang, {
         "line": ("行", "Row"), "action": ("变动", "Change"), "unit_code": ("单位", "Unit"),
         "item": ("项目", "Item"), "period": ("周期", "Period"), "old": ("原值", "Stored"),
@@ -160,7 +171,7 @@ def batch_table(df: pd.DataFrame, unit_names: dict[str, str], lang: str) -> pd.D
 
 
 def rows_table(df: pd.DataFrame, lang: str) -> pd.DataFrame:
-    out = df.assign(action=df["action"].map(ACTION_EN if lang == "en" else importer.ACTION_ZH))
+    out = df.assign(action=df["action"].map(ACTION_EN if lang == "en" else previewing.ACTION_ZH))
     return out.rename(columns=_headers(lang, {
         "item": ("项目", "Item"), "unit_code": ("单位", "Unit"), "period": ("周期", "Period"),
         "old": ("原值", "Before"), "new": ("新值", "New"), "action": ("变动", "Change")}))

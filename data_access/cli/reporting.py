@@ -6,32 +6,43 @@ fingerprint, so what is written is exactly what was shown.
 from __future__ import annotations
 
 import datetime as dt
+import argparse
 import getpass
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Engine
 
 from data_access.accounts import auth
-from data_access.reporting import importer, templates
-from data_access.schema import migrate
-from data_access.reporting import validation as v
 from data_access.db import check_reachable, make_engine
 from data_access import clock
 from data_access.errors import DataAccessError
 from data_access.kpis import queries
+from data_access.reporting import batches, history, templates
+from data_access.reporting.cells import parse_date
+from data_access.reporting.commit import commit
+from data_access.reporting.kinds import KINDS
+from data_access.reporting.preview import ACTION_ZH, changes_frame, preview
+from data_access.reporting.review import review, withdraw
+from data_access.schema import migrate
+from data_access.schema.accounts import ROLE_ADMIN, ROLE_REPORTER
 
 
-def _engine(args):
+def _engine(args: argparse.Namespace) -> Engine:
     engine = make_engine(args.url)
     check_reachable(engine)
     migrate.require_current(engine)
     return engine
 
 
-def _user(args) -> str:
+def _user(args: argparse.Namespace) -> str:
     return args.user or os.environ.get("KPI_USER") or getpass.getuser()
 
 
-def _rights(args, engine) -> tuple[str, tuple[str, ...] | None, object]:
+def _rights(args: argparse.Namespace, engine: Engine) -> tuple[str, tuple[str, ...] | None, auth.AuthUser | None]:
     """(actor, allowed units, account) for a command that writes.
 
     With --user the account's own rights apply: a county reporter writes only for its unit
@@ -47,11 +58,26 @@ def _rights(args, engine) -> tuple[str, tuple[str, ...] | None, object]:
     return account.username, units if units is not None else allowed, account
 
 
+def _operator(args: argparse.Namespace, engine: Engine) -> auth.AuthUser:
+    """Who a review or withdrawal acts as: with --user that account (its own role decides); without,
+    the server's operator, recorded under KPI_USER: an administrator, or with one --unit a county
+    reporter of that unit."""
+    if args.user:
+        return auth.load_user(engine, args.user)
+    units = tuple(getattr(args, "unit", None) or ())
+    if len(units) > 1:
+        raise DataAccessError("撤回时 --unit 只能指定一个单位", "Give at most one --unit")
+    name = _user(args)
+    if units:
+        return auth.AuthUser(username=name, display_name=name, role=ROLE_REPORTER, unit_code=units[0])
+    return auth.AuthUser(username=name, display_name=name, role=ROLE_ADMIN)
+
+
 def _date(text: str | None) -> dt.date | None:
-    return None if not text else v.parse_date(text)
+    return None if not text else parse_date(text)
 
 
-def _cmd_template(args) -> str:
+def _cmd_template(args: argparse.Namespace) -> str:
     tpl = templates.build_template(_engine(args), args.kind, args.unit, args.period, args.year)
     out = Path(args.output) if args.output else Path(tpl.file_name)
     if out.is_dir():
@@ -60,14 +86,14 @@ def _cmd_template(args) -> str:
     return f"已生成模板：{out}（{tpl.period_label}）"
 
 
-def _table(df, columns: dict[str, str]) -> str:
+def _table(df: pd.DataFrame, columns: dict[str, str]) -> str:
     if df.empty:
         return "（无）"
     shown = df[list(columns)].astype(object).where(df[list(columns)].notna(), "")
-    return shown.rename(columns=columns).to_string(index=False)
+    return str(shown.rename(columns=columns).to_string(index=False))
 
 
-def _cmd_import(args) -> str:
+def _cmd_import(args: argparse.Namespace) -> str:
     engine = _engine(args)
     path = Path(args.file)
     data = path.read_bytes()
@@ -76,42 +102,39 @@ def _cmd_import(args) -> str:
         auth.require_review(account)
     if args.approve and units:
         raise DataAccessError("区县上报（--unit）须经审核，不能使用 --approve")
-    pv = importer.preview(engine, data, path.name, allowed_units=units, year=args.year, kind=args.kind)
+    pv = preview(engine, data, path.name, allowed_units=units, year=args.year, kind=args.kind)
     c = pv.counts
     lines = [f"文件：{path.name}（{pv.title}，{c['total']}行：新增{c['new']}，修改{c['changed']}，"
              f"无变化{c['unchanged']}）",
-             _table(importer.changes_frame(pv).replace({"action": importer.ACTION_ZH}),
+             _table(changes_frame(pv).replace({"action": ACTION_ZH}),
                     {"line": "行", "action": "变动", "unit_code": "单位", "item": "项目", "period": "周期",
                      "old": "原值", "new": "新值", "pending_elsewhere": "其他待审批次"})]
     if not args.yes:
         lines.append("以上为预览，尚未写入。确认无误后加 --yes 重新运行以导入。")
         return "\n".join(lines)
-    done = importer.commit(engine, data, path.name, actor=actor, allowed_units=units, year=args.year,
-                           kind=args.kind, auto_approve=args.approve, expect=pv.fingerprint)
-    lines.append(f"已导入：批次#{done.batch_id}，状态：{importer.STATUS_ZH[done.status]}。")
+    done = commit(engine, data, path.name, actor=actor, allowed_units=units, year=args.year, kind=args.kind,
+                  approver=_operator(args, engine) if args.approve else None, expect=pv.fingerprint)
+    lines.append(f"已导入：批次#{done.batch_id}，状态：{batches.STATUS_ZH[done.status]}。")
     return "\n".join(lines)
 
 
-def _cmd_review(args) -> str:
+def _cmd_review(args: argparse.Namespace) -> str:
     engine = _engine(args)
-    if args.user:  # an account named on the command line must be a reviewer or administrator
-        auth.require_review(auth.load_user(engine, args.user))
-    status = importer.review(engine, args.batch, args.decision, actor=_user(args), reason=args.reason)
-    return f"批次#{args.batch}：{importer.STATUS_ZH[status]}。"
+    status = review(engine, args.batch, args.decision, reviewer=_operator(args, engine), reason=args.reason)
+    return f"批次#{args.batch}：{batches.STATUS_ZH[status]}。"
 
 
-def _cmd_withdraw(args) -> str:
+def _cmd_withdraw(args: argparse.Namespace) -> str:
     engine = _engine(args)
-    actor, units, _account = _rights(args, engine)
-    importer.withdraw(engine, args.batch, actor=actor, allowed_units=units, reason=args.reason)
+    withdraw(engine, args.batch, user=_operator(args, engine), reason=args.reason)
     return f"批次#{args.batch}已撤回：其数据不再计入看板（原始记录仍保留）。"
 
 
-def _cmd_history(args) -> str:
-    df = importer.figure_history(_engine(args), args.target, args.unit, args.year, _date(args.period))
+def _cmd_history(args: argparse.Namespace) -> str:
+    df = history.figure_history(_engine(args), args.target, args.unit, args.year, _date(args.period))
     if df.empty:
         return f"{args.unit} 的 {args.target.upper()} 没有填报记录。"
-    df = df.assign(status=df["status"].map(lambda s: importer.STATUS_ZH[s if isinstance(s, str) else None]),
+    df = df.assign(status=df["status"].map(lambda s: batches.STATUS_ZH[s if isinstance(s, str) else None]),
                    in_force=df["in_force"].map({True: "★", False: ""}),
                    batch_id=df["batch_id"].map(lambda b: "" if b is None or b != b else f"#{int(b)}"))
     return _table(df, {"period_start": "周期开始", "period_end": "周期结束", "value": "数值",
@@ -119,30 +142,30 @@ def _cmd_history(args) -> str:
                        "in_force": "现行", "note": "备注"}) + "\n★ 看板当前采用的版本"
 
 
-def _cmd_batches(args) -> str:
-    df = importer.batches(_engine(args), [args.status] if args.status else None, args.unit or None)
-    df = df.assign(status=df["status"].map(importer.STATUS_ZH), kind=df["kind"].map(
-        lambda k: v.KINDS[k].title if k in v.KINDS else k))
+def _cmd_batches(args: argparse.Namespace) -> str:
+    df = batches.batches(_engine(args), [args.status] if args.status else None, args.unit or None)
+    df = df.assign(status=df["status"].map(batches.STATUS_ZH), kind=df["kind"].map(
+        lambda k: KINDS[k].title if k in KINDS else k))
     return _table(df, {"id": "批次", "kind": "类型", "unit_code": "单位", "file_name": "文件",
                        "uploaded_by": "上传人", "uploaded_at": "上传时间", "row_count": "行数",
                        "status": "状态", "review_note": "审核意见"})
 
 
-def _cmd_reporting_status(args) -> str:
+def _cmd_reporting_status(args: argparse.Namespace) -> str:
     engine = _engine(args)
     year = args.year or queries.plan_year_of(engine, clock.today()) or clock.today().year
-    df = importer.submission_status(engine, year)
+    df = history.submission_status(engine, year)
     df = df.assign(late=df["late"].map({True: "逾期", False: ""}))
     return _table(df, {"unit_code": "单位代码", "name_zh": "单位", "last_period_end": "最近上报周期",
                        "last_upload_at": "最近上传", "pending": "待审核", "returned": "已退回",
                        "late": "状态", "weeks_behind": "缺报周数"})
 
 
-def register(sub) -> dict:
-    kinds = sorted(v.KINDS)
+def register(sub: Any) -> dict[str, Callable[[argparse.Namespace], str]]:
+    kinds = sorted(KINDS)
     p = sub.add_parser("template", help="生成填报模板 .xlsx (write a reporting template)")
     p.add_argument("kind", choices=kinds,
-                   help="progress 周进度 | facilities 驿站与托管班 | union_orgs 新建工会 | membership 新业态入会")
+                   help=" | ".join(f"{k.code} {k.title}" for k in KINDS.values()))
     p.add_argument("--unit", required=True, help="单位代码，如 410423")
     p.add_argument("--period", help="周报：该周任一日期 2023-06-30；月报：2023-05（默认最近一期）")
     p.add_argument("--year", type=int, help="计划年度（默认今天所在年度）")
@@ -176,7 +199,7 @@ def register(sub) -> dict:
     p.add_argument("--year", type=int)
 
     p = sub.add_parser("batches", help="导入批次列表 (list import batches)")
-    p.add_argument("--status", choices=sorted(importer.STATUS_ZH.keys() - {None}))
+    p.add_argument("--status", choices=sorted(k for k in batches.STATUS_ZH if k is not None))
     p.add_argument("--unit", action="append")
 
     p = sub.add_parser("reporting-status", help="各单位最近上报情况 (who reported when)")

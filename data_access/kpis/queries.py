@@ -34,7 +34,7 @@ from sqlalchemy import (
     union_all,
 )
 
-from data_access.kpis import calendar, registry, scope
+from data_access.kpis import calendar, registry, scope, versions
 from data_access.kpis.known import cutoff as cutoff, visible as visible  # re-exported: readers use queries.*
 from data_access.schema.models import (
     BATCH_APPROVED,
@@ -282,31 +282,20 @@ def default_view(engine: Engine) -> tuple[int, dt.date] | None:
 def _reported_facts(year: int, start: dt.date, end: dt.date, as_of: dt.date, units: Units,
                     target_ids: Sequence[int] | None = None) -> Select[Any]:
     pr = ProgressReport
-    ranked = (
-        select(
-            pr.target_id, pr.unit_code, pr.period_end, pr.value,
-            func.row_number().over(
-                partition_by=(pr.target_id, pr.unit_code, pr.period_start, pr.period_end),
-                order_by=(pr.recorded_at.desc(), pr.id.desc()),
-            ).label("rn"),
-        )
-        .join(Target, Target.id == pr.target_id)
-        .where(
-            Target.year == year,
-            pr.period_start >= start,
-            pr.period_end <= min(as_of, end),
-            pr.recorded_at < cutoff(as_of),
-            visible(pr.batch_id, as_of),
-            _units_clause(pr.unit_code, units),
-            # inside the window's subquery: SQLite would otherwise rank every report of the year
-            true() if target_ids is None else pr.target_id.in_(list(target_ids)),
-        )
-        .subquery("ranked")
+    latest = versions.latest(
+        versions.PROGRESS, as_of,
+        pr.target_id.in_(select(Target.id).where(Target.year == year)),
+        pr.period_start >= start,
+        pr.period_end <= min(as_of, end),
+        _units_clause(pr.unit_code, units),
+        # inside the window's subquery: SQLite would otherwise rank every report of the year
+        true() if target_ids is None else pr.target_id.in_(list(target_ids)),
+        name="ranked",
     )
     return select(
-        ranked.c.target_id, ranked.c.unit_code, ranked.c.period_end.label("day"),
-        cast(ranked.c.value, Float).label("value"),
-    ).where(ranked.c.rn == 1)
+        latest.c.target_id, latest.c.unit_code, latest.c.period_end.label("day"),
+        cast(latest.c.value, Float).label("value"),
+    )
 
 
 facility_filter = registry.facility_filter
@@ -344,23 +333,15 @@ def ne_membership_latest(as_of: dt.date, units: Units, since: dt.date | None = N
         last_month = min(last_month, until_month)
     clauses = [
         m.month <= last_month,
-        m.recorded_at < cutoff(as_of),
-        visible(m.batch_id, as_of),
         _units_clause(m.unit_code, units),
     ]
     if since is not None:
         clauses.append(m.month >= since)
-    ranked = select(
-        m.month, m.unit_code, m.industry, m.platform, m.new_members,
-        func.row_number().over(
-            partition_by=(m.month, m.unit_code, m.industry, m.platform),
-            order_by=(m.recorded_at.desc(), m.id.desc()),
-        ).label("rn"),
-    ).where(*clauses).subquery("ne_ranked")
+    latest = versions.latest(versions.MEMBERSHIP, as_of, *clauses, name="ne_ranked")
     return select(
-        ranked.c.month, ranked.c.unit_code, ranked.c.industry, ranked.c.platform,
-        ranked.c.new_members,
-    ).where(ranked.c.rn == 1).subquery("ne_latest")
+        latest.c.month, latest.c.unit_code, latest.c.industry, latest.c.platform,
+        latest.c.value.label("new_members"),
+    ).subquery("ne_latest")
 
 
 def _membership_facts(year: int, start: dt.date, end: dt.date, as_of: dt.date, units: Units) -> Select[Any]:

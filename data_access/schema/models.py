@@ -283,3 +283,23 @@ class AuditLog(Base):
     entity_id: Mapped[str | None] = mapped_column(String(64))
     before: Mapped[str | None] = mapped_column(Text)
     after: Mapped[str | None] = mapped_column(Text)
+
+
+class RegistryChange(Base):
+    """A change an upload brings to an existing registry entry (facility or union organisation),
+    waiting for its batch's review (migration 0007; before, such changes were audit rows whose action
+    was "planned:<batch>"). `entry_id` is the version in force when the change was planned; approval
+    applies it as a new version (`applied_id`, `applied_at`), withdrawing the approved batch reverts it
+    (`reverted_at`). before/after: JSON objects of the changed fields (dates ISO)."""
+
+    __tablename__ = "registry_changes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("import_batches.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))  # facilities | union_orgs (ImportBatch.kind)
+    entry_id: Mapped[int] = mapped_column(Integer, index=True)
+    before: Mapped[str] = mapped_column(Text)
+    after: Mapped[str] = mapped_column(Text)
+    planned_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    applied_id: Mapped[int | None] = mapped_column(Integer)
+    applied_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    reverted_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
