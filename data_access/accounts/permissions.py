@@ -144,6 +144,16 @@ def require_review(user: AuthUser | None) -> AuthUser:
     return require_role(user, *REVIEW_ROLES)
 
 
+def may_withdraw(user: AuthUser | None, batch_unit: str | None) -> bool:
+    """Whether `user` may ask to take back a whole batch of `batch_unit` (None: a file for several
+    units): whoever may write for that unit (`writable_units`): an administrator for any batch, a
+    county reporter for its own unit's single-unit batches; leaders and reviewers for none."""
+    if user is None:
+        return False
+    allowed = writable_units(user)
+    return allowed is None or (batch_unit is not None and batch_unit in allowed)
+
+
 # ---------------------------------------------------------------------------------------------
 # 督办 decisions, the plan, accounts
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement
 
-from data_access.schema.models import BATCH_APPROVED, BATCH_WITHDRAWN, ImportBatch
+from data_access.kpis import versions
 
 
 def cutoff(as_of: dt.date) -> dt.datetime:
@@ -25,11 +25,6 @@ def cutoff(as_of: dt.date) -> dt.datetime:
 
 def visible(batch_id_col: Any, as_of: dt.date) -> ColumnElement[bool]:
     """Rows with no batch, or whose batch was approved before the end of `as_of` and, if it was
-    withdrawn later, not withdrawn by then: a withdrawal does not rewrite the past."""
-    end = cutoff(as_of)
-    counted = select(ImportBatch.id).where(
-        ImportBatch.reviewed_at < end,
-        or_(ImportBatch.status == BATCH_APPROVED,
-            and_(ImportBatch.status == BATCH_WITHDRAWN, ImportBatch.withdrawn_at >= end)),
-    )
-    return or_(batch_id_col.is_(None), batch_id_col.in_(counted))
+    withdrawn later, not withdrawn by then: a withdrawal does not rewrite the past. The rule is
+    `versions.counted` (one home for "which batches count"); this name is the registries' reading."""
+    return versions.counted(batch_id_col, as_of)

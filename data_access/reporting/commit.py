@@ -16,13 +16,14 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, insert, select, update
 
-from data_access import audit, clock
+from data_access import audit, clock, events
 from data_access.accounts.auth import AuthUser
 from data_access.errors import DataAccessError
 from data_access.reporting.issues import ImportRejected, Issue
 from data_access.reporting.kinds import KINDS
 from data_access.reporting.preview import Prepared, prepare
-from data_access.reporting.review import decide, may_review, refusal
+from data_access.accounts.permissions import may_review
+from data_access.reporting.review import decide, refusal
 from data_access.schema.models import BATCH_APPROVED, BATCH_PENDING, ImportBatch, Unit
 
 
@@ -62,30 +63,39 @@ def commit(engine: Engine, data: bytes, file_name: str, *, actor: str,
     if approver is not None and not may_review(approver):
         raise refusal(approver, "无权进行此操作（导入即通过审核），需要：审核员、管理员",
                       "may not approve on upload; needs: reviewer, admin")
-    with engine.begin() as conn:
-        prep = prepare(conn, data, file_name, now=now or clock.now(), year=year, kind=kind,
-                       allowed_units=allowed_units, lock=lambda c, units: lock_units(c, units))
-        pv = prep.preview
-        if expect is not None and expect != pv.fingerprint:
-            raise ImportRejected([Issue(file_name, "预览之后，文件涉及的数据已被其他上报或审核更新；"
-                                                   "请重新预览，核对后再确认导入")])
-        # Taken after the lock; a new version never sorts before one already stored.
-        recorded_at = now or clock.now()
-        if prep.latest_recorded is not None and prep.latest_recorded > recorded_at:
-            recorded_at = prep.latest_recorded
-        counts = pv.counts
-        result = conn.execute(insert(ImportBatch).values(
-            kind=pv.kind, unit_code=pv.unit_codes[0] if len(pv.unit_codes) == 1 else None,
-            file_name=file_name[:255], file_sha256=pv.sha256, file_bytes=data, uploaded_by=actor,
-            uploaded_at=recorded_at, row_count=counts["total"], rows_new=counts["new"],
-            rows_changed=counts["changed"], status=BATCH_PENDING))
-        assert result.inserted_primary_key is not None
-        batch_id = int(result.inserted_primary_key[0])
-        write_rows(conn, prep, batch_id, recorded_at, actor)
-        audit.record(conn, actor=actor, action="import", entity="import_batches", entity_id=batch_id,
-                     after={"file_name": file_name, "sha256": pv.sha256, **counts}, at=recorded_at)
-        status = BATCH_PENDING
-        if approver is not None:
-            decide(conn, batch_id, "approve", approver.username, None, recorded_at)
-            status = BATCH_APPROVED
+    try:
+        with engine.begin() as conn:
+            prep = prepare(conn, data, file_name, now=now or clock.now(), year=year, kind=kind,
+                           allowed_units=allowed_units, lock=lambda c, units: lock_units(c, units))
+            pv = prep.preview
+            if expect is not None and expect != pv.fingerprint:
+                raise ImportRejected([Issue(file_name, "预览之后，文件涉及的数据已被其他上报或审核更新；"
+                                                       "请重新预览，核对后再确认导入")])
+            # Taken after the lock; a new version never sorts before one already stored.
+            recorded_at = now or clock.now()
+            if prep.latest_recorded is not None and prep.latest_recorded > recorded_at:
+                recorded_at = prep.latest_recorded
+            counts = pv.counts
+            result = conn.execute(insert(ImportBatch).values(
+                kind=pv.kind, unit_code=pv.unit_codes[0] if len(pv.unit_codes) == 1 else None,
+                file_name=file_name[:255], file_sha256=pv.sha256, file_bytes=data, uploaded_by=actor,
+                uploaded_at=recorded_at, row_count=counts["total"], rows_new=counts["new"],
+                rows_changed=counts["changed"], status=BATCH_PENDING))
+            assert result.inserted_primary_key is not None
+            batch_id = int(result.inserted_primary_key[0])
+            write_rows(conn, prep, batch_id, recorded_at, actor)
+            audit.record(conn, actor=actor, action="import", entity="import_batches", entity_id=batch_id,
+                         after={"file_name": file_name, "sha256": pv.sha256, **counts}, at=recorded_at)
+            status = BATCH_PENDING
+            if approver is not None:
+                decide(conn, batch_id, "approve", approver.username, None, recorded_at)
+                status = BATCH_APPROVED
+    except ImportRejected as exc:
+        events.log("import_rejected", user=actor, issues=len(exc.issues))
+        raise
+    unit = pv.unit_codes[0] if len(pv.unit_codes) == 1 else None
+    events.log("import", user=actor, unit=unit, batch=batch_id, rows=counts["total"], new=counts["new"],
+               changed=counts["changed"])
+    if status == BATCH_APPROVED:
+        events.log("approval", user=approver.username if approver else None, unit=unit, batch=batch_id)
     return Committed(batch_id, status, counts)

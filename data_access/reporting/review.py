@@ -1,6 +1,7 @@
 """Review and withdrawal, with who may do them: `review` moves a pending batch to approved or
 returned (with a reason), `withdraw` takes a batch back as a whole; both take the signed-in user
-and refuse a role that may not (`may_review`, `may_withdraw`). `batch_rows`: what a batch brings,
+and refuse a role that may not (`accounts.permissions.may_review` / `may_withdraw`, re-exported
+here). `batch_rows`: what a batch brings,
 for its reviewer. Dashboards count only what kpis.versions says counts."""
 from __future__ import annotations
 
@@ -9,33 +10,14 @@ import datetime as dt
 import pandas as pd
 from sqlalchemy import Connection, Engine
 
-from data_access import audit, clock
-from data_access.accounts.auth import AuthUser, writable_units
+from data_access import audit, clock, events
+from data_access.accounts.identity import AuthUser
+from data_access.accounts.permissions import may_review as may_review, may_withdraw as may_withdraw
 from data_access.errors import DataAccessError
 from data_access.reporting import batches
 from data_access.reporting.kinds import KINDS
-from data_access.schema.accounts import ROLE_ADMIN, ROLE_NAMES_ZH, ROLE_REVIEWER
+from data_access.schema.accounts import ROLE_NAMES_ZH
 from data_access.schema.models import BATCH_APPROVED, BATCH_PENDING, BATCH_RETURNED, BATCH_WITHDRAWN
-
-REVIEW_ROLES = (ROLE_REVIEWER, ROLE_ADMIN)  # 审核员, 管理员; not 领导, not 区县填报员
-
-
-def may_review(user: AuthUser | None) -> bool:
-    """Whether `user` may approve or return a batch (and approve an upload as it is stored):
-    reviewers and administrators only. The one place of this rule in the reporting package (to be
-    pointed at accounts.permissions when that exists)."""
-    return user is not None and user.role in REVIEW_ROLES
-
-
-def may_withdraw(user: AuthUser | None, batch_unit: str | None) -> bool:
-    """Whether `user` may withdraw a batch of `batch_unit` (None: a file for several units): whoever
-    may write for that unit (accounts.auth.writable_units): an administrator for any, a county
-    reporter for its own unit's single-unit batches; leaders and reviewers for none."""
-    if user is None:
-        return False
-    allowed = writable_units(user)
-    return allowed is None or (batch_unit is not None and batch_unit in allowed)
-
 
 def refusal(user: AuthUser | None, zh: str, en: str) -> DataAccessError:
     who = "未登录" if user is None else f"账号“{user.username}”（{ROLE_NAMES_ZH.get(user.role, user.role)}）"
@@ -74,7 +56,9 @@ def review(engine: Engine, batch_id: int, decision: str, *, reviewer: AuthUser, 
         raise refusal(reviewer, "无权进行此操作（审核上报数据），需要：审核员、管理员",
                       "may not review submissions; needs: reviewer, admin")
     with engine.begin() as conn:
-        return decide(conn, batch_id, decision, reviewer.username, reason, now or clock.now())
+        status = decide(conn, batch_id, decision, reviewer.username, reason, now or clock.now())
+    events.log("approval" if status == BATCH_APPROVED else "return", user=reviewer.username, batch=batch_id)
+    return status
 
 
 def withdraw(engine: Engine, batch_id: int, *, user: AuthUser, reason: str | None = None,
@@ -97,6 +81,7 @@ def withdraw(engine: Engine, batch_id: int, *, user: AuthUser, reason: str | Non
                            withdrawn_at=now if batch.status == BATCH_APPROVED else None)
         audit.record(conn, actor=user, action="withdraw", entity="import_batches", entity_id=batch_id,
                      before={"status": batch.status}, after={"status": BATCH_WITHDRAWN, "reason": reason}, at=now)
+    events.log("withdraw", user=user.username, unit=batch.unit_code, batch=batch_id)
 
 
 BATCH_ROW_COLUMNS = ["item", "unit_code", "period", "old", "new", "action"]
