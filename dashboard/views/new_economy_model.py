@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from data_access.kpis import anomaly, queries
+from data_access.kpis import anomaly, calendar, queries
 
 from dashboard.views.new_economy import (T11, Headline, breakdown, county_industry_table, cumulative_points,
                                          federation_table, growth, in_field_series, month_earlier, name,
@@ -56,7 +56,7 @@ def model(year: int, bounds: tuple[dt.date, dt.date], as_of: dt.date, units: tup
     unit_df = read.units
     members, orgs = read.members, read.orgs
     unit_names = unit_df.set_index("code")["name_en" if lang == "en" else "name_zh"].to_dict()
-    week_ago, month_ago, year_ago = as_of - dt.timedelta(days=7), month_earlier(as_of), year_earlier(as_of)
+    week_ago, month_ago, year_ago = calendar.week_ago(as_of), month_earlier(as_of), year_earlier(as_of)
 
     def mem(by: Any, since: Any = None, until: Any = None, *, this_year: bool = False) -> pd.DataFrame:
         if this_year and not p.has_months:

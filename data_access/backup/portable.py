@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Column, Connection, Engine, MetaData, Table, delete, insert, inspect, select, types
 
-from data_access import events
+from data_access import clock, events
 from data_access.errors import DataAccessError, SchemaTooNewError
 
 FORMAT = "kpi-backup"
@@ -217,7 +217,7 @@ def _write(engine: Engine, dest: Path, source: str) -> Manifest:
                         n += 1
                 tables[name] = {"columns": columns, "rows": n, "sha256": digest.hexdigest()}
             manifest = Manifest(schema_revision=rev, tables=tables, source=source,
-                                created_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
+                                created_at=clock.now().isoformat(timespec="seconds"))
             zf.writestr("manifest.json", manifest.to_json())
     part.replace(dest)
     return manifest

@@ -1,13 +1,12 @@
 """SQLite copies with the online backup API: consistent while the dashboard reads and writes."""
 from __future__ import annotations
 
-import datetime as dt
 import sqlite3
 from pathlib import Path
 
 from sqlalchemy import Engine
 
-from data_access import events
+from data_access import clock, events
 
 
 def sqlite_path(engine: Engine) -> Path | None:
@@ -52,8 +51,12 @@ def snapshot_sqlite(engine: Engine, dest_dir: Path | None = None, label: str = "
         return None
     folder = dest_dir or backup_dir(src)
     folder.mkdir(parents=True, exist_ok=True)
-    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    stamp = clock.now().strftime("%Y%m%dT%H%M%S")  # the organisation's local time
     dest = folder / f"{src.stem}.{label}.{stamp}.sqlite3"
+    n = 1
+    while dest.exists():  # two copies in one second: never overwrite the first
+        n += 1
+        dest = folder / f"{src.stem}.{label}.{stamp}-{n}.sqlite3"
     copy_sqlite(src, dest)
     return dest
 
