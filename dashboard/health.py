@@ -27,7 +27,7 @@ HEALTH_TIMEOUT = 5.0
 def _engine() -> Any:
     from data_access.db import make_engine
 
-    from dashboard.settings import db_url
+    from data_access.settings import database_url as db_url
 
     return make_engine(db_url())
 
