@@ -115,20 +115,16 @@ def test_reporting_roles_upload_and_the_size_limit_is_10_mb(server):
         client.close()
 
 
-def _push(base: str, path: str, size: int, cookie: str) -> socket.socket:
-    """Send an upload's headers and as much of a `size`-byte body as the server takes; keep the
-    connection open (as the issue's attacker did)."""
+def _push(base: str, path: str, size: int, xsrf: str) -> socket.socket:
+    """Send a complete, valid upload of a `size`-byte file (XSRF header and cookie, no login), as much
+    of it as the server takes, and keep the connection open (as the issue's attacker did)."""
     host, port = base.removeprefix("http://").split(":")
+    body, ctype = gc.multipart("f.csv", b"x" * size)
+    head = (f"PUT {path} HTTP/1.1\r\nHost: {host}:{port}\r\nCookie: _streamlit_xsrf={xsrf}\r\n"
+            f"X-Xsrftoken: {xsrf}\r\nContent-Type: {ctype}\r\nContent-Length: {len(body)}\r\n\r\n")
     sock = socket.create_connection((host, int(port)), timeout=10)
-    head = (f"PUT {path} HTTP/1.1\r\nHost: {host}:{port}\r\nCookie: {cookie}\r\n"
-            f"Content-Type: multipart/form-data; boundary=b0undary\r\nContent-Length: {size}\r\n\r\n")
-    sock.sendall(head.encode() + b"--b0undary\r\nContent-Disposition: form-data; name=\"f\"; filename=\"f.csv\"\r\n\r\n")
-    chunk = b"x" * MB
-    sent = 0
     try:
-        while sent < size - 200:
-            sock.sendall(chunk)
-            sent += len(chunk)
+        sock.sendall(head.encode() + body)
     except OSError:  # refused and closed by the server
         pass
     return sock
@@ -147,7 +143,7 @@ def test_anonymous_uploads_do_not_fill_memory_a_reporters_do(server):
     gc.upload(base, anon.session_id, b"warm", None, expect_continue=True)  # the guard's first imports
     time.sleep(0.5)
     before = gc.rss_kb(proc.pid)
-    socks = [_push(base, _path(anon.session_id), 8 * MB, f"_streamlit_xsrf={xsrf}") for _ in range(6)]
+    socks = [_push(base, _path(anon.session_id), 8 * MB, xsrf) for _ in range(6)]
     time.sleep(1.0)
     grown = gc.rss_kb(proc.pid) - before
     for s in socks:
