@@ -14,7 +14,6 @@ import asyncio
 import socket
 import time
 import uuid
-from pathlib import Path
 
 import pytest
 from sqlalchemy import update
@@ -242,7 +241,7 @@ class FakeClock:
 
 def _conn(clock):
     limits = sg.Limits()
-    conn = sg.Connection(limits, sg.Bucket(limits.shared_burst, limits.shared_rate, clock), clock)
+    conn = sg.Connection(limits, sg.SharedBudget(limits, clock), clock)
     conn.session_id = "s1"
     return conn
 
@@ -262,16 +261,24 @@ def test_anonymous_budget_and_dropped_types(monkeypatch):
     beats = [sg.judge(conn, "app_heartbeat", "builtin")[0] for _ in range(12)]
     assert beats == ["pass"] * 10 + ["drop"] * 2
     assert sg.judge(conn, None, "builtin") == ("pass", 0.0)  # not a BackMsg: Streamlit closes it
+    # Every message passed or dropped takes a frame token: a full bucket of 30 after the 2 s above,
+    # less the run and the 12 heartbeats since, leaves 17; then reading waits (10 a second).
+    verdicts = [sg.judge(conn, "clear_cache", "builtin") for _ in range(40)]
+    assert [v for v, _ in verdicts] == ["drop"] * 17 + ["wait"] * 23
+    assert verdicts[-1][1] == pytest.approx(0.1)
 
 
 def test_shared_budget_of_all_anonymous_connections(monkeypatch):
     monkeypatch.setattr(sg, "_session_user", lambda sid: (None, False))
     clock = FakeClock()
     limits = sg.Limits()
-    shared = sg.Bucket(limits.shared_burst, limits.shared_rate, clock)
+    shared = sg.SharedBudget(limits, clock)
     conns = [sg.Connection(limits, shared, clock) for _ in range(5)]
     passed = sum(sg.judge(c, "rerun_script", "builtin")[0] == "pass" for c in conns for _ in range(8))
-    assert passed == 20  # 40 asked for, the shared burst let 20 through
+    assert passed == 16  # 40 asked for, the shared burst let 16 through
+    conns = [sg.Connection(limits, shared, clock) for _ in range(5)]
+    judged = sum(sg.judge(c, "load_git_info", "builtin")[0] == "drop" for c in conns for _ in range(30))
+    assert judged == 100 - 16  # the shared frame budget: 100 for all, 16 taken by the runs above
 
 
 def test_signed_in_roles(monkeypatch):
@@ -342,7 +349,7 @@ def test_middleware_over_asgi(monkeypatch):
     ws = {"type": "websocket", "path": "/_stcore/stream", "headers": [], "query_string": b""}
     frames = [gc.simple_msg("clear_cache")] * 3 + [gc.simple_msg("load_git_info")] + [gc.rerun_msg()] * 4
     incoming = [{"type": "websocket.receive", "bytes": f} for f in frames]
-    limits = sg.Limits(rerun_burst=2, rerun_rate=10)  # then one run per 0.1 s
+    limits = sg.Limits(run_burst=2, run_rate=10)  # then one run per 0.1 s
     t0 = time.monotonic()
     got, _ = _asgi({"limits": limits}, ws, incoming)
     assert [sg.back_msg_type(m["bytes"]) for m in got] == ["rerun_script"] * 4  # none lost
