@@ -163,8 +163,8 @@ def current_mode() -> str:
     if _mode_cache is not None and now - _mode_cache[0] < MODE_TTL:
         return _mode_cache[1]
     mode, reliable = _compute_mode()
-    if reliable:
-        _mode_cache = (now, mode)
+    # An unsure answer (no schema yet, a bad setting) is the strict one, and asked again soon.
+    _mode_cache = (now if reliable else now - MODE_TTL + 2.0, mode)
     return mode
 
 

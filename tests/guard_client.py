@@ -151,11 +151,13 @@ class Client:
         self.ws.close()
 
 
-def open_client(base: str, token: str | None = None, first_run: bool = True) -> Client:
+def open_client(base: str, token: str | None = None, first_run: bool = True,
+                ping_interval: float | None = 20) -> Client:
     cookies = [f"kpi_session={token}"] if token else []
     headers = {"Cookie": "; ".join(cookies)} if cookies else {}
     ws = connect(base.replace("http://", "ws://") + "/_stcore/stream", subprotocols=["streamlit"],
-                 additional_headers=headers, max_size=None, open_timeout=30, legacy=True)
+                 additional_headers=headers, max_size=None, open_timeout=30, legacy=True,
+                 ping_interval=ping_interval)
     client = Client(ws)
     if first_run:
         client.run()

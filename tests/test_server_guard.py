@@ -354,3 +354,11 @@ def test_middleware_over_asgi(monkeypatch):
     got, _ = _asgi({"limits": limits}, ws, incoming)
     assert [sg.back_msg_type(m["bytes"]) for m in got] == ["rerun_script"] * 4  # none lost
     assert time.monotonic() - t0 >= 0.15  # the two over the burst waited for their tokens
+    # Authentication off (the sample quick start): uploads and clears pass, no budget.
+    monkeypatch.setattr(sg, "_mode_cache", (time.monotonic() + 3600, "none"))
+    monkeypatch.setattr(sg, "current_mode", lambda: "none")
+    got, sent = _asgi({}, {**http, "method": "PUT", "path": "/_stcore/upload_file/s/f"}, [])
+    assert got and sent[0]["status"] == 204
+    frames = [gc.simple_msg("clear_cache")] * 3 + [gc.rerun_msg()] * 40
+    got, _ = _asgi({}, ws, [{"type": "websocket.receive", "bytes": f} for f in frames])
+    assert len(got) == 43
