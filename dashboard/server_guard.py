@@ -64,6 +64,7 @@ ANONYMOUS_ALLOWED = ("rerun_script", "stop_script", "app_heartbeat")  # what a l
 
 MODE_TTL = 15.0  # seconds the login mode (settings + dataset) is reused
 USER_KEY = "auth_user"  # dashboard.auth.gate._USER
+COOKIE_NAME = "kpi_session"  # dashboard.auth.routes.COOKIE_NAME
 
 REFUSED_UPLOAD = {
     "error": "未登录或账号无权上传文件：上传仅限已登录的区县填报员、审核员或管理员。",
@@ -270,6 +271,8 @@ class Connection:
         """The role signed in on this connection now; None for the login page."""
         if mode == "none":
             return ROLE_ADMIN  # everyone is the anonymous administrator
+        if self.session_id is None:
+            return self.role  # before the first run: the login the handshake carried, if any
         user, running = _session_user(self.session_id)
         if user is not None:
             self.role = None if user.must_change_password else user.role
@@ -401,7 +404,19 @@ class ServerGuard:
     async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
         from starlette.concurrency import run_in_threadpool
 
+        from starlette.requests import HTTPConnection
+
         conn = Connection(self.limits, self.shared, self.clock)
+        # A page load of a signed-in user: the cookie (or proxy header) of the handshake already
+        # says who it is, so its first runs do not draw on the anonymous budget. (One database
+        # look-up per connection that carries a login cookie; none for one without.)
+        handshake = HTTPConnection(scope)
+        mode = await run_in_threadpool(current_mode)
+        if mode == "none" or (mode == "builtin" and not handshake.cookies.get(COOKIE_NAME)):
+            pass
+        else:
+            user = await run_in_threadpool(request_user, mode, handshake.headers, dict(handshake.cookies))
+            conn.role = None if user is None or user.must_change_password else user.role
 
         async def guarded_send(message: Message) -> None:
             if message.get("type") != "websocket.send":

@@ -354,6 +354,18 @@ def test_middleware_over_asgi(monkeypatch):
     got, _ = _asgi({"limits": limits}, ws, incoming)
     assert [sg.back_msg_type(m["bytes"]) for m in got] == ["rerun_script"] * 4  # none lost
     assert time.monotonic() - t0 >= 0.15  # the two over the burst waited for their tokens
+    # A handshake with a login cookie: that login counts before the session's first run is known.
+    monkeypatch.setattr(sg, "request_user", lambda mode, headers, cookies: (
+        AuthUser("w", "w", auth.ROLE_REPORTER) if cookies.get("kpi_session") == "good" else None))
+    frames = [gc.simple_msg("clear_cache")] + [gc.rerun_msg()] * 40
+    signed = {**ws, "headers": [(b"cookie", b"kpi_session=good")]}
+    got, _ = _asgi({}, signed, [{"type": "websocket.receive", "bytes": f} for f in frames])
+    assert len(got) == 40 and all(sg.back_msg_type(m["bytes"]) == "rerun_script" for m in got)
+    forged = {**ws, "headers": [(b"cookie", b"kpi_session=forged")]}
+    t0 = time.monotonic()
+    got, _ = _asgi({"limits": sg.Limits(run_burst=2, run_rate=20, shared_run_burst=2, shared_run_rate=20)},
+                   forged, [{"type": "websocket.receive", "bytes": f} for f in frames[:6]])
+    assert len(got) == 5 and time.monotonic() - t0 >= 0.1  # anonymous: 3 of them waited
     # Authentication off (the sample quick start): uploads and clears pass, no budget.
     monkeypatch.setattr(sg, "_mode_cache", (time.monotonic() + 3600, "none"))
     monkeypatch.setattr(sg, "current_mode", lambda: "none")
