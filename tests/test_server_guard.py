@@ -374,3 +374,57 @@ def test_middleware_over_asgi(monkeypatch):
     frames = [gc.simple_msg("clear_cache")] * 3 + [gc.rerun_msg()] * 40
     got, _ = _asgi({}, ws, [{"type": "websocket.receive", "bytes": f} for f in frames])
     assert len(got) == 43
+
+
+# --- a real browser: sign in on the login page, then upload through the file uploader -----------
+
+
+@pytest.mark.browser
+def test_browser_reporter_signs_in_and_uploads_through_the_guard(server, browser):
+    """The login form works over the guarded websocket, and the browser's own upload request
+    carries the login cookie: the importer's verdict on the file is shown (it reached the page)."""
+    from tests.browser import support
+
+    base = server[0]
+    outside: list[str] = []
+    context = support.new_context(browser, outside)
+    try:
+        page = context.new_page()
+        refused: list[int] = []
+        page.on("response", lambda r: refused.append(r.status) if "/_stcore/upload_file/" in r.url
+                and r.status >= 400 else None)
+        page.goto(f"{base}/report")
+        support.wait_ready(page)
+        page.get_by_label("用户名").fill("wang")
+        page.get_by_label("密码").fill(gc.PW)
+        page.get_by_role("button", name="登录").click()
+        page.get_by_role("heading", name="数据填报与审核").wait_for()
+        for _ in range(100):  # the hand-over request that sets the cookie runs in the background
+            if any(c["name"] == "kpi_session" for c in context.cookies()):
+                break
+            page.wait_for_timeout(100)
+        else:
+            raise AssertionError("no kpi_session cookie after the login")
+        support.wait_ready(page)
+        page.get_by_role("tab", name="上传").click()
+        support.wait_ready(page)
+        page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(
+            files=[{"name": "周报.csv", "mimeType": "text/csv", "buffer": "不是模板,x\n1,2\n".encode("utf-8")}])
+        verdict = page.get_by_text("文件未导入：共1处问题")  # the importer read the file
+        for _ in range(600):
+            if refused or verdict.count():
+                break
+            page.wait_for_timeout(100)
+        assert refused == [] and verdict.count() == 1, (refused, page.locator("[data-testid='stAlert']").all_inner_texts())
+        assert outside == []
+        # Without the cookie the same page's next upload is refused by the guard.
+        context.clear_cookies(name="kpi_session")
+        page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(
+            files=[{"name": "周报2.csv", "mimeType": "text/csv", "buffer": b"a,b\n"}])
+        for _ in range(100):
+            if refused:
+                break
+            page.wait_for_timeout(100)
+        assert refused and set(refused) == {403}  # the new file, and the old one's DELETE
+    finally:
+        context.close()
