@@ -27,7 +27,10 @@ Streamlit does:
     guard stops reading the connection until a token is back, so a client looping messages is
     held by TCP back-pressure and costs the event loop nothing (measured: dropping alone, without
     this, let four looping clients slow a signed-in user 3.5x through the parsing).
-  - Signed-in users and mode ``none`` are not limited.
+  - Signed-in users and mode ``none`` are not limited. Before a connection's first run is known,
+    the login its handshake carried (cookie, proxy header, OIDC cookie; one database look-up per
+    connection that carries a cookie) counts, so signed-in page loads do not draw on the
+    anonymous budget.
 
 The role a connection has is read from Streamlit's own session state, set by the gate on every run
 (dashboard/auth/gate.py), so this module needs no database on the websocket path; it learns the
