@@ -14,8 +14,9 @@ if str(ROOT) not in sys.path:
 
 import streamlit as st  # noqa: E402
 
+from dashboard import health, server_guard  # noqa: E402
 from dashboard.auth import routes as auth_routes  # noqa: E402
 
 auth_routes.MOUNTED = True
-from dashboard import health  # noqa: E402
-app = st.App(Path(__file__).resolve().with_name("app.py"), routes=auth_routes.routes() + health.routes())
+app = st.App(Path(__file__).resolve().with_name("app.py"), routes=auth_routes.routes() + health.routes(),
+             middleware=server_guard.middleware())  # no login, no cost: dashboard/server_guard.py
