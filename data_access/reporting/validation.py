@@ -353,11 +353,13 @@ class CellError(ValueError):
     pass
 
 
-def neutralise(value):
-    """Text that a spreadsheet would run as a formula gets a leading apostrophe (exports)."""
-    if isinstance(value, str) and value.startswith(("=", "+", "-", "@", "\t", "\r")):
-        return "'" + value
-    return value
+def neutralise(value: object) -> object:
+    """A cell value for a template (exports): the one rule of present.exports.neutralise: control
+    and direction characters shown as 〓, text a spreadsheet would run as a formula prefixed with
+    an apostrophe."""
+    from data_access.present.exports import neutralise as export_neutralise
+
+    return export_neutralise(value)
 
 
 def _text(value) -> str | None:
