@@ -139,3 +139,20 @@ def test_a_glyph_no_font_has_is_marked_and_counted(stored, fonts, monkeypatch, c
     out = pdf.pdf_export(b, "zh")
     assert out.missing == 2 + 2 * 2 and set(out.missing_chars) == set("\U00013000\U0001F9A0𠀀𪚥")
     assert "请张〓〓同志牵头" in _pdf_text(out.data)
+
+
+def test_the_charts_draw_extension_b_from_the_fallback_font(stored, fonts):
+    import warnings
+
+    from data_access.schema.models import Target
+
+    eng, _, _ = stored
+    with eng.begin() as conn:
+        conn.execute(update(Target).where(Target.code == "T01").values(name_zh=f"张{EXT_B}劳模工作室"))
+    b = briefing.build_briefing(eng, 2023, MEETING)
+    assert any(EXT_B in n for n in b.overview["name_zh"])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        png = charts.progress_png(b, "zh")
+    assert png.startswith(b"\x89PNG")
+    assert not [w for w in caught if "missing from font" in str(w.message)], [str(w.message) for w in caught]

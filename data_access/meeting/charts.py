@@ -109,7 +109,11 @@ def _matplotlib_font() -> None:
     font = cjk_font()
     font_manager.fontManager.addfont(font.path)  # no-op when fontconfig already listed it
     family = font_manager.FontProperties(fname=font.path).get_name()
-    matplotlib.rcParams["font.family"] = ["Noto Sans CJK SC", family, "DejaVu Sans"]
+    fallbacks = []  # matplotlib takes a missing glyph from the next family that has it (e.g. Ext B)
+    for extra in cjk_fallback_fonts():
+        font_manager.fontManager.addfont(extra.path)
+        fallbacks.append(font_manager.FontProperties(fname=extra.path).get_name())
+    matplotlib.rcParams["font.family"] = ["Noto Sans CJK SC", family, *fallbacks, "DejaVu Sans"]
     matplotlib.rcParams["axes.unicode_minus"] = False
 
 
