@@ -1,5 +1,6 @@
 """Built-in sign-in: password check with throttling (a name is locked after repeated failures,
-whether or not the account exists), login sessions, the one-time hand-over code the browser trades
+whether or not the account exists; each attempt is reserved and counted in the database before its
+password is checked, so parallel attempts cannot pass the limit: `_reserve_attempt`), login sessions, the one-time hand-over code the browser trades
 for its HttpOnly cookie, resuming and ending a login. Pure of streamlit.
 
 Thresholds: `config.AuthSettings` (from the settings in force unless a test passes its own).
@@ -98,7 +99,8 @@ def _lock_message(until: dt.datetime, now: dt.datetime) -> DataAccessError:
 def login(engine: Engine, username: str, password: str, *, settings: AuthSettings | None = None,
           now: dt.datetime | None = None) -> Login:
     """Check a password and open a login session. Refuses (DataAccessError) a wrong password, a
-    disabled account, and any attempt while the name is locked after repeated failures."""
+    disabled account, and any attempt while the name is locked after repeated failures (then the
+    password is not even checked). The user name is compared exactly (`users.same_name`)."""
     s = settings or settings_from_env()
     now = now or clock.now()
     try:
