@@ -186,3 +186,9 @@ def test_an_accented_twin_is_refused_cleanly_or_kept_apart(tiny):
             sessions.login(tiny, "zhāngsan", PW, settings=S5, now=T0)
     # zhangsan is untouched either way.
     assert sessions.login(tiny, "zhangsan", PW, settings=S5, now=T0).user.username == "zhangsan"
+
+
+def test_a_short_user_name_refuses_only_itself():
+    passwords.check_password_policy("Uly-sses-2023", "lu")  # 'ul' backwards is not refused for a 2-letter name
+    with pytest.raises(DataAccessError, match="用户名"):
+        passwords.check_password_policy("Xk9-lu-pass", "lu")

@@ -96,7 +96,9 @@ def is_common(password: str, username: str = "") -> bool:
             candidates.add(core)
     if any(c in common or _is_run(c) for c in candidates):
         return True
-    return bool(name) and any(name in c or name[::-1] in c for c in candidates)
+    # Built on the user name (backwards, in leetspeak); names of one or two characters ('lu') only
+    # as they are (check_password_policy), or too many passwords would be refused.
+    return len(name) >= 3 and any(name in c or name[::-1] in c for c in candidates)
 
 
 def check_password_policy(password: str, username: str, settings: AuthSettings | None = None) -> None:
@@ -107,9 +109,8 @@ def check_password_policy(password: str, username: str, settings: AuthSettings |
     if len(password) < s.min_password_length:
         raise DataAccessError(f"密码至少需要 {s.min_password_length} 个字符",
                               f"The password needs at least {s.min_password_length} characters")
-    name = username.strip().lower()
-    if name and (name in password.lower() or name[::-1] in password.lower()
-                 or name in password.lower().translate(_LEET)):
+    name, low = username.strip().lower(), password.lower()
+    if name and (name in low or (len(name) >= 3 and (name[::-1] in low or name in low.translate(_LEET)))):
         raise DataAccessError("密码不能包含用户名", "The password must not contain the user name")
     if is_common(password, username):
         raise DataAccessError("密码过于常见，容易被猜中，请换一个不常见的密码",
