@@ -156,3 +156,24 @@ def test_the_charts_draw_extension_b_from_the_fallback_font(stored, fonts):
         png = charts.progress_png(b, "zh")
     assert png.startswith(b"\x89PNG")
     assert not [w for w in caught if "missing from font" in str(w.message)], [str(w.message) for w in caught]
+
+
+def test_a_report_template_opens_with_hostile_stored_names(tiny_url):
+    from data_access.present.safe_text import file_name
+    from data_access.reporting import templates
+    from data_access.schema.models import Target, Unit
+    from tests.tiny_data import A
+
+    eng = make_engine(tiny_url)
+    try:
+        with eng.begin() as conn:
+            conn.execute(update(Unit).where(Unit.code == A).values(name_zh="新华\x1b区/\u202e"))
+            conn.execute(update(Target).where(Target.code == "T01").values(name_zh="=群众\x00文化活动"))
+        tpl = templates.build_template(eng, "progress", A, "2023-06-28", today=dt.date(2023, 6, 30))
+    finally:
+        eng.dispose()
+    wb = openpyxl.load_workbook(io.BytesIO(tpl.data))
+    cells = [str(c.value) for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.value is not None]
+    assert "新华〓区/〓" in cells and "'=群众〓文化活动" in cells
+    assert tpl.file_name == "周进度填报_新华_区___20230630.xlsx"
+    assert file_name("a\\b:c*?\"<>|.") == "a_b_c______" and file_name("\x00") == "_"

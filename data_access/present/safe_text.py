@@ -10,6 +10,7 @@ in every CJK font), never dropped silently:
   text could show reversed or out of order (the Trojan-Source trick);
 - lone surrogates and the non-characters U+FFFE/U+FFFF, which no XML file may hold.
 
+`file_name` does the same for a file name (with _), also for path separators.
 Whether the PDF's fonts have a glyph is another question: data_access.meeting.pdf marks those too.
 """
 from __future__ import annotations
@@ -30,6 +31,15 @@ def file_text(text: str, mark: str = MARK) -> str:
 def file_value(value: object) -> object:
     """A cell value safe for a file: strings through `file_text`, anything else unchanged."""
     return file_text(value) if isinstance(value, str) else value
+
+
+_NOT_IN_FILE_NAMES = re.compile(r'[\\/:*?"<>|]')
+
+
+def file_name(name: str) -> str:
+    """A file name offered for download built from stored text (a unit's name): no control or
+    direction characters, no path separators or characters Windows refuses (each becomes _)."""
+    return _NOT_IN_FILE_NAMES.sub("_", file_text(name, "_")).strip(" .") or "_"
 
 
 def unsafe_count(text: str) -> int:

@@ -22,6 +22,7 @@ from data_access import clock
 from data_access.errors import DataAccessError
 from data_access.kpis import calendar
 from data_access.schema.models import BATCH_APPROVED, MEASURE_REPORTED, Facility, ImportBatch, NeMembership, PlanYear, Target, Unit
+from data_access.present.safe_text import file_name
 
 BLANK_ROWS = 30  # empty lines (unit filled in) for new entries in the registry templates
 VALIDATED_ROWS = 1000  # drop-downs reach this far below the header
@@ -262,4 +263,4 @@ def build_template(engine: Engine, kind: str, unit_code: str, period=None, year:
     stamp = (the_period[1] if report.code == "progress" else the_period)
     name = f"{report.title}_{unit}_{stamp:%Y%m%d}.xlsx" if report.code != "membership" else \
         f"{report.title}_{unit}_{stamp:%Y%m}.xlsx"
-    return Template(name.replace("（", "_").replace("）", ""), buf.getvalue(), label)
+    return Template(file_name(name.replace("（", "_").replace("）", "")), buf.getvalue(), label)
