@@ -177,3 +177,17 @@ def test_a_report_template_opens_with_hostile_stored_names(tiny_url):
     assert "新华〓区/〓" in cells and "'=群众〓文化活动" in cells
     assert tpl.file_name == "周进度填报_新华_区___20230630.xlsx"
     assert file_name("a\\b:c*?\"<>|.") == "a_b_c______" and file_name("\x00") == "_"
+
+
+def test_new_decisions_refuse_control_characters(tiny_url):
+    eng = make_engine(tiny_url)
+    try:
+        with pytest.raises(decisions.DecisionError, match="控制字符"):
+            decisions.create_decision(eng, SECRETARY, year=2023, meeting_date=D(2023, 1, 6), note="督办\u202e反转",
+                                      owner="宣教部", due_date=D(2023, 1, 20), unit_code=B)
+        ok = decisions.create_decision(eng, SECRETARY, year=2023, meeting_date=D(2023, 1, 6),
+                                       note="第一行\n第二行\t附注", owner=f"张{EXT_B}", due_date=D(2023, 1, 20),
+                                       unit_code=B)
+        assert decisions.get_decision(eng, ok)["owner"] == f"张{EXT_B}"
+    finally:
+        eng.dispose()
