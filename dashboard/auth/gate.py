@@ -32,6 +32,10 @@ register({
     "auth_username": ("用户名", "User name"),
     "auth_password": ("密码", "Password"),
     "auth_sign_in": ("登录", "Sign in"),
+    "auth_remember": ("保持登录", "Stay signed in"),
+    "auth_remember_help": ("仅在自己的电脑上勾选：登录在关闭浏览器后仍保留（最长一次登录的有效期）。不勾选时关闭浏览器即退出。",
+                           "Tick only on your own computer: you stay signed in after closing the browser (up to the "
+                           "login's lifetime). Unticked, closing the browser signs you out."),
     "auth_sign_out": ("退出登录", "Sign out"),
     "auth_signed_in_as": ("当前用户", "Signed in as"),
     "auth_no_users": ("系统中还没有任何账号。请管理员在服务器上运行：python -m data_access user create 用户名 --role 管理员",
@@ -68,6 +72,7 @@ register({
 
 _SID = "auth_session_id"
 _HANDOFF = "auth_handoff"
+_REMEMBER = "auth_handoff_remember"
 _EXPIRE_COOKIE = "auth_expire_cookie"
 _ENDED = "auth_session_ended"
 _SAFE_CODE = re.compile(r"[A-Za-z0-9_-]{20,100}")
@@ -130,10 +135,9 @@ def gate() -> AuthUser:
 def _cookie_token() -> str | None:
     """The login cookie sent with this session's connection (read-only in Python)."""
     try:
-        token = st.context.cookies.get(routes.COOKIE_NAME)
+        return routes.context_token()
     except Exception:  # noqa: BLE001 - no browser context (bare mode)
         return None
-    return token if isinstance(token, str) else None
 
 
 def _builtin(lang: str) -> AuthUser:
@@ -174,8 +178,10 @@ def _script(path: str, body: str | None) -> str:
 def _deliver_cookie() -> None:
     """Right after a login: the browser trades the one-time code for the HttpOnly cookie."""
     code = st.session_state.pop(_HANDOFF, None)
+    remember = bool(st.session_state.pop(_REMEMBER, False))
     if code and routes.enabled() and _SAFE_CODE.fullmatch(code):
-        st.html(_script(routes.session_path(), code), unsafe_allow_javascript=True, width="content")
+        st.html(_script(routes.session_path(), routes.handoff_body(code, remember)), unsafe_allow_javascript=True,
+                width="content")
 
 
 def _login_form(eng: Any, lang: str) -> None:
@@ -192,6 +198,7 @@ def _login_form(eng: Any, lang: str) -> None:
         name = st.text_input(tr("auth_username", lang), key="auth_username", autocomplete="username")
         password = st.text_input(tr("auth_password", lang), type="password", key="auth_password",
                                  autocomplete="current-password")
+        remember = st.checkbox(tr("auth_remember", lang), key="auth_remember", help=tr("auth_remember_help", lang))
         submitted = st.form_submit_button(tr("auth_sign_in", lang), type="primary", key="auth_submit")
     if submitted:
         try:
@@ -201,6 +208,7 @@ def _login_form(eng: Any, lang: str) -> None:
         else:
             ss[_SID] = login.session_id
             ss[_HANDOFF] = login.handoff_code
+            ss[_REMEMBER] = remember
             st.rerun()
     if not routes.enabled():
         st.caption(tr("auth_no_cookie_route", lang))
@@ -235,7 +243,7 @@ def _sign_out() -> None:
     ss = st.session_state
     if ss.get(_SID) is not None:
         auth.logout(data.engine(), ss[_SID])
-    for k in (_SID, _HANDOFF):
+    for k in (_SID, _HANDOFF, _REMEMBER):
         ss.pop(k, None)
     viewer.sign_out()
     ss[_EXPIRE_COOKIE] = True

@@ -1,5 +1,6 @@
 """Built-in sign-in: password check with throttling (a name is locked after repeated failures,
-whether or not the account exists), login sessions, the one-time hand-over code the browser trades
+whether or not the account exists; each attempt is reserved and counted in the database before its
+password is checked, so parallel attempts cannot pass the limit: `_reserve_attempt`), login sessions, the one-time hand-over code the browser trades
 for its HttpOnly cookie, resuming and ending a login. Pure of streamlit.
 
 Thresholds: `config.AuthSettings` (from the settings in force unless a test passes its own).
@@ -11,13 +12,13 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Engine, delete, insert, select, update
+from sqlalchemy import ColumnElement, Connection, Engine, and_, case, delete, insert, or_, select, update
 
 from data_access import clock
-from data_access.accounts import passwords
+from data_access.accounts import passwords, users
 from data_access.accounts.config import AuthSettings, settings_from_env
 from data_access.accounts.identity import AuthUser
-from data_access.accounts.passwords import digest, hash_password, new_token, verify_password
+from data_access.accounts.passwords import digest, hash_password, new_token
 from data_access.accounts.users import normalise_username, to_auth_user
 from data_access.errors import DataAccessError
 from data_access.schema.accounts import LoginSession, LoginThrottle, User
@@ -32,28 +33,61 @@ class Login:
     handoff_code: str  # one-time, short-lived: the browser trades it for the HttpOnly cookie
 
 
-def _locked_until(conn: Connection, name: str, now: dt.datetime) -> dt.datetime | None:
-    row = conn.execute(select(LoginThrottle).where(LoginThrottle.username == name)).first()
-    if row is not None and row.locked_until is not None and row.locked_until > now:
-        until: dt.datetime = row.locked_until
-        return until
-    return None
+def _insert_missing(conn: Connection, name: str) -> None:
+    """A throttle row for `name` with no failures, unless one exists (one statement, no race)."""
+    values = {"username": name, "failures": 0}
+    dialect = conn.dialect.name
+    stmt: Any
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        stmt = sqlite_insert(LoginThrottle).values(**values).on_conflict_do_nothing()
+    elif dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        stmt = pg_insert(LoginThrottle).values(**values).on_conflict_do_nothing()
+    elif dialect in ("mysql", "mariadb"):
+        from sqlalchemy.dialects.mysql import insert as mysql_insert
+
+        ins = mysql_insert(LoginThrottle).values(**values)
+        stmt = ins.on_duplicate_key_update(username=ins.inserted.username)
+    else:  # pragma: no cover - the three supported databases are above
+        if conn.execute(select(LoginThrottle.username).where(LoginThrottle.username == name)).first():
+            return
+        stmt = insert(LoginThrottle).values(**values)
+    conn.execute(stmt)
 
 
-def _record_failure(conn: Connection, name: str, now: dt.datetime, s: AuthSettings) -> dt.datetime | None:
-    row = conn.execute(select(LoginThrottle).where(LoginThrottle.username == name)).first()
-    if row is None:
-        conn.execute(insert(LoginThrottle).values(username=name, failures=0))
-        failures = 0
-    else:
-        # A lock that has run out starts a fresh count.
-        expired = row.locked_until is not None and row.locked_until <= now
-        failures = 0 if expired else row.failures
-    failures += 1
-    locked = now + dt.timedelta(minutes=s.lock_minutes) if failures >= s.max_failures else None
-    conn.execute(update(LoginThrottle).where(LoginThrottle.username == name).values(
-        failures=failures, last_failure_at=now, locked_until=locked))
-    return locked
+def _reserve_attempt(engine: Engine, name: str, now: dt.datetime,
+                     s: AuthSettings) -> tuple[bool, dt.datetime | None]:
+    """Reserve one password check for `name` before it runs: (reserved, locked_until).
+
+    The attempt is counted as a failure at once, in one UPDATE (failures = failures + 1) whose WHERE
+    admits it only while the name is not locked; the attempt that reaches `max_failures` sets the
+    lock in the same transaction, still holding the row.
+    Concurrent attempts therefore queue on the row (PostgreSQL, MariaDB: row lock; SQLite: the write
+    lock) and at most `max_failures` are ever checked before the lock. A success deletes the row
+    (`login`), so only failures stay counted. Not reserved: `locked_until` is the lock in force.
+    On MariaDB the name is compared with the column's collation (accent-insensitive there): names
+    that differ only so share one counter, which only ever throttles more, never less.
+    """
+    t = LoginThrottle
+    expired = and_(t.locked_until.is_not(None), t.locked_until <= now)
+    count = case((expired, 1), else_=t.failures + 1)
+    lock = now + dt.timedelta(minutes=s.lock_minutes)
+    with engine.begin() as conn:
+        _insert_missing(conn, name)
+        done = conn.execute(update(LoginThrottle).where(
+            t.username == name, or_(t.locked_until.is_(None), t.locked_until <= now)).values(
+            failures=count, last_failure_at=now))
+        if done.rowcount == 1:
+            # A second statement, under the row lock the first one took: MariaDB evaluates the SET
+            # list left to right with the new values, so the lock is not derived in the same SET.
+            conn.execute(update(LoginThrottle).where(t.username == name).values(
+                locked_until=case((t.failures >= s.max_failures, lock), else_=None)))
+        row = conn.execute(select(t.locked_until).where(t.username == name)).first()
+    until = row.locked_until if row is not None else None
+    return done.rowcount == 1, until
 
 
 def _lock_message(until: dt.datetime, now: dt.datetime) -> DataAccessError:
@@ -65,31 +99,27 @@ def _lock_message(until: dt.datetime, now: dt.datetime) -> DataAccessError:
 def login(engine: Engine, username: str, password: str, *, settings: AuthSettings | None = None,
           now: dt.datetime | None = None) -> Login:
     """Check a password and open a login session. Refuses (DataAccessError) a wrong password, a
-    disabled account, and any attempt while the name is locked after repeated failures."""
+    disabled account, and any attempt while the name is locked after repeated failures (then the
+    password is not even checked). The user name is compared exactly (`users.same_name`)."""
     s = settings or settings_from_env()
     now = now or clock.now()
     try:
         name = normalise_username(username)
     except DataAccessError:
         raise DataAccessError("用户名或密码不正确", "Wrong user name or password") from None
-    ok, locked = False, None
-    with engine.begin() as conn:
-        until = _locked_until(conn, name, now)
-        if until is None:
-            row = conn.execute(select(User).where(User.username == name)).first()
-            # Always run argon2 (a dummy hash for unknown names) so timing does not reveal accounts.
-            ok = verify_password(row.password_hash if row is not None else None, password) \
-                and row is not None and bool(row.active)
-            if not ok:
-                locked = _record_failure(conn, name, now, s)
-    # Refuse only after the transaction above has committed the failure.
-    if until is not None:
+    reserved, until = _reserve_attempt(engine, name, now, s)
+    if not reserved:
         log.warning("sign-in refused for %s: locked", name)
-        raise _lock_message(until, now)
-    if not ok:
+        raise _lock_message(until if until is not None else now, now)
+    with engine.connect() as conn:
+        row = conn.execute(select(User).where(users.same_name(conn, User.username, name))).first()
+    # Always run argon2 (a dummy hash for unknown names) so timing does not reveal accounts.
+    ok = passwords.verify_password(row.password_hash if row is not None else None, password) \
+        and row is not None and bool(row.active)
+    if not ok:  # the failure was counted by the reservation
         log.warning("sign-in failed for %s", name)
-        if locked is not None:
-            raise _lock_message(locked, now)
+        if until is not None:
+            raise _lock_message(until, now)
         raise DataAccessError("用户名或密码不正确", "Wrong user name or password")
     assert row is not None  # ok implies an account
     code = new_token()

@@ -12,7 +12,8 @@ from dataclasses import replace
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy import ColumnElement, Connection, SQLColumnExpression, Engine, and_, delete, func, insert, select, update
 
 from data_access import audit, clock
 from data_access.accounts.config import AuthSettings, settings_from_env
@@ -38,6 +39,15 @@ def normalise_username(username: str) -> str:
         raise DataAccessError("用户名须为1–64个字母、数字或 . _ @ -，不能含空格",
                               "A user name is 1-64 letters, digits or . _ @ -, without spaces")
     return name
+
+
+def same_name(conn: Connection, column: SQLColumnExpression[str], name: str) -> ColumnElement[bool]:
+    """`column = name`, compared exactly: on MariaDB/MySQL, whose default collations are case- and
+    accent-insensitive ('zhāngsan' = 'zhangsan'), the index-using equality is re-checked on the bytes
+    (BINARY), chosen by the connection's dialect; elsewhere a plain equality (already exact)."""
+    if conn.dialect.name in ("mysql", "mariadb"):
+        return and_(column == name, func.binary(column) == name)
+    return column == name
 
 
 def parse_role(role: str) -> str:
@@ -92,20 +102,28 @@ def create_user(engine: Engine, actor: AuthUser, username: str, role: str, *,
     now = now or clock.now()
     with engine.begin() as conn:
         _check_account(conn, role, unit_code, view_scope)
-        if conn.execute(select(User.id).where(User.username == name)).first() is not None:
+        if conn.execute(select(User.id).where(same_name(conn, User.username, name))).first() is not None:
             raise DataAccessError(f"用户名“{name}”已存在", f"The user name “{name}” exists")
         values = dict(username=name, display_name=(display_name or name).strip()[:100], role=role,
                       unit_code=unit_code, view_scope=view_scope, password_hash=hash_password(password),
                       must_change_password=True, active=True, created_at=now, updated_at=now)
-        conn.execute(insert(User).values(**values))
-        row = conn.execute(select(User).where(User.username == name)).one()
+        try:
+            with conn.begin_nested():
+                conn.execute(insert(User).values(**values))
+        except IntegrityError:
+            # MariaDB's unique index still uses the column's collation: a name that differs from an
+            # existing one only by accents (or case) cannot be added there.
+            raise DataAccessError(f"用户名“{name}”与已有用户名冲突（仅重音或大小写不同）",
+                                  f"The user name “{name}” clashes with an existing one (accents or case only)") \
+                from None
+        row = conn.execute(select(User).where(same_name(conn, User.username, name))).one()
         audit.record(conn, actor=actor, action="create", entity="users", entity_id=name, after=_public(row), at=now)
     log.info("account created: %s (%s)", name, role)
     return generated
 
 
 def _get_user_row(conn: Connection, username: str) -> Any:
-    row = conn.execute(select(User).where(User.username == normalise_username(username))).first()
+    row = conn.execute(select(User).where(same_name(conn, User.username, normalise_username(username)))).first()
     if row is None:
         raise DataAccessError(f"用户“{username}”不存在", f"No user “{username}”")
     return row
@@ -206,7 +224,7 @@ def load_user(engine: Engine, username: str, settings: AuthSettings | None = Non
     """An active account by name (for SSO/OIDC sign-in and the command line's --user)."""
     settings = settings or settings_from_env()
     with engine.connect() as conn:
-        row = conn.execute(select(User).where(User.username == normalise_username(username))).first()
+        row = conn.execute(select(User).where(same_name(conn, User.username, normalise_username(username)))).first()
     if row is None or not row.active:
         raise DataAccessError(f"账号“{username}”未开通或已停用，请联系管理员",
                               f"The account “{username}” does not exist or is disabled")

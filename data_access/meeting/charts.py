@@ -75,6 +75,31 @@ def cjk_font() -> CjkFont:
     return CjkFont(regular, _sc_index(regular))
 
 
+# Fonts for what Noto Sans CJK lacks, above all CJK Extension B (U+20000-U+2A6DF), which occurs in
+# people's names (𠀀, 𪚥): Hanazono Mincho B (Debian fonts-hanazono), BabelStone Han (fonts-babelstone-han).
+_FALLBACK_FONTS = (
+    "/usr/share/fonts/truetype/hanazono/HanaMinB.ttf",
+    "/usr/share/fonts/truetype/hanazono/HanaMinA.ttf",
+    "/usr/share/fonts/truetype/babelstone/BabelStoneHan.ttf",
+)
+
+
+@lru_cache(maxsize=1)
+def cjk_fallback_fonts() -> tuple[CjkFont, ...]:
+    """The fonts the PDF falls back to for characters the CJK font lacks, those of the usual Debian
+    packages that are installed (none: such characters are shown as 〓, see meeting.pdf)."""
+    return tuple(CjkFont(p, 0) for p in _FALLBACK_FONTS if Path(p).exists())
+
+
+@lru_cache(maxsize=8)
+def font_chars(font: CjkFont) -> frozenset[int]:
+    """The code points a font maps to a glyph (its best cmap)."""
+    from fontTools.ttLib import TTFont
+
+    with TTFont(font.path, fontNumber=font.index, lazy=True) as tt:
+        return frozenset(tt.getBestCmap() or {})
+
+
 @lru_cache(maxsize=1)
 def _matplotlib_font() -> None:
     """Make matplotlib draw text in the CJK font (once per process; this program is its only user)."""
@@ -84,7 +109,11 @@ def _matplotlib_font() -> None:
     font = cjk_font()
     font_manager.fontManager.addfont(font.path)  # no-op when fontconfig already listed it
     family = font_manager.FontProperties(fname=font.path).get_name()
-    matplotlib.rcParams["font.family"] = ["Noto Sans CJK SC", family, "DejaVu Sans"]
+    fallbacks = []  # matplotlib takes a missing glyph from the next family that has it (e.g. Ext B)
+    for extra in cjk_fallback_fonts():
+        font_manager.fontManager.addfont(extra.path)
+        fallbacks.append(font_manager.FontProperties(fname=extra.path).get_name())
+    matplotlib.rcParams["font.family"] = ["Noto Sans CJK SC", family, *fallbacks, "DejaVu Sans"]
     matplotlib.rcParams["axes.unicode_minus"] = False
 
 

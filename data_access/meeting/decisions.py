@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, upda
 from data_access import audit, clock
 from data_access.accounts.identity import ANONYMOUS, AuthUser
 from data_access.accounts.permissions import require_decision
+from data_access.present.safe_text import unsafe_count
 from data_access.errors import DataAccessError
 from data_access.kpis import queries, scope
 from data_access.meeting.week import week_start
@@ -44,6 +45,9 @@ def _clean(text: str | None, limit: int, field_zh: str, field_en: str, required:
         return None
     if len(value) > limit:
         raise DecisionError(f"{field_zh}不能超过{limit}个字。", f"The {field_en} is limited to {limit} characters.")
+    if unsafe_count(value):  # exports mark them (present.safe_text); new text need not hold them at all
+        raise DecisionError(f"{field_zh}含有不可见的控制字符或文字方向字符，请删除后重新输入。",
+                            f"The {field_en} holds invisible control or text-direction characters; please retype it.")
     return value
 
 

@@ -1,7 +1,8 @@
 """File exports of DataFrames: CSV that Excel opens in Chinese, and .xlsx. Pure (no streamlit).
 
 Text cells that start with = + - @ are prefixed with an apostrophe so that a spreadsheet never
-runs them as formulas (CSV/formula injection).
+runs them as formulas (CSV/formula injection); control and direction characters are replaced by a
+visible mark first (`safe_text.file_text`), so that any stored string opens.
 """
 from __future__ import annotations
 
@@ -9,13 +10,17 @@ import io
 
 import pandas as pd
 
+from data_access.present.safe_text import file_text
+
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def neutralise(value: object) -> object:
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
+    """A cell value as written to a file: text made safe (`file_text`), never a formula."""
+    if not isinstance(value, str):
+        return value
+    value = file_text(value)
+    return "'" + value if value.startswith(_FORMULA_START) else value
 
 
 def _safe(df: pd.DataFrame) -> pd.DataFrame:

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from data_access.present.exports import neutralise as export_neutralise
 from data_access.reporting.context import Context
 
 MAX_TEXT = 200  # characters of a text cell (a note: three times this)
@@ -48,10 +49,10 @@ def blank(value: Any) -> bool:
 
 
 def neutralise(value: Any) -> Any:
-    """Text that a spreadsheet would run as a formula gets a leading apostrophe (templates, exports)."""
-    if isinstance(value, str) and value.startswith(("=", "+", "-", "@", "\t", "\r")):
-        return "'" + value
-    return value
+    """A cell value for a template: the one rule of `present.exports.neutralise` (control and
+    direction characters shown as 〓, text a spreadsheet would run as a formula prefixed with an
+    apostrophe)."""
+    return export_neutralise(value)
 
 
 def _text(value: Any) -> str | None:

@@ -29,6 +29,7 @@ from data_access.reporting.kinds.base import BLANK_ROWS, ReportKind
 from data_access.schema.models import Unit
 
 __all__ = ["BLANK_ROWS", "Template", "build_template", "parse_period"]
+from data_access.present.safe_text import file_name
 
 VALIDATED_ROWS = 1000  # drop-downs reach this far below the header
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
@@ -165,4 +166,4 @@ def build_template(engine: Engine, kind: str, unit_code: str, period: Any = None
     buf = io.BytesIO()
     wb.save(buf)
     name = f"{report.title}_{unit}_{report.period.stamp(the_period)}.xlsx"
-    return Template(name.replace("（", "_").replace("）", ""), buf.getvalue(), label)
+    return Template(file_name(name.replace("（", "_").replace("）", "")), buf.getvalue(), label)
