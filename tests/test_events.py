@@ -96,3 +96,57 @@ def test_unwritable_log_file_falls_back_to_stderr(tmp_path, monkeypatch, capsys)
             log.addHandler(h)
     err = capsys.readouterr().err
     assert "无法写入事件日志" in err and err.rstrip().endswith("event=restore reason=sqlite tables=1 rows=2")
+
+
+@pytest.fixture
+def event_lines():
+    """The lines written to the events logger during a test."""
+    lines: list[str] = []
+
+    class _Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(record.getMessage())
+
+    log = events.logger()
+    handler = _Keep()
+    log.addHandler(handler)
+    yield lines
+    log.removeHandler(handler)
+
+
+def test_sign_ins_and_imports_write_one_line_each_without_secrets(tiny, event_lines):
+    """The writers call the event log: a failed and a good sign-in, an unknown name, an import, an
+    approval and a withdrawal, each one line; no password, no figure."""
+    import datetime as dt
+
+    from data_access.accounts import sessions, users
+    from data_access.reporting import commit, review
+    from tests.helpers import prow, xlsx
+    from tests.people import admin
+    from tests.tiny_data import A
+
+    root = admin("root")
+    users.create_user(tiny, root, "zhangsan", role="区县填报员", unit_code=A, password="Yingcheng#2023x")
+    with pytest.raises(Exception):
+        sessions.login(tiny, "zhangsan", "wrong-Secret-77")
+    with pytest.raises(Exception):
+        sessions.login(tiny, "Yingcheng#2023x", "whatever")  # a password typed into the name field
+    with pytest.raises(Exception):
+        sessions.login(tiny, "lisi", "whatever")  # no such account
+    sessions.login(tiny, "zhangsan", "Yingcheng#2023x")
+    done = commit.commit(tiny, xlsx([prow(value=6)]), "w26.xlsx", actor="zhangsan", allowed_units=(A,),
+                         now=dt.datetime(2023, 6, 30, 18))
+    review.review(tiny, done.batch_id, "approve", reviewer=root, now=dt.datetime(2023, 6, 30, 19))
+    review.withdraw(tiny, done.batch_id, user=root, now=dt.datetime(2023, 7, 1, 9))
+    mine = [ln for ln in event_lines if ln.split()[0] in
+            ("event=login_failure", "event=login", "event=import", "event=approval", "event=withdraw")]
+    assert mine == [
+        "event=login_failure user=zhangsan reason=bad_password",
+        "event=login_failure reason=invalid_name",
+        "event=login_failure reason=unknown_user",
+        "event=login user=zhangsan",
+        f"event=import user=zhangsan unit={A} batch={done.batch_id} rows=1 new=1 changed=0",
+        f"event=approval user=root batch={done.batch_id}",
+        f"event=withdraw user=root unit={A} batch={done.batch_id}",
+    ]
+    assert not any("Secret" in ln or "Yingcheng" in ln or "lisi" in ln for ln in event_lines)

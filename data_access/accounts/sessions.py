@@ -8,13 +8,12 @@ Thresholds: `config.AuthSettings` (from the settings in force unless a test pass
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Engine, and_, case, delete, insert, or_, select, update
 
-from data_access import clock
+from data_access import clock, events
 from data_access.accounts import passwords, users
 from data_access.accounts.config import AuthSettings, settings_from_env
 from data_access.accounts.identity import AuthUser
@@ -23,7 +22,6 @@ from data_access.accounts.users import normalise_username, to_auth_user
 from data_access.errors import DataAccessError
 from data_access.schema.accounts import LoginSession, LoginThrottle, User
 
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -106,10 +104,11 @@ def login(engine: Engine, username: str, password: str, *, settings: AuthSetting
     try:
         name = normalise_username(username)
     except DataAccessError:
+        events.log("login_failure", reason="invalid_name")
         raise DataAccessError("用户名或密码不正确", "Wrong user name or password") from None
     reserved, until = _reserve_attempt(engine, name, now, s)
     if not reserved:
-        log.warning("sign-in refused for %s: locked", name)
+        events.log("login_failure", user=name, reason="locked")
         raise _lock_message(until if until is not None else now, now)
     with engine.connect() as conn:
         row = conn.execute(select(User).where(users.same_name(conn, User.username, name))).first()
@@ -117,7 +116,9 @@ def login(engine: Engine, username: str, password: str, *, settings: AuthSetting
     ok = passwords.verify_password(row.password_hash if row is not None else None, password) \
         and row is not None and bool(row.active)
     if not ok:  # the failure was counted by the reservation
-        log.warning("sign-in failed for %s", name)
+        # the name only of an existing account: people type their password into the name field
+        events.log("login_failure", user=name if row is not None else None,
+                   reason="bad_password" if row is not None else "unknown_user")
         if until is not None:
             raise _lock_message(until, now)
         raise DataAccessError("用户名或密码不正确", "Wrong user name or password")
@@ -136,7 +137,7 @@ def login(engine: Engine, username: str, password: str, *, settings: AuthSetting
             last_seen_at=now, expires_at=now + dt.timedelta(hours=s.session_hours))).inserted_primary_key
         assert pk is not None
         sid = int(pk[0])
-    log.info("signed in: %s", name)
+    events.log("login", user=name)
     return Login(to_auth_user(row, s), sid, code)
 
 
@@ -218,3 +219,4 @@ def logout(engine: Engine, session_id: int, now: dt.datetime | None = None) -> N
     with engine.begin() as conn:
         conn.execute(update(LoginSession).where(LoginSession.id == session_id,
                                                 LoginSession.revoked_at.is_(None)).values(revoked_at=now or clock.now()))
+    events.log("logout")
