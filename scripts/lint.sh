@@ -4,4 +4,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 python3 -m pip install -q --disable-pip-version-check -r requirements-dev.txt
 python3 -m ruff check .
-# mypy joins once data_access/ is strict-clean (pyproject [tool.mypy])
+python3 -m mypy
