@@ -14,6 +14,7 @@ import datetime as dt
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -283,6 +284,16 @@ class AuditLog(Base):
     entity_id: Mapped[str | None] = mapped_column(String(64))
     before: Mapped[str | None] = mapped_column(Text)
     after: Mapped[str | None] = mapped_column(Text)
+
+
+class DataVersion(Base):
+    """One row (id 1): a counter bumped in the transaction of every audited change (data_access/
+    data_version.py, called by audit.record), so a cached figure can be keyed by the data it was
+    computed from instead of by time (migration 0008)."""
+
+    __tablename__ = "data_version"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(BigInteger)
 
 
 class RegistryChange(Base):
