@@ -42,3 +42,27 @@ def test_the_briefing_reads_each_set_of_facts_once(sample_db_url, monkeypatch):
     cc = b.county_changes.groupby("target_code")["change"].sum()
     assert cc["T01"] == t01["change"]  # the county changes add up to the city's week change
     eng.dispose()
+
+
+def test_the_plans_use_the_new_indexes(tmp_path):
+    """Migration 0009's indexes, as SQLite plans them (no row needed: the planner picks by shape)."""
+    from sqlalchemy import text
+
+    from data_access.schema import migrate
+
+    eng = make_engine(f"sqlite:///{tmp_path / 'plan.sqlite3'}")
+    migrate.upgrade(eng)
+    queries_and_index = {
+        # versions.counted: which batches count at a moment
+        "SELECT id FROM import_batches WHERE reviewed_at <= '2023-07-01' AND (status = 'approved' OR "
+        "(status = 'withdrawn' AND withdrawn_at > '2023-07-01'))": "ix_batches_status_reviewed",
+        "SELECT id FROM audit_log WHERE entity = 'import_batches' AND entity_id = '5'": "ix_audit_entity",
+        "SELECT id FROM facilities WHERE unit_code = '410402' AND name = 'x'": "ix_facility_unit_name",
+        "SELECT id FROM union_orgs WHERE unit_code = '410402' AND name = 'x'": "ix_union_unit_name",
+    }
+    with eng.connect() as conn:
+        for sql, index in queries_and_index.items():
+            plan = " | ".join(r[3] for r in conn.execute(text(f"EXPLAIN QUERY PLAN {sql}")))
+            assert f"USING INDEX {index}" in plan or f"USING COVERING INDEX {index}" in plan, plan
+            assert "SCAN" not in plan, plan
+    eng.dispose()
