@@ -255,10 +255,34 @@ async def _measure(setup: str, url: str, pids: list[int], ns: list[int], ctx, re
               flush=True)
 
 
+async def _after_approval(url: str, db_url: str) -> tuple[float, float, float]:
+    """One session: a warm rerun (median of 3), then the first rerun after an approval made through
+    the data layer (every cached figure's key moved on), then warm again: seconds each."""
+    from data_access.db import make_engine
+    from data_access.reporting import commit as committing, review as reviewing
+    from tests.helpers import NOW, prow, xlsx
+    from tests.people import reviewer
+
+    async with websockets.connect(f"{url}/_stcore/stream", subprotocols=["streamlit"], max_size=None) as ws:
+        await _rerun(ws, OPEN_QS)
+        warm = statistics.median([await _rerun(ws, OPEN_QS) for _ in range(3)])
+        eng = make_engine(db_url)
+        done = committing.commit(eng, xlsx([prow(unit="410402", value=7)]), "x.xlsx", actor="新华填报员",
+                                 allowed_units=("410402",), now=NOW)
+        reviewing.review(eng, done.batch_id, "approve", reviewer=reviewer(), now=NOW)
+        eng.dispose()
+        drawn.clear()
+        first = await _rerun(ws, OPEN_QS)
+        again = statistics.median([await _rerun(ws, OPEN_QS) for _ in range(3)])
+    return warm, first, again
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", default="10,25,50")
     parser.add_argument("--setups", default="app1,app2,floor1,floor2")
+    parser.add_argument("--no-after-approval", dest="after_approval", action="store_false",
+                        help="skip the first view after an approval (app1 only; it changes the copy's data)")
     args = parser.parse_args(argv)
     ns = [int(n) for n in args.sessions.split(",")]
     setups = args.setups.split(",")
@@ -296,6 +320,10 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 url, use_ctx = procs[0][1].replace("http://", "ws://"), None
             asyncio.run(_measure(setup, url, pids, ns, use_ctx, results))
+            if setup == "app1" and args.after_approval:
+                warm, first, again = asyncio.run(_after_approval(url, db_url))
+                print(f"  app1 one session: warm rerun {warm:.2f} s; first rerun after an approval {first:.2f} s"
+                      f" ({first / warm:.1f}x warm); warm again {again:.2f} s", flush=True)
         finally:
             if nginx is not None:
                 nginx.send_signal(signal.SIGQUIT)
