@@ -31,6 +31,7 @@ except settings.SettingsError as exc:
     st.stop()
 try:
     data.engine()
+    data.begin_run()  # the data's version, read once per run: every cached figure is keyed by it
     defaults = state.defaults()
 except DataAccessError as exc:
     st.error(tr("db_error", "zh", reason=exc.message_zh), icon=":material/error:")

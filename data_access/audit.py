@@ -13,6 +13,10 @@ the caller's transaction, so a change and its record commit together or not at a
 | before / after | JSON objects (sorted keys, dates ISO) of the changed fields, or null |
 
 The audit log is a record, never a work queue: pending registry changes live in their own table.
+
+Every entry also bumps the data's version (`data_version.bump`, same transaction): the dashboard's
+caches are keyed by it, so an audited change shows on the next rerun of every session on every
+server process. A change that is not audited does not bump the version.
 """
 from __future__ import annotations
 
@@ -26,7 +30,7 @@ from typing import Any, Protocol
 import pandas as pd
 from sqlalchemy import Connection, Engine, insert, select
 
-from data_access import clock
+from data_access import clock, data_version
 from data_access.schema.models import AuditLog
 
 COLUMNS = ["id", "at", "actor", "action", "entity", "entity_id", "before", "after"]
@@ -68,11 +72,12 @@ def dumps(value: Mapping[str, Any] | None) -> str | None:
 def record(conn: Connection, *, actor: _HasUsername | str, action: str, entity: str,
            entity_id: object = None, before: Mapping[str, Any] | None = None,
            after: Mapping[str, Any] | None = None, at: dt.datetime | None = None) -> None:
-    """Write one audit entry in the caller's transaction."""
+    """Write one audit entry in the caller's transaction, and bump the data's version in it."""
     conn.execute(insert(AuditLog).values(
         at=at or clock.now(), actor=actor_name(actor), action=action[:64], entity=entity[:64],
         entity_id=None if entity_id is None else str(entity_id)[:64],
         before=dumps(before), after=dumps(after)))
+    data_version.bump(conn)
 
 
 def entries(engine: Engine, *, limit: int = 500, entity: str | None = None,

@@ -8,7 +8,7 @@ with one Chinese line naming the variable (``SettingsError``), not a traceback.
 |---|---|---|---|
 | database_url | KPI_DATABASE_URL | [database] url | SQLite file data/kpi.sqlite3 in the checkout |
 | timezone | KPI_TIMEZONE | timezone | Asia/Shanghai (the organisation's "now") |
-| cache_ttl | KPI_CACHE_TTL | cache_ttl | 120 (seconds a cached figure lives) |
+| cache_ttl | KPI_CACHE_TTL | cache_ttl | 21600 (a safety limit in seconds: cached figures are keyed by the data's version and live until a change) |
 | auth_mode | KPI_AUTH_MODE | auth_mode | builtin; none on the bundled sample data |
 | proxy_user_key, proxy_logout_url | KPI_PROXY_USER_KEY, KPI_PROXY_LOGOUT_URL | same names | none |
 | oidc_user_claim, oidc_provider | KPI_OIDC_USER_CLAIM, KPI_OIDC_PROVIDER | same names | email, none |
@@ -82,7 +82,7 @@ class Settings(BaseSettings):
 
     database_url: str | None = None
     timezone: str = "Asia/Shanghai"
-    cache_ttl: int = Field(default=120, ge=1)
+    cache_ttl: int = Field(default=21600, ge=1)
     auth_mode: str | None = None
     proxy_user_key: str | None = None
     proxy_logout_url: str | None = None

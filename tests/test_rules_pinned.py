@@ -190,4 +190,4 @@ def test_bad_cache_ttl_is_one_chinese_line_naming_it(monkeypatch):
     assert "\n" not in message and "KPI_CACHE_TTL" in message and "2m" in message
     assert message.startswith("设置 KPI_CACHE_TTL") and "应为整数" in message
     assert err.value.message_zh == message and "KPI_CACHE_TTL" in err.value.message_en
-    assert settings.get().cache_ttl == 120  # the default again once the variable is gone
+    assert settings.get().cache_ttl == 21600  # the default again once the variable is gone

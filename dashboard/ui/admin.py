@@ -90,7 +90,6 @@ def _flash(text: str, secret: str | None = None) -> None:
     already be escaped with `plain`."""
     st.session_state["admin_flash"] = (text, secret)
     st.session_state["admin_ver"] = st.session_state.get("admin_ver", 0) + 1  # fresh editors
-    data.clear()
     st.rerun()
 
 

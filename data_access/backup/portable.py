@@ -17,12 +17,14 @@ from typing import Any
 
 from sqlalchemy import Column, Connection, Engine, MetaData, Table, delete, insert, inspect, select, types
 
-from data_access import clock, events
+from data_access import clock, data_version, events
 from data_access.errors import DataAccessError, SchemaTooNewError
 
 FORMAT = "kpi-backup"
 FORMAT_VERSION = 1
-SKIP_TABLES = frozenset({"alembic_version"})
+# Not backed up: the schema revision, and the data's version (a cache key, not data: a restore moves
+# it past anything a running server has cached, see data_version.bump_past).
+SKIP_TABLES = frozenset({"alembic_version", "data_version"})
 CHUNK = 1000
 
 
@@ -100,10 +102,10 @@ def line(values: list[Any]) -> bytes:
 
 
 def model_tables() -> list[Table]:
-    """Every table of the schema, parents before children."""
+    """Every table of the schema that a backup holds (not SKIP_TABLES), parents before children."""
     from data_access.schema import accounts, decisions, models  # noqa: F401 - registers the tables
 
-    return list(models.Base.metadata.sorted_tables)
+    return [t for t in models.Base.metadata.sorted_tables if t.name not in SKIP_TABLES]
 
 
 def _known(conn: Connection) -> dict[str, Table]:
@@ -324,6 +326,7 @@ def restore(engine: Engine, path: str | os.PathLike[str], force: bool = False) -
     state = migrate.check_schema(engine)  # raises for a database newer than this program
     with engine.connect() as conn:
         _known(conn)  # refuses a database that also holds tables of something else
+        seen = data_version.read(conn) if inspect(conn).has_table("data_version") else 0  # servers' caches
     with zipfile.ZipFile(path) as zf:
         _verify_file(zf, manifest)
         if state != "missing":
@@ -378,6 +381,8 @@ def restore(engine: Engine, path: str | os.PathLike[str], force: bool = False) -
         with engine.begin() as conn:
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
+    with engine.begin() as conn:  # past any version a running server cached figures under
+        data_version.bump_past(conn, seen)
     manifest.seconds = round(time.monotonic() - started, 3)
     events.log("restore", reason=engine.dialect.name, tables=len(manifest.tables), rows=manifest.rows)
     return manifest

@@ -59,7 +59,8 @@ def cumulative_at(daily: pd.DataFrame, days: Sequence[dt.date]) -> list[float]:
 
 
 def target_overview(engine: Engine, year: int, as_of: dt.date,
-                    units: Sequence[str] | None = None) -> pd.DataFrame:
+                    units: Sequence[str] | None = None, *,
+                    week_ago_by_unit: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every target of `year` as known on `as_of`, for the chosen units (None: whole city).
 
     Columns (amounts in the target's base unit, unit_zh/unit_en):
@@ -71,6 +72,7 @@ def target_overview(engine: Engine, year: int, as_of: dt.date,
       of `calendar.week_ago(as_of)`; 0 before the plan year); change_week;
       forecast, forecast_low, forecast_high (year-end); required_weekly (weekly amount still needed
       to finish on time); gap (expected - actual, positive when behind).
+    `week_ago_by_unit`: `queries.progress_by_unit` as of the week ago, when the caller has read it.
     """
     start, end = queries.plan_year_bounds(engine, year)
     tg = queries.targets(engine, year)
@@ -83,8 +85,9 @@ def target_overview(engine: Engine, year: int, as_of: dt.date,
     actual = daily.groupby("target_code")["value"].sum()
     week_ago_day = calendar.week_ago(as_of)
     if week_ago_day >= start:
-        week_ago = queries.progress_by_unit(engine, year, week_ago_day, units).groupby(
-            "target_code")["actual"].sum()
+        if week_ago_by_unit is None:
+            week_ago_by_unit = queries.progress_by_unit(engine, year, week_ago_day, units)
+        week_ago = week_ago_by_unit.groupby("target_code")["actual"].sum()
     else:  # a week earlier the year had not begun: nothing was done yet
         week_ago = pd.Series(dtype=float)
     checkpoints = weekly_checkpoints(min(as_of, end), start, metrics.FORECAST_WINDOW_WEEKS)
@@ -130,8 +133,9 @@ UNIT_COLUMNS = [
 
 def unit_breakdown(engine: Engine, year: int, as_of: dt.date,
                    units: Sequence[str] | None = None,
-                   target_code: str | None = None) -> pd.DataFrame:
-    """Each unit against its own allocation, per target, as known on `as_of`.
+                   target_code: str | None = None, *, by_unit: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Each unit against its own allocation, per target, as known on `as_of` (`by_unit`:
+    `queries.progress_by_unit` as of `as_of`, when the caller has read it).
 
     Columns: target_code, unit_code, unit_name_zh, unit_name_en, allocation (base unit), actual,
     expected (序时进度 of the allocation), completion (actual/allocation), pace_ratio, status,
@@ -143,7 +147,7 @@ def unit_breakdown(engine: Engine, year: int, as_of: dt.date,
     if target_code is not None:
         tg = tg[tg["target_code"] == target_code]
     alloc = queries.allocations(engine, year, units)
-    prog = queries.progress_by_unit(engine, year, as_of, units)
+    prog = queries.progress_by_unit(engine, year, as_of, units) if by_unit is None else by_unit
     unit_names = queries.units(engine).set_index("code")
     merged = alloc.merge(prog, on=["target_code", "unit_code"], how="outer")
     merged = merged[merged["target_code"].isin(tg["target_code"])]

@@ -66,17 +66,20 @@ def _units(units: Sequence[str] | None) -> tuple[str, ...] | None:
 
 def build_briefing(engine: Engine, year: int, meeting_date: dt.date,
                    units: Sequence[str] | None = None, *, with_decisions: bool = True) -> Briefing:
-    """The briefing of `meeting_date` as known at the end of that day."""
+    """The briefing of `meeting_date` as known at the end of that day. Each set of facts is read
+    once: per unit as of the date and as of a week earlier (shared by the overview's week change,
+    the units' breakdown and the county changes), per day as of the date (the overview's series)."""
     units = _units(units)
-    overview = tables.target_overview(engine, year, meeting_date, units)
-    breakdown = tables.unit_breakdown(engine, year, meeting_date, units)
+    now, ago = _by_unit(engine, year, meeting_date, units)
+    overview = tables.target_overview(engine, year, meeting_date, units, week_ago_by_unit=ago)
+    breakdown = tables.unit_breakdown(engine, year, meeting_date, units, by_unit=now)
     names = queries.units(engine)[["code", "name_zh", "name_en", "sort_order"]]
     decisions = (list_decisions(engine, year, meeting_date, units) if with_decisions
                  else pd.DataFrame(columns=DECISION_COLUMNS))
     return Briefing(
         year=year, meeting_date=meeting_date, units=units, unit_names=names, overview=overview,
         changes=week_changes(overview),
-        county_changes=county_changes(engine, year, meeting_date, units),
+        county_changes=county_changes(engine, year, meeting_date, units, read=(now, ago)),
         behind_targets=behind_targets(overview),
         behind_counties=behind_counties(breakdown, overview),
         reporting=week_reporting(engine, year, meeting_date, units),
@@ -107,15 +110,25 @@ COUNTY_CHANGE_COLUMNS = ["unit_code", "unit_name_zh", "unit_name_en", "target_co
                          "actual_week_ago", "actual", "change"]
 
 
-def county_changes(engine: Engine, year: int, meeting_date: dt.date,
-                   units: Sequence[str] | None = None) -> pd.DataFrame:
-    """Per unit and target with any progress: known a week earlier, known now, and the change.
-    The changes of all units add up to `week_changes` of the same units."""
+def _by_unit(engine: Engine, year: int, meeting_date: dt.date,
+             units: Sequence[str] | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Progress per target and unit known at the end of the date and a week earlier (empty when
+    the year had not begun then)."""
     start, _end = queries.plan_year_bounds(engine, year)
     now = queries.progress_by_unit(engine, year, meeting_date, units)
     before_day = calendar.week_ago(meeting_date)
     ago = (queries.progress_by_unit(engine, year, before_day, units) if before_day >= start
            else now.iloc[0:0])
+    return now, ago
+
+
+def county_changes(engine: Engine, year: int, meeting_date: dt.date,
+                   units: Sequence[str] | None = None, *,
+                   read: tuple[pd.DataFrame, pd.DataFrame] | None = None) -> pd.DataFrame:
+    """Per unit and target with any progress: known a week earlier, known now, and the change.
+    The changes of all units add up to `week_changes` of the same units. `read`: `_by_unit`'s
+    frames when the caller has read them."""
+    now, ago = read if read is not None else _by_unit(engine, year, meeting_date, units)
     df = now.merge(ago.rename(columns={"actual": "actual_week_ago"}),
                    on=["target_code", "unit_code"], how="outer")
     df[["actual", "actual_week_ago"]] = df[["actual", "actual_week_ago"]].fillna(0.0).astype(float)

@@ -14,6 +14,7 @@ import datetime as dt
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -146,6 +147,8 @@ class ImportBatch(Base):
     """One upload or load: who, when, which file, its hash, row counts and review state."""
 
     __tablename__ = "import_batches"
+    # versions.counted ("which batches count") runs in every figure: by state, then review time (0009)
+    __table_args__ = (Index("ix_batches_status_reviewed", "status", "reviewed_at"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))  # progress | facilities | union_orgs | membership
     unit_code: Mapped[str | None] = mapped_column(ForeignKey("units.code"))
@@ -194,7 +197,8 @@ class Facility(Base):
     One row per version of an entry (see replaces_id / superseded_at)."""
 
     __tablename__ = "facilities"
-    __table_args__ = (Index("ix_facility_kind_open", "kind", "opened_on"),)
+    __table_args__ = (Index("ix_facility_kind_open", "kind", "opened_on"),
+                      Index("ix_facility_unit_name", "unit_code", "name"))  # an upload matches entries (0009)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(24))  # care_station | childcare_class
     name: Mapped[str] = mapped_column(String(200))
@@ -220,7 +224,8 @@ class UnionOrg(Base):
     """A grassroots union organisation (基层工会) and when it was founded (建会); one row per version."""
 
     __tablename__ = "union_orgs"
-    __table_args__ = (Index("ix_union_founded", "founded_on"),)
+    __table_args__ = (Index("ix_union_founded", "founded_on"),
+                      Index("ix_union_unit_name", "unit_code", "name"))  # an upload matches entries (0009)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     unit_code: Mapped[str] = mapped_column(ForeignKey("units.code"), index=True)
@@ -275,6 +280,7 @@ class AuditLog(Base):
     """Who changed what, when, with the state before and after (JSON text)."""
 
     __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_entity", "entity", "entity_id"),)  # one entity's history (0009)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
     actor: Mapped[str] = mapped_column(String(64))
@@ -283,6 +289,16 @@ class AuditLog(Base):
     entity_id: Mapped[str | None] = mapped_column(String(64))
     before: Mapped[str | None] = mapped_column(Text)
     after: Mapped[str | None] = mapped_column(Text)
+
+
+class DataVersion(Base):
+    """One row (id 1): a counter bumped in the transaction of every audited change (data_access/
+    data_version.py, called by audit.record), so a cached figure can be keyed by the data it was
+    computed from instead of by time (migration 0008)."""
+
+    __tablename__ = "data_version"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(BigInteger)
 
 
 class RegistryChange(Base):
