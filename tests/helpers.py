@@ -8,6 +8,8 @@ import io
 import re
 import zipfile
 
+from typing import Any
+
 from openpyxl import Workbook
 from sqlalchemy import select
 
@@ -111,3 +113,26 @@ def sync_sequences(engine) -> None:
                 conn.exec_driver_sql(
                     f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
                     f"COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)")
+
+
+def run_async(coro: Any) -> Any:
+    """Run a coroutine to its end on a loop of its own, in a thread of its own: in the full suite the
+    session-wide Playwright browser keeps an event loop running in the main thread, where
+    asyncio.run() refuses to start another."""
+    import asyncio
+    import threading
+
+    out: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            out["value"] = asyncio.run(coro)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            out["error"] = exc
+
+    worker = threading.Thread(target=target)
+    worker.start()
+    worker.join()
+    if "error" in out:
+        raise out["error"]
+    return out.get("value")

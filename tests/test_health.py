@@ -1,7 +1,6 @@
 """The database-aware health check /healthz (dashboard/health.py, issue #16)."""
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import time
@@ -12,6 +11,7 @@ from alembic import command
 from dashboard import health
 from data_access.db import make_engine
 from data_access.schema import migrate
+from tests.helpers import run_async
 from tests.deploy_support import ROOT, get, start_entrypoint, stop_server
 
 DEAD_PG = "postgresql+psycopg://nobody@127.0.0.1:1/kpi"
@@ -39,7 +39,7 @@ def test_outdated_and_too_new_schema_are_503(tmp_path):
 
 
 def test_unreachable_database_is_503_without_details(caplog):
-    status, text = asyncio.run(health.answer(make_engine(DEAD_PG, connect_args={"connect_timeout": 2})))
+    status, text = run_async(health.answer(make_engine(DEAD_PG, connect_args={"connect_timeout": 2})))
     body = json.loads(text)
     assert status == 503 and body["status"] == "fail" and body["database"] == "unreachable"
     assert "\n" not in text and "127.0.0.1" not in text and "nobody" not in text
@@ -47,7 +47,7 @@ def test_unreachable_database_is_503_without_details(caplog):
 
 def test_hung_database_times_out(monkeypatch, tiny_url):
     monkeypatch.setattr(health, "check", lambda e: time.sleep(2) or (200, {}))
-    status, text = asyncio.run(health.answer(make_engine(tiny_url), timeout=0.5))
+    status, text = run_async(health.answer(make_engine(tiny_url), timeout=0.5))
     body = json.loads(text)
     assert status == 503 and body["database"] == "timeout"
     assert 450 <= body["ms"] < 1500  # answered at the time-out, not when the query ended
@@ -60,7 +60,7 @@ def test_failure_is_one_event_line(caplog, tmp_path):
     log.addHandler(caplog.handler)
     try:
         with caplog.at_level(logging.INFO, logger=events.LOGGER_NAME):
-            asyncio.run(health.answer(make_engine(f"sqlite:///{tmp_path / 'empty.sqlite3'}")))
+            run_async(health.answer(make_engine(f"sqlite:///{tmp_path / 'empty.sqlite3'}")))
     finally:
         log.removeHandler(caplog.handler)
     assert [r.getMessage() for r in caplog.records] == ["event=health_failure reason=ok_missing"]

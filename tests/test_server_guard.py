@@ -10,7 +10,6 @@ connection counts as signed in. Then the judging of back-messages in process, wi
 """
 from __future__ import annotations
 
-import asyncio
 import socket
 import time
 import uuid
@@ -25,6 +24,7 @@ from data_access.db import make_engine
 from data_access.schema import migrate
 from data_access.schema.models import Unit
 from tests import guard_client as gc
+from tests.helpers import run_async
 from tests.tiny_data import B, load_tiny
 
 MB = 1024 * 1024
@@ -326,7 +326,7 @@ def _asgi(guard, scope, incoming: list[dict]) -> tuple[list[dict], list[dict]]:
     async def send(m):
         sent.append(m)
 
-    asyncio.run(sg.ServerGuard(inner, **guard)(scope, receive, send))
+    run_async(sg.ServerGuard(inner, **guard)(scope, receive, send))
     return got, sent
 
 
@@ -397,7 +397,7 @@ def test_browser_reporter_signs_in_and_uploads_through_the_guard(server, browser
         support.wait_ready(page)
         page.get_by_label("用户名").fill("wang")
         page.get_by_label("密码").fill(gc.PW)
-        page.get_by_role("button", name="登录").click()
+        page.get_by_role("button", name="登录", exact=True).click()
         page.get_by_role("heading", name="数据填报与审核").wait_for()
         for _ in range(100):  # the hand-over request that sets the cookie runs in the background
             if any(c["name"] == "kpi_session" for c in context.cookies()):
