@@ -15,7 +15,7 @@ from dashboard import data  # noqa: E402
 from dashboard.filters import state  # noqa: E402
 from dashboard.i18n import t, tr  # noqa: E402
 from dashboard.navigation import build_pages  # noqa: E402
-from data_access import settings  # noqa: E402
+from data_access import events, settings  # noqa: E402
 from data_access.errors import DataAccessError  # noqa: E402
 
 # Presentation mode of the meeting page (?present=1): no sidebar, no navigation, big type.
@@ -34,6 +34,7 @@ try:
     data.begin_run()  # the data's version, read once per run: every cached figure is keyed by it
     defaults = state.defaults()
 except DataAccessError as exc:
+    events.error(exc, where="app")
     st.error(tr("db_error", "zh", reason=exc.message_zh), icon=":material/error:")
     st.stop()
 except LookupError:

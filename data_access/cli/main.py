@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from data_access import backup
+from data_access import backup, events
 from data_access.schema import migrate
 from data_access.db import check_reachable, make_engine
 from data_access.errors import DataAccessError
@@ -91,10 +91,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"错误：{exc.message_zh}", file=sys.stderr)
         return EXIT_ERROR
     except SQLAlchemyError as exc:
+        events.error(exc, where=f"cli.{args.command}")
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         print(f"错误：数据库操作失败：{reason}", file=sys.stderr)
         return EXIT_ERROR
     except (OSError, ValueError) as exc:
+        events.error(exc, where=f"cli.{args.command}")
         print(f"错误：{exc}", file=sys.stderr)
         return EXIT_ERROR
     return 0
