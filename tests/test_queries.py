@@ -47,13 +47,13 @@ def test_late_report_unknown_before_it_arrived(tiny):
 
 def test_registry_counts(tiny):
     p = by_target(queries.progress_by_unit(tiny, 2023, D(2023, 1, 13)))
-    # care stations new in 2023 standing on 13 Jan: #2, #3 (A); #4 recorded only on 14 Jan
+    # care stations built (新建) in 2023 by 13 Jan: #2, #3 (A); #4 recorded only on 14 Jan
     assert p["T07"] == 2.0
     assert p["T06"] == 1.0  # childcare #5
     assert p["T09"] == 2.0  # orgs founded 3 and 11 Jan; the 2022 one does not count
     assert "T11" not in p  # January not complete on 13 Jan
     p = by_target(queries.progress_by_unit(tiny, 2023, D(2023, 1, 16)))
-    assert p["T07"] == 2.0  # #3 closed on 15 Jan, #4 now known
+    assert p["T07"] == 3.0  # #2, #3 (built, closed on 15 Jan: still built) and #4, now known
     p = by_target(queries.progress_by_unit(tiny, 2023, D(2023, 1, 31)))
     assert p["T11"] == 50.0  # 30 + 20, December 2022 excluded
     p = by_target(queries.progress_by_unit(tiny, 2023, D(2023, 2, 3)))
@@ -66,12 +66,13 @@ def test_unit_filter(tiny):
 
 
 def test_map_points_equal_target_counts(tiny):
-    for day in (D(2023, 1, 13), D(2023, 1, 16)):
+    # the map shows 现有 (standing); T07 counts 新建: #3 (opened 10 Jan, closed 15 Jan) stays in it
+    for day, closed_new in ((D(2023, 1, 13), 0), (D(2023, 1, 16), 1)):
         pts = queries.facility_points(tiny, 2023, day)
         prog = by_target(queries.progress_by_unit(tiny, 2023, day))
-        assert pts[(pts.kind == "care_station") & pts.is_new].shape[0] == prog["T07"]
+        assert pts[(pts.kind == "care_station") & pts.is_new].shape[0] + closed_new == prog["T07"]
         counts = queries.facility_counts(tiny, 2023, day)
-        assert counts[counts.kind == "care_station"]["new_this_year"].sum() == prog["T07"]
+        assert counts[counts.kind == "care_station"]["new_this_year"].sum() + closed_new == prog["T07"]
     pts = queries.facility_points(tiny, 2023, D(2023, 1, 16))
     assert sorted(pts["id"]) == [1, 2, 4, 5]  # #3 closed on 15 Jan
     assert set(pts.columns) == set(queries.FACILITY_COLUMNS)

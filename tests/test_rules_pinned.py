@@ -114,18 +114,27 @@ def test_care_station_is_not_standing_on_its_closing_day(tiny):
     assert 3 in points(D(2023, 1, 14))  # the day before it closes
     assert 3 not in points(D(2023, 1, 15))  # its closing day
     assert _t07(tiny, D(2023, 1, 14)) == {A: 2.0, B: 1.0}
-    assert _t07(tiny, D(2023, 1, 15)) == {A: 1.0, B: 1.0}
+    # T07 counts 新建 (built in the year): #3 was built on 10 Jan and stays counted once closed
+    assert _t07(tiny, D(2023, 1, 15)) == {A: 2.0, B: 1.0}
+    assert _t07(tiny, D(2023, 12, 31)) == {A: 2.0, B: 1.0}
     counts = queries.facility_counts(tiny, 2023, D(2023, 1, 15))
     a = counts[(counts["unit_code"] == A) & (counts["kind"] == m.FACILITY_CARE_STATION)].iloc[0]
     assert (a["total"], a["new_this_year"]) == (2, 1)  # #1 (2022) and #2
 
 
 def test_one_clause_for_every_facility_reader(tiny):
-    """The map's points, its counts and T07 are the same set of rows on each day."""
+    """The map's points and its counts are the same set of rows (现有) on each day; T07 (新建) is
+    their new ones plus the new ones closed since (#3 of A, from its closing day 15 Jan on)."""
     for day in (D(2023, 1, 9), D(2023, 1, 13), D(2023, 1, 14), D(2023, 1, 15), D(2023, 1, 16)):
         pts = queries.facility_points(tiny, 2023, day, kinds=(m.FACILITY_CARE_STATION,))
         new = pts[pts["is_new"]].groupby("unit_code").size().astype(float).to_dict()
-        assert new == _t07(tiny, day), day
+        closed_new = {A: 1.0} if day >= D(2023, 1, 15) else {}
+        built = {u: new.get(u, 0.0) + closed_new.get(u, 0.0) for u in {*new, *closed_new}}
+        assert built == _t07(tiny, day), day
+        with tiny.connect() as conn:
+            built_ids = set(conn.execute(select(m.Facility.id).where(registry.built_facility_filter(
+                m.FACILITY_CARE_STATION, day, None, D(2023, 1, 1), D(2023, 12, 31)))).scalars())
+        assert built_ids == set(pts.loc[pts["is_new"], "id"]) | ({3} if day >= D(2023, 1, 15) else set())
         counts = queries.facility_counts(tiny, 2023, day)
         cs = counts[counts["kind"] == m.FACILITY_CARE_STATION]
         assert int(cs["total"].sum()) == len(pts) and int(cs["new_this_year"].sum()) == sum(new.values())

@@ -7,7 +7,8 @@ same facts, so the overview, the map and the new-economy page cannot disagree.
 
 "As known on a date" (`as_of`): only periods ending on or before it, only rows recorded before the
 end of that day, and only rows without an import batch or from a batch approved by then (`known`).
-Registry entries count while they stand (`registry.standing`); `units` follows `scope` (None: the
+Registry targets count what was built in the year (新建, `registry.built`), the map what stands
+(现有, `registry.standing`); `units` follows `scope` (None: the
 whole city; an empty list: nothing). Weeks and default dates come from `calendar`.
 """
 from __future__ import annotations
@@ -319,7 +320,7 @@ def _facility_facts(year: int, start: dt.date, end: dt.date, as_of: dt.date, uni
             select(Target.id.label("target_id"), Facility.unit_code,
                    Facility.opened_on.label("day"), cast(literal(1), Float).label("value"))
             .join(Target, and_(Target.year == year, Target.measure == measure))
-            .where(registry.facility_filter(kind, as_of, units, opened_since=start, opened_until=end))
+            .where(registry.built_facility_filter(kind, as_of, units, start, end))  # 新建
         )
     return selects
 
@@ -455,7 +456,9 @@ def facility_points(engine: Engine, year: int, as_of: dt.date,
                     kinds: Sequence[str] = (FACILITY_CARE_STATION, FACILITY_CHILDCARE)) -> pd.DataFrame:
     """Facilities standing on `as_of`. Columns: id, kind (care_station|childcare_class), name,
     address, host_org, unit_code, lat, lon (WGS84), opened_on, status (open|paused|closed),
-    services, capacity (places), is_new (opened in the plan year: counts toward T06/T07)."""
+    services, capacity (places), is_new (opened in the plan year). The points are the 现有
+    (standing) ones of `registry.standing`; T06/T07 count 新建 (`registry.built`), which also
+    keeps new ones closed since, so the is_new points may be fewer than T06/T07."""
     start, end = plan_year_bounds(engine, year)
     f = Facility
     parts = []
@@ -475,8 +478,9 @@ def facility_points(engine: Engine, year: int, as_of: dt.date,
 
 def facility_counts(engine: Engine, year: int, as_of: dt.date,
                     units: Sequence[str] | None = None) -> pd.DataFrame:
-    """Facilities standing on `as_of` per unit and kind. Columns: unit_code, kind, total,
-    new_this_year (the figure that counts toward T06/T07)."""
+    """Facilities standing on `as_of` (现有, `registry.standing`) per unit and kind. Columns:
+    unit_code, kind, total, new_this_year (of them, opened in the plan year: T06/T07's 新建 count
+    less the new ones closed since)."""
     start, end = plan_year_bounds(engine, year)
     parts = []
     for kind in FACILITY_MEASURES.values():
