@@ -19,8 +19,9 @@ STATUS_BEHIND = "滞后序时"
 STATUSES = (STATUS_AHEAD, STATUS_ON_PACE, STATUS_BEHIND)
 """The three pace statuses of a running year (the status counts every page shows)."""
 STATUS_NOT_STARTED = "尚无数据"
-"""Before a target's first period has closed (`calendar.runs_to` is None): no status yet, neither
-ahead nor behind (1–5 January 2023 for a weekly target, all of January for a monthly one)."""
+"""Before a target's first period has closed (`calendar.periods_closed` is 0): no status yet,
+neither ahead nor behind (1–5 January 2023 for weekly targets and registries, all of January for a
+monthly one)."""
 STATUS_MET = "达成"
 STATUS_MISSED = "未达成"
 FINAL_STATUSES = (STATUS_MET, STATUS_MISSED)

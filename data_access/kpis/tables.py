@@ -99,16 +99,21 @@ def pace_of(actual: float, target: float, measure: str, unit_zh: str, pace_curve
       registry), None before the first period has closed;
     - fraction, expected: the share of the year expected by runs_to (`metrics.expected_fraction`,
       plan curve included; 0 before the first period) and that part of `target`;
-    - status: `status_for` (尚无数据 before the first period; 达成/未达成 when `calendar.year_over`);
+    - status: `status_for`: 尚无数据 until the target's first period has closed
+      (`calendar.periods_closed` >= 1: the first reporting week, 1–6 Jan 2023, for weekly targets
+      and for registries, which the weekly meeting follows week by week; January for monthly
+      ones); 达成/未达成 when `calendar.year_over`; else the pace status at runs_to;
     - required_weekly: the coming week's need after runs_to (`metrics.required_weekly_rate`,
       following the plan curve; whole things unless the unit is money); 0 when done, NaN when the
       year is over (nothing is needed any more);
     - done: actual >= target > 0 (the presentation writes 已完成); final: the year is over."""
     final = calendar.year_over(as_of, end)
-    runs = calendar.runs_to(calendar.cadence_of(measure), as_of, start, end)
+    cadence = calendar.cadence_of(measure)
+    runs = calendar.runs_to(cadence, as_of, start, end)
     fraction = 0.0 if runs is None else metrics.expected_fraction(runs, start, end, pace_curve)
     expected = metrics.expected_to_date(target, fraction)
-    status = status_for(actual, expected, target, fraction, started=runs is not None, final=final)
+    started = calendar.periods_closed(cadence, runs, start, end) >= 1
+    status = status_for(actual, expected, target, fraction, started=started, final=final)
     done = target > 0 and actual >= target
     if final:
         weekly = NAN
