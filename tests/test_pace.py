@@ -279,6 +279,34 @@ def test_unit_with_no_allocation(tiny):
 # item 6: 新建 and 现有 on the sample
 
 
+def test_built_counts_from_the_opening_day_inside_the_year(tiny):
+    """新建 (T07): #2 of A opened (and was recorded) on 5 Jan: 0 on 4 Jan, 1 on 5 Jan. A station
+    opened on 1 Jan 2023 is new in 2023, one opened on 31 Dec 2022 is not; 31 Dec 2023 is, 1 Jan
+    2024 is not (even as known in 2024)."""
+    fac = dict(kind=m.FACILITY_CARE_STATION, name="站", address="地址", host_org="单位", unit_code=B,
+               lat=33.7, lon=113.0, closed_on=None, status="open", services="饮水", capacity=None,
+               batch_id=None)
+    with tiny.begin() as conn:
+        conn.execute(insert(m.Facility), [
+            dict(fac, id=11, opened_on=D(2022, 12, 31), recorded_at=T(2022, 12, 31, 10)),
+            dict(fac, id=12, opened_on=D(2023, 1, 1), recorded_at=T(2023, 1, 1, 10)),
+            dict(fac, id=13, opened_on=D(2023, 12, 31), recorded_at=T(2023, 12, 31, 10)),
+            dict(fac, id=14, opened_on=D(2024, 1, 1), recorded_at=T(2024, 1, 1, 10)),
+        ])
+
+    def t07(day):
+        p = queries.progress_by_unit(tiny, 2023, day)
+        return p.loc[p["target_code"] == "T07"].set_index("unit_code")["actual"].to_dict()
+
+    assert t07(D(2023, 1, 1)) == {B: 1.0}  # #12 only
+    assert t07(D(2023, 1, 4)) == {B: 1.0}
+    assert t07(D(2023, 1, 5)) == {A: 1.0, B: 1.0}  # #2 from its opening day
+    # 31 Dec: A #2, #3 (closed 15 Jan, still built); B #4, #12, #13
+    assert t07(D(2023, 12, 30)) == {A: 2.0, B: 2.0}
+    assert t07(D(2023, 12, 31)) == {A: 2.0, B: 3.0}
+    assert t07(D(2024, 1, 2)) == {A: 2.0, B: 3.0}
+
+
 @pytest.fixture
 def sample_copy(sample_db_url, tmp_path):
     path = tmp_path / "sample.sqlite3"
