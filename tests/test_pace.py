@@ -159,6 +159,8 @@ def test_monthly_forecast_waits_for_two_months(tiny):
     """T11: January (A 35 after the correction + B 20 = 55) closes on 31 Jan, one month: no
     forecast; at 28 Feb two months have closed (February has no figure: still 55). Checkpoints
     7, 14, 21, 28 Feb and 31 Jan .. : the point is 55 / (59/365) = 340.25."""
+    eve = tables.target_overview(tiny, 2023, D(2023, 1, 30)).set_index("target_code")
+    assert eve.loc["T11", "runs_to"] is None and eve.loc["T11", "status"] == metrics.STATUS_NOT_STARTED
     jan = tables.target_overview(tiny, 2023, D(2023, 1, 31)).set_index("target_code")
     assert jan.loc["T11", "runs_to"] == D(2023, 1, 31) and pd.isna(jan.loc["T11", "forecast"])
     feb = tables.target_overview(tiny, 2023, D(2023, 2, 28)).set_index("target_code")
