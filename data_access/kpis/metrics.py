@@ -32,6 +32,8 @@ ALL_STATUSES = (*STATUSES, STATUS_NOT_STARTED, *FINAL_STATUSES)
 STATUS_EN = {STATUS_AHEAD: "Ahead of pace", STATUS_ON_PACE: "On pace", STATUS_BEHIND: "Behind pace",
              STATUS_NOT_STARTED: "No data yet", STATUS_MET: "Achieved", STATUS_MISSED: "Not achieved"}
 """English words of every status (the zh word is the constant itself)."""
+STATUS_WORDS = {s: (s, STATUS_EN[s]) for s in ALL_STATUSES}
+"""(zh, en) of every status, for a presentation layer's text table (e.g. key f"status_{s}")."""
 
 # A milestone's state: the four stored ones (schema.models.MILESTONE_STATES) and the derived overdue.
 MILESTONE_NOT_STARTED, MILESTONE_IN_PROGRESS, MILESTONE_DONE, MILESTONE_DELAYED = MILESTONE_STATES
