@@ -336,7 +336,12 @@ def test_a_2023_care_station_closing_later_stays_in_2023s_t07(sample_copy):
     pts = queries.facility_points(sample_copy, 2023, E, kinds=(m.FACILITY_CARE_STATION,))
     assert int(pts["is_new"].sum()) == 52
     counts = queries.facility_counts(sample_copy, 2023, E)
-    assert int(counts.loc[counts["kind"] == m.FACILITY_CARE_STATION, "new_this_year"].sum()) == 52
+    stations = counts[counts["kind"] == m.FACILITY_CARE_STATION]
+    assert int(stations["new_this_year"].sum()) == 52  # 现有 among the new ones
+    assert int(stations["built_this_year"].sum()) == 53  # 新建: T07's count
+    by_unit = stations.set_index("unit_code")["built_this_year"]
+    t07 = tables.unit_breakdown(sample_copy, 2023, E, target_code="T07").set_index("unit_code")["actual"]
+    assert by_unit[by_unit > 0].astype(float).to_dict() == t07[t07 > 0].to_dict()
 
 
 # ---------------------------------------------------------------------------------------------

@@ -73,6 +73,7 @@ def test_map_points_equal_target_counts(tiny):
         assert pts[(pts.kind == "care_station") & pts.is_new].shape[0] + closed_new == prog["T07"]
         counts = queries.facility_counts(tiny, 2023, day)
         assert counts[counts.kind == "care_station"]["new_this_year"].sum() + closed_new == prog["T07"]
+        assert counts[counts.kind == "care_station"]["built_this_year"].sum() == prog["T07"]
     pts = queries.facility_points(tiny, 2023, D(2023, 1, 16))
     assert sorted(pts["id"]) == [1, 2, 4, 5]  # #3 closed on 15 Jan
     assert set(pts.columns) == set(queries.FACILITY_COLUMNS)

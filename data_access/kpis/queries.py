@@ -478,11 +478,13 @@ def facility_points(engine: Engine, year: int, as_of: dt.date,
 
 def facility_counts(engine: Engine, year: int, as_of: dt.date,
                     units: Sequence[str] | None = None) -> pd.DataFrame:
-    """Facilities standing on `as_of` (现有, `registry.standing`) per unit and kind. Columns:
-    unit_code, kind, total, new_this_year (of them, opened in the plan year: T06/T07's 新建 count
-    less the new ones closed since)."""
+    """Facilities per unit and kind as known on `as_of`. Columns: unit_code, kind, total (现有:
+    standing on `as_of`, `registry.standing`), new_this_year (of them, opened in the plan year),
+    built_this_year (新建: opened in the plan year by `as_of` whether standing or closed since,
+    `registry.built`: the count of T06/T07). A unit with only closed new ones has total 0."""
     start, end = plan_year_bounds(engine, year)
     parts = []
+    built_parts = []
     for kind in FACILITY_MEASURES.values():
         parts.append(
             select(Facility.unit_code, Facility.kind, func.count(),
@@ -490,7 +492,14 @@ def facility_counts(engine: Engine, year: int, as_of: dt.date,
             .where(registry.facility_filter(kind, as_of, units))
             .group_by(Facility.unit_code, Facility.kind)
         )
+        built_parts.append(
+            select(Facility.unit_code, Facility.kind, func.count())
+            .where(registry.built_facility_filter(kind, as_of, units, start, end))
+            .group_by(Facility.unit_code, Facility.kind)
+        )
     df = _read(engine, union_all(*parts), ["unit_code", "kind", "total", "new_this_year"])
-    df["new_this_year"] = df["new_this_year"].fillna(0).astype(int)
-    df["total"] = df["total"].astype(int)
+    built = _read(engine, union_all(*built_parts), ["unit_code", "kind", "built_this_year"])
+    df = df.merge(built, on=["unit_code", "kind"], how="outer")
+    for col in ("total", "new_this_year", "built_this_year"):
+        df[col] = df[col].fillna(0).astype(int)
     return df.sort_values(["kind", "unit_code"], ignore_index=True)
