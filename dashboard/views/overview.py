@@ -17,11 +17,12 @@ import textwrap
 import pandas as pd
 
 from data_access.present import fmt
+from data_access.present.status import shown_statuses
 from data_access.kpis import tables, metrics
 from data_access.kpis.metrics import STATUS_BEHIND
 
 from dashboard.i18n import register, tr
-from dashboard.ui.status_style import STATUS_COLOURS, STATUS_ICONS, status_text
+from dashboard.ui.status_style import ALL_STATUSES, STATUS_COLOURS, STATUS_ICONS, status_text
 
 NO_TARGET_COLOUR = "#8c959f"
 TEXT_COLOUR = "#24292f"
@@ -222,11 +223,13 @@ def tile_html(label: str, value: str, colour: str = TEXT_COLOUR, inline: bool = 
 
 
 def tiles(ov: pd.DataFrame, ms: pd.DataFrame, as_of: dt.date, lang: str) -> list[tuple[str, str, str]]:
-    """(label, value, colour) of the KPI tiles: targets, the three status counts, milestones."""
-    counts = tables.status_counts(ov)
-    out = [(tr("ov_tile_targets", lang), tr("ov_tile_count", lang, n=counts.pop("total")), TEXT_COLOUR)]
-    out += [(status_text(s, lang), tr("ov_tile_count", lang, n=n), STATUS_COLOURS[s])
-            for s, n in counts.items()]
+    """(label, value, colour) of the KPI tiles: targets, the status counts, milestones. The status
+    counts add up to the targets (present.status.shown_statuses): the three pace statuses (and
+    尚无数据 while some target has no closed period), or a closed year's 达成 / 未达成."""
+    counts = tables.status_counts(ov, ALL_STATUSES)
+    out = [(tr("ov_tile_targets", lang), tr("ov_tile_count", lang, n=counts["total"]), TEXT_COLOUR)]
+    out += [(status_text(s, lang), tr("ov_tile_count", lang, n=counts[s]), STATUS_COLOURS[s])
+            for s in shown_statuses(counts)]
     done, total = milestones_done(ms, as_of)
     out.append((tr("ov_tile_milestones", lang), f"{done} / {total}", TEXT_COLOUR))
     return out
