@@ -48,6 +48,7 @@ register({
     "ov_att_none_units": ("没有滞后序时的单位。", "No unit is behind pace."),
     "ov_att_more": ("全部 {n} 项单位滞后明细", "All {n} unit shortfalls"),
     "ov_att_need": ("{code} 每周需{weekly}", "{code} needs {weekly}/week"),
+    "ov_att_missed": ("完成率{share}", "{share} achieved"),
     "ov_att_etc": (" 等", " etc."),
     "ov_att_count": ("{n}项滞后", "{n} behind"),
     "ov_milestones": ("重点工作节点", "Milestones"),
@@ -201,14 +202,18 @@ def bullet_table(ov: pd.DataFrame, lang: str, projects: pd.DataFrame | None = No
 
 def behind_targets(ov: pd.DataFrame, lang: str) -> list[str]:
     """One markdown line per target behind pace, worst (lowest actual/expected) first, with the
-    weekly amount it needs from now on: '▼ **T06 职工子女爱心托管班** 每周需1.4家'."""
-    behind = ov[(ov["status"] == STATUS_BEHIND) & (ov["target"] > 0)]
+    weekly amount it needs from now on: '▼ **T06 职工子女爱心托管班** 每周需8家'; once the year is
+    over, the targets 未达成 with the share achieved: '✖ **T06 职工子女爱心托管班** 完成率92.0%'."""
+    behind = ov[ov["status"].isin((STATUS_BEHIND, metrics.STATUS_MISSED)) & (ov["target"] > 0)]
     behind = behind.sort_values("pace_ratio", na_position="last")
     out = []
     for _, r in behind.iterrows():
-        need = tr("ov_att_need", lang, code="", weekly=amount(r["required_weekly"], _unit(r, lang),
-                                                              lang)).strip()
-        out.append(f"{STATUS_ICONS[STATUS_BEHIND]} **{r['target_code']} "
+        if r["status"] == metrics.STATUS_MISSED:
+            need = tr("ov_att_missed", lang, share=fmt.percent(r["completion"], lang))
+        else:
+            need = tr("ov_att_need", lang, code="", weekly=amount(r["required_weekly"], _unit(r, lang),
+                                                                  lang)).strip()
+        out.append(f"{STATUS_ICONS[r['status']]} **{r['target_code']} "
                    f"{one_line(_name(r, lang), lang)}** {need}")
     return out
 
