@@ -24,7 +24,8 @@ if ov.empty:
 ms = data.milestones(f.year)
 ub = data.unit_breakdown(f.year, f.as_of, f.units)
 
-for col, (label, value, colour) in zip(st.columns(5), ov_view.tiles(ov, ms, f.as_of, f.lang)):
+tiles = ov_view.tiles(ov, ms, f.as_of, f.lang)  # 4 to 6: the status counts shown depend on the date
+for col, (label, value, colour) in zip(st.columns(len(tiles)), tiles):
     col.container(border=True).markdown(ov_view.tile_html(label, value, colour),
                                         unsafe_allow_html=True)
 

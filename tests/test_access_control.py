@@ -499,7 +499,7 @@ def test_browser_login_survives_reload_and_logout_ends_it(db, tmp_path, browser)
         support.wait_ready(page)
         page.get_by_label("用户名").fill("root")
         page.get_by_label("密码").fill(PW)
-        page.get_by_role("button", name="登录").click()
+        page.get_by_role("button", name="登录", exact=True).click()  # not "Help for 保持登录"
         page.get_by_role("heading", name="系统管理").wait_for()
         page.wait_for_function("() => document.cookie !== undefined")
         for _ in range(50):  # the hand-over request runs in the background

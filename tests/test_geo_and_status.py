@@ -10,7 +10,8 @@ import pytest
 
 from data_access import geo, settings
 from data_access.errors import DataAccessError
-from data_access.kpis.metrics import STATUS_AHEAD, STATUS_BEHIND, STATUS_ON_PACE
+from data_access.kpis.metrics import (ALL_STATUSES, FINAL_STATUSES, STATUS_AHEAD, STATUS_BEHIND, STATUS_MET,
+                                      STATUS_MISSED, STATUS_NOT_STARTED, STATUS_ON_PACE)
 from data_access.reporting import geo as validation
 from dashboard.charts import map_layers
 from dashboard.i18n import tr
@@ -75,10 +76,22 @@ def test_status_words_icons_and_colours_in_both_languages():
     assert [ss.status_text(s, "en") for s in ss.STATUSES] == ["▲ Ahead", "● On pace", "▼ Behind"]
     assert ss.status_text(None, "zh") == "—" and ss.status_text(float("nan"), "en") == "—"
     assert ss.status_badge(STATUS_BEHIND, "en") == ":red-badge[▼ Behind]"
+    # every status has a look: the three of a running year, 尚无数据 before a first period has
+    # closed, 达成 / 未达成 at and after the year's last day (#13)
     assert ss.STATUS_RGB == {STATUS_AHEAD: (26, 127, 55), STATUS_ON_PACE: (31, 111, 235),
-                             STATUS_BEHIND: (207, 34, 46)}
+                             STATUS_BEHIND: (207, 34, 46), STATUS_NOT_STARTED: (110, 119, 129),
+                             STATUS_MET: (17, 99, 41), STATUS_MISSED: (164, 14, 38)}
+    for table in (ss.STATUS_WORDS, ss.STATUS_COLOURS, ss.STATUS_ICONS, ss.STATUS_BADGES):
+        assert set(table) == set(ALL_STATUSES)
+    assert [ss.status_text(s, "zh") for s in (STATUS_NOT_STARTED, *FINAL_STATUSES)] == ["○ 尚无数据", "✔ 达成", "✖ 未达成"]
+    assert [ss.status_text(s, "en") for s in (STATUS_NOT_STARTED, *FINAL_STATUSES)] == [
+        "○ No data yet", "✔ Achieved", "✖ Not achieved"]
+    assert ss.status_badge(STATUS_MET, "zh") == ":green-badge[✔ 达成]"
+    assert ss.status_badge(STATUS_NOT_STARTED, "en") == ":gray-badge[○ No data yet]"
     # the i18n keys status_<word> are the same table
     assert tr(f"status_{STATUS_ON_PACE}", "en") == "On pace" and tr(f"status_{STATUS_AHEAD}", "zh") == "超序时"
+    assert tr(f"status_{STATUS_MET}", "zh") == "达成" and tr(f"status_{STATUS_MISSED}", "en") == "Not achieved"
+    assert tr(f"status_{STATUS_NOT_STARTED}", "en") == "No data yet"
 
 
 def test_the_map_legend_and_tables_use_the_same_status_style():
@@ -91,8 +104,41 @@ def test_the_map_legend_and_tables_use_the_same_status_style():
     assert table["序时状态"].tolist() == ["▼ 滞后序时"]
 
 
-def test_the_briefing_exports_colour_statuses_like_the_dashboard():
-    # data_access/meeting/export.py cannot import the dashboard; this keeps its copy from drifting.
-    from data_access.meeting import export
+def test_the_briefing_files_and_the_dashboard_read_one_colour_table():
+    # one home for status colours, in data_access (the briefing's files cannot import the
+    # dashboard): data_access/present/status.py, for every status
+    from data_access.meeting import tables as meeting_tables
+    from data_access.present import status as present_status
 
-    assert export.STATUS_COLOURS == ss.STATUS_COLOURS
+    assert set(present_status.STATUS_COLOURS) == set(ALL_STATUSES)
+    assert meeting_tables.STATUS_COLOURS is present_status.STATUS_COLOURS
+    assert ss.STATUS_COLOURS == present_status.STATUS_COLOURS
+    assert ss.STATUS_RGB == {s: present_status.rgb(c) for s, c in present_status.STATUS_COLOURS.items()}
+    # the briefing's progress chart colours a closed year's statuses too
+    ov = pd.DataFrame({"target_code": ["T01", "T02"], "name_zh": ["甲", "乙"], "name_en": ["A", "B"],
+                       "unit_zh": ["场", "场"], "unit_en": ["events", "events"], "completion": [1.0, 0.5],
+                       "fraction": [1.0, 1.0], "status": [STATUS_MET, STATUS_MISSED]})
+    rows = meeting_tables.progress_chart_rows(_Briefing(ov), "zh")
+    assert rows["colour"].tolist() == [ss.STATUS_COLOURS[STATUS_MET], ss.STATUS_COLOURS[STATUS_MISSED]]
+
+
+class _Briefing:
+    def __init__(self, overview: pd.DataFrame) -> None:
+        self.overview = overview
+
+
+def test_summary_counts_add_up_in_every_phase_of_the_year():
+    from data_access.present.status import shown_statuses
+
+    def shown(*statuses):
+        counts = {s: statuses.count(s) for s in ALL_STATUSES}
+        counts["total"] = len(statuses)
+        chosen = shown_statuses(counts)
+        assert sum(counts[s] for s in chosen) == counts["total"]
+        return chosen
+
+    assert shown(STATUS_AHEAD, STATUS_BEHIND) == (STATUS_AHEAD, STATUS_ON_PACE, STATUS_BEHIND)
+    assert shown(STATUS_AHEAD, STATUS_NOT_STARTED) == (STATUS_AHEAD, STATUS_ON_PACE, STATUS_BEHIND,
+                                                       STATUS_NOT_STARTED)
+    assert shown(STATUS_MET, STATUS_MET, STATUS_MISSED) == FINAL_STATUSES
+    assert shown(STATUS_MET) == FINAL_STATUSES  # 未达成 0 is still shown: the year's result

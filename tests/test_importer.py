@@ -396,8 +396,13 @@ def test_facility_registry_new_change_and_withdraw(tiny):
                 select(Facility.status, Facility.replaces_id, Facility.superseded_at)
                 .where(Facility.name == "设施2").order_by(Facility.id))]
 
+    def standing(day):  # 现有: care stations standing on `day` as known then (the map's stock)
+        counts = queries.facility_counts(tiny, 2023, day)
+        return int(counts.loc[counts["kind"] == "care_station", "total"].sum())
+
     approved, withdrawn = dt.datetime(2023, 7, 3, 9), dt.datetime(2023, 7, 5, 9)
     july_3 = overview_actual(tiny, "T07", approved.date())
+    standing_july_3 = standing(approved.date())
     assert station_2() == ("open", None, "饮水")  # waits for approval
     reviewing.review(tiny, done.batch_id, "approve", reviewer=reviewer("r"), now=approved)
     assert station_2() == ("closed", D(2023, 6, 15), "饮水")
@@ -405,11 +410,16 @@ def test_facility_registry_new_change_and_withdraw(tiny):
     assert versions() == [("open", None, approved), ("closed", 2, None)]
     # As known on 30 June (before the approval) the station still stood: that view is unchanged.
     assert overview_actual(tiny, "T07") == base + 1
-    assert overview_actual(tiny, "T07", approved.date()) == july_3 - 1  # one opened, one closed
+    # From 3 July the station no longer stands (现有 one fewer), but it was built in 2023: T07
+    # counts 新建 stations, closed since or not (#13), so it keeps july_3 (was july_3 - 1).
+    assert standing(approved.date()) == standing_july_3 - 1
+    assert overview_actual(tiny, "T07", approved.date()) == july_3
     reviewing.withdraw(tiny, done.batch_id, user=admin("x"), now=withdrawn)
     assert station_2() == ("open", None, "饮水")
     assert [v[0] for v in versions()] == ["open", "closed", "open"]  # every version kept
-    assert overview_actual(tiny, "T07", approved.date()) == july_3 - 1  # the past is not rewritten
+    assert standing(approved.date()) == standing_july_3 - 1  # the past is not rewritten
+    assert standing(withdrawn.date()) == standing_july_3  # standing again from the withdrawal on
+    assert overview_actual(tiny, "T07", approved.date()) == july_3
     assert overview_actual(tiny, "T07", withdrawn.date()) == july_3
 
 

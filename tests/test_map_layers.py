@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from dashboard.charts import map_layers as ml
-from data_access.kpis.metrics import STATUS_AHEAD, STATUS_BEHIND, STATUS_ON_PACE
+from data_access.kpis.metrics import (STATUS_AHEAD, STATUS_BEHIND, STATUS_MET, STATUS_MISSED, STATUS_NOT_STARTED,
+                                      STATUS_ON_PACE)
 
 
 def square(x0, y0, size=0.1):
@@ -167,7 +168,12 @@ def test_status_colours_match_the_badges():
     from dashboard.ui.status_style import STATUS_COLOURS
 
     assert {s: ml.rgb_hex(c) for s, c in ml.STATUS_RGB.items()} == STATUS_COLOURS
-    assert set(ml.STATUS_RGB) == {STATUS_AHEAD, STATUS_ON_PACE, STATUS_BEHIND}
+    # every status a county can have (#13): the three of a running year, 尚无数据, 达成 / 未达成
+    assert set(ml.STATUS_RGB) == {STATUS_AHEAD, STATUS_ON_PACE, STATUS_BEHIND, STATUS_NOT_STARTED,
+                                  STATUS_MET, STATUS_MISSED}
+    # a closed year's county is shaded by its result, not drawn as "no allocation"
+    assert ml.county_fill(STATUS_MET, 1.1, "status", False)[:3] == list(ml.STATUS_RGB[STATUS_MET])
+    assert ml.county_fill(STATUS_MISSED, 0.4, "status", False)[:3] == list(ml.STATUS_RGB[STATUS_MISSED])
 
 
 @pytest.mark.parametrize("completion, step", [(0.0, 0), (0.2499, 0), (0.25, 1), (0.74, 2), (0.99, 3),
@@ -180,10 +186,11 @@ def test_completion_steps(completion, step):
 def test_legend_lists_shading_and_both_point_kinds_in_chinese_and_english():
     items = ml.legend_items("care_station", "status", ml.KINDS, "zh")
     labels = [i["label"] for i in items]
-    assert labels == ["超序时", "达序时", "滞后序时", "无分配任务",
+    # every status a county can be shaded with (#13 added 尚无数据, 达成, 未达成)
+    assert labels == ["超序时", "达序时", "滞后序时", "尚无数据", "达成", "未达成", "无分配任务",
                       "爱心驿站（今年新建，黑圈）", "爱心驿站（往年已建）",
                       "爱心托管班（今年新建，黑圈）", "爱心托管班（往年已建）"]
-    assert items[4]["fill"] == [230, 101, 0, 255]
+    assert items[7]["fill"] == [230, 101, 0, 255]
     en = [i["label"] for i in ml.legend_items("childcare_class", "completion", ["care_station"], "en")]
     assert en == ["<25%", "25–50%", "50–75%", "75–100%", "≥100%", "No allocation",
                   "Care stations (opened this year, ringed)", "Care stations (opened earlier)"]

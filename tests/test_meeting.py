@@ -22,7 +22,7 @@ import pytest
 from sqlalchemy import func, insert, select, update
 
 from data_access.reporting import commit as importer
-from data_access.kpis import tables
+from data_access.kpis import metrics, queries, tables
 from data_access.meeting import briefing, decisions, summary
 from data_access.schema import models as m
 from data_access.schema.decisions import DECISION_DONE, DECISION_IN_PROGRESS, DECISION_OPEN
@@ -97,20 +97,32 @@ def test_a_correction_downwards_is_a_negative_change(tiny):
 
 def test_behind_targets_and_units_with_required_rates(tiny):
     b = briefing.build_briefing(tiny, 2023, MEETING)
-    # only T11 is behind: 0 done, 1000 × 13/365 expected; 1000 left over 352 days
-    assert list(b.behind_targets["target_code"]) == ["T11"]
-    row = b.behind_targets.iloc[0]
-    assert row["expected"] == pytest.approx(1000 * FRACTION)
-    assert row["required_weekly"] == pytest.approx(1000 / (352 / 7))
-    assert row["change_week"] == 0.0
-    # per unit against allocations: A behind on T11 (600); B on T07 (4, none known yet) and T11 (400)
+    # No target is behind on 13 Jan: T01, T07 and T09 are ahead, T06's curve expects nothing in
+    # January, and T11 is 尚无数据: its first month (January) has not closed (#13; it used to be
+    # listed as behind: 0 done against 1000 × 13/365 expected).
+    assert list(b.behind_targets["target_code"]) == []
+    t11 = b.overview.set_index("target_code").loc["T11"]
+    assert t11["status"] == metrics.STATUS_NOT_STARTED
+    # T11 still needs 1000 over the 352 days left: 1000 / (352/7) = 19.9 a week, rounded up to whole people
+    assert t11["required_weekly"] == 20
+    # per unit against allocations: only B on T07 (4, none known yet: B's station of 12 Jan is
+    # recorded on the 14th); T11's pairs are 尚无数据, no longer behind
     pairs = list(zip(b.behind_counties["unit_code"], b.behind_counties["target_code"]))
-    assert pairs == [(A, "T11"), (B, "T07"), (B, "T11")]
+    assert pairs == [(B, "T07")]
     rates = b.behind_counties.set_index(["unit_code", "target_code"])["required_weekly"]
-    assert rates[(B, "T07")] == pytest.approx(4 / (352 / 7))
-    assert rates[(A, "T11")] == pytest.approx(600 / (352 / 7))
+    # 4 / (352/7) = 0.08 stations a week, rounded up to whole stations: 1 (was 0.08)
+    assert rates[(B, "T07")] == 1
     per_unit = briefing.behind_by_unit(b.behind_counties)
-    assert per_unit[["unit_code", "count", "targets"]].values.tolist() == [[B, 2, "T07,T11"], [A, 1, "T11"]]
+    assert per_unit[["unit_code", "count", "targets"]].values.tolist() == [[B, 1, "T07"]]
+
+
+def test_a_closed_year_lists_the_missed_targets_and_units(tiny):
+    b = briefing.build_briefing(tiny, 2023, D(2023, 12, 31))
+    # at the plan year's last day every target has its result; none of tiny's is reached
+    assert set(b.overview["status"]) == {metrics.STATUS_MISSED}
+    assert list(b.behind_targets["target_code"]) == ["T11", "T01", "T06", "T07", "T09"]  # 5.5% first
+    assert b.behind_targets["required_weekly"].isna().all()  # no weekly rate once the year is over
+    assert len(b.behind_counties) == 10  # A and B, each short on all five allocations
 
 
 def test_reporting_status(tiny):
@@ -132,16 +144,37 @@ def test_reporting_status(tiny):
 def test_summary_in_chinese_and_english(tiny):
     b = briefing.build_briefing(tiny, 2023, MEETING)
     zh = summary.summary(b, "zh")
-    assert zh[0] == "截至2023年1月13日，全市的5项年度目标中，4项超序时、0项达序时、1项滞后序时。"
+    # T11 has no status yet (January not closed): the counts name it, so they add up to 5 (#13)
+    assert zh[0] == ("截至2023年1月13日，全市的5项年度目标中，4项超序时、0项达序时、0项滞后序时、"
+                     "1项尚无数据（首个填报期尚未结束）。")
     assert zh[1] == ("本周（1月7日–1月13日）新增：群众性文化活动10场次、职工子女爱心托管班1家、"
                      "新建户外劳动者爱心驿站1家、新建基层工会1家。本周无进展：其中新业态劳动者会员。")
-    assert zh[2] == "滞后序时的目标：其中新业态劳动者会员（完成0人，序时进度36人，此后每周需完成20人）。"
-    assert zh[3] == "2个单位有目标滞后序时，较多的是鲁山县（2项）、新华区（1项）。"
+    assert zh[2] == "所有目标均达到或超过序时进度。"  # T11 is 尚无数据, not behind
+    assert zh[3] == "1个单位有目标滞后序时，较多的是鲁山县（1项）。"  # B's T07 (see above)
     assert zh[4] == "本周未报送：鲁山县。"
     assert zh[5] == "暂无督办事项。"
     en = summary.summary(b, "en")
-    assert en[0].startswith("As of 13 Jan 2023, the whole city: of 5 targets, ahead of pace 4")
+    assert en[0] == ("As of 13 Jan 2023, the whole city: of 5 targets, ahead of pace 4, on pace 0, behind 0, "
+                     "no data yet 1 (first period not closed).")
     assert "Did not report this week: Lushan County." in en
+
+
+def test_a_closed_years_summary_reads_as_the_year_end(tiny):
+    b = briefing.build_briefing(tiny, 2023, D(2023, 12, 31))
+    zh = summary.summary(b, "zh")
+    assert zh[0] == "2023年度全市5项目标中，0项达成、5项未达成。"
+    # T01: A 5 + 9 (the 16 Jan correction) + B 3 + 2 = 19 (A's pending 4 never approved);
+    # T06: B's class; T07: 设施2, 设施3 (closed 15 Jan, still 新建), 设施4 = 3;
+    # T09: unions 2 and 3; T11: January 35 (corrected) + 20 = 55
+    assert zh[2] == ("未达成的目标：群众性文化活动（完成19场次，年度目标100场次，完成率19.0%）；"
+                     "职工子女爱心托管班（完成1家，年度目标4家，完成率25.0%）；"
+                     "新建户外劳动者爱心驿站（完成3家，年度目标10家，完成率30.0%）；"
+                     "新建基层工会（完成2家，年度目标5家，完成率40.0%）；"
+                     "其中新业态劳动者会员（完成55人，年度目标1,000人，完成率5.5%）。")
+    assert zh[3] == "2个单位有目标未达成，较多的是新华区（5项）、鲁山县（5项）。"
+    en = summary.summary(b, "en")
+    assert en[0] == "Plan year 2023, the whole city: of 5 targets, 0 achieved, 5 not achieved."
+    assert en[3] == "2 units missed at least one target, most of all Xinhua District (5), Lushan County (5)."
 
 
 def test_past_briefing_unchanged_by_later_reports(tiny):
@@ -168,9 +201,14 @@ def test_past_briefing_unchanged_by_later_reports(tiny):
     assert summary.summary(before) == summary.summary(after)
     # the late rows are real: the briefing of the 27th sees them
     now = briefing.build_briefing(tiny, 2023, D(2023, 1, 27), with_decisions=False)
-    # stations standing on 27 Jan: B's of 12 Jan and the late one (A's of 5 Jan closed on 10 Jan as
-    # reported on the 20th, A's of 10 Jan closed on the 15th)
-    assert now.overview.set_index("target_code").loc["T07", "actual"] == 2.0
+    # T07 counts the stations built (新建) in 2023 as known on 27 Jan, closed since or not (#13):
+    # A's of 5 Jan (closed on 10 Jan, as reported on the 20th), A's of 10 Jan (closed on the 15th),
+    # B's of 12 Jan and the late one of 9 Jan = 4 (was 2, when closing took a station out)
+    assert now.overview.set_index("target_code").loc["T07", "actual"] == 4.0
+    # standing (现有) on 27 Jan of those opened in 2023: B's of 12 Jan and the late one
+    counts = queries.facility_counts(tiny, 2023, D(2023, 1, 27))
+    stations = counts[counts["kind"] == "care_station"]
+    assert int(stations["new_this_year"].sum()) == 2 and int(stations["built_this_year"].sum()) == 4
 
 
 # ---------------------------------------------------------------------------------------------

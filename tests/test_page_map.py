@@ -120,10 +120,11 @@ def test_county_table_by_hand(page):
     # Year end, city-wide: the seed's 53 new care stations against 50, beside 2022's 54.
     at = page()
     total = county_table(at).iloc[-1]
-    assert total.tolist() == ["全市合计", 107, 53, 50, "106.0%", "▲ 超序时"]  # 54 + 53 standing; 53/50
+    # 31 December is the plan year's last day: the status is the year's result (#13), 53 >= 50
+    assert total.tolist() == ["全市合计", 107, 53, 50, "106.0%", "✔ 达成"]  # 54 + 53 standing; 53/50
     at.segmented_control(key="map_kind").set_value("childcare_class").run()
     total = county_table(at).iloc[-1]
-    assert total.tolist() == ["全市合计", 66, 46, 50, "92.0%", "▼ 滞后序时"]  # 20 + 46; 46/50, missed
+    assert total.tolist() == ["全市合计", 66, 46, 50, "92.0%", "✖ 未达成"]  # 20 + 46; 46/50, missed
     # 鲁山县 and 舞钢市 on 30 June, care stations; pace 181/365 of the allocation:
     at = page({"county": "410423,410481", "as_of": "2023-06-30"})
     assert county_table(at).values.tolist() == [

@@ -205,7 +205,8 @@ def test_year_end_t11_missed(sample_db_url):
     assert (head.value, head.proto.help) == ("1.37万人", "精确值：13,745")
     assert E.done("T11", dt.date(2023, 12, 31)) == 13745
     line = [md.value for md in at.markdown if md.value.startswith("目标")][0]
-    assert line == "目标 1.5万人，序时进度 1.5万人，完成率 91.6%\u3000:red-badge[▼ 滞后序时]"  # 13745/15000
+    # 31 December: the year's result (#13), 13745/15000 = 91.6% < 100%: 未达成
+    assert line == "目标 1.5万人，序时进度 1.5万人，完成率 91.6%\u3000:red-badge[✖ 未达成]"
     orgs = {x.label: x for x in at.metric}["新业态领域工会组织"]
     assert orgs.proto.help == f"精确值：{E.ne_orgs_in_field(dt.date(2023, 12, 31))}"
 

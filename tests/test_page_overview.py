@@ -6,6 +6,7 @@ shaping helpers of dashboard/views/overview.py on hand-made rows."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 import pandas as pd
 import pytest
@@ -19,7 +20,7 @@ from tests.apptest_support import by_row, open_page, page_text, plotly_specs
 AS_OF = dt.date(2023, 6, 30)
 YEAR_END = dt.date(2023, 12, 31)
 CASES = {"city": None, "lushan": (E.LUSHAN,), "two": E.TWO}
-ICONS = {"超序时": "▲", "达序时": "●", "滞后序时": "▼"}
+ICONS = {"超序时": "▲", "达序时": "●", "滞后序时": "▼", "达成": "✔", "未达成": "✖"}
 EN_STATUS = {"超序时": "Ahead", "达序时": "On pace", "滞后序时": "Behind"}
 
 # Share of the year expected by 30 June (序时进度 / annual target), by hand. Linear targets:
@@ -29,6 +30,20 @@ LINEAR = 181 / 365
 FRACTION = {c: LINEAR for c in E.target_codes()} | {"T01": 0.52, "T06": 0.40, "T08": 0.50}
 # Weeks left after 30 June: 184 days (1 Jul..31 Dec) / 7 = 26.2857.
 WEEKS_LEFT = 184 / 7
+# The weekly rate needed follows the plan curve and is rounded up to whole things (not money) (#13).
+# Every target's figures run to 30 June (a Friday, the end of a reporting week, and June's last
+# day). The coming week is 1–7 July: a linear target's share of it is 7/184 of what is left; a
+# seasonal one's is (July - June) × 7/31 of the curve over (1 - June) still ahead.
+CURVE = {"T01": (0.52, 0.57), "T06": (0.40, 0.92), "T08": (0.50, 0.54)}  # (June, July), targets.csv
+
+
+def _need_by_hand(code: str, remaining: float) -> float:
+    if code in CURVE:
+        june, july = CURVE[code]
+        rate = remaining * (july - june) * 7 / 31 / (1 - june)
+    else:
+        rate = remaining / WEEKS_LEFT
+    return rate if code == "T08" else float(math.ceil(rate - 1e-9))  # T08 is money (元)
 
 # Status on 30 June by hand: done (the oracle's figure, checked against the page below) / 序时进度;
 # ≥ 1.05 超序时, ≥ 0.95 达序时, below 滞后序时.
@@ -75,16 +90,17 @@ STATUS = {
 }
 
 # The seed's year-end outcome (sample_data/README.md), city-wide on 31 Dec. Once the year is over
-# anything short of the target is 滞后序时, whatever the 5% band says (T09 287/300 = 0.957).
+# the status is the year's result (#13): 达成 when done >= target, 未达成 short of it by any
+# amount, whatever the 5% band says (T09 287/300 = 0.957).
 YEAR_END_DONE = {"T01": "1,040 / 1,000场次", "T02": "104 / 100场", "T03": "6,300 / 6,000人",
                  "T04": "720 / 700名", "T05": "58 / 65个", "T06": "46 / 50家", "T07": "53 / 50家",
                  "T08": "61万 / 60万元", "T09": "287 / 300家", "T10": "15.2万 / 15万人",
                  "T11": "1.37万 / 1.5万人"}  # 13,745 written in 万 (the English page: below)
-YEAR_END_STATUS = {
-    "T01": "达序时", "T02": "达序时", "T04": "达序时", "T08": "达序时", "T10": "达序时",  # 1.01–1.04
-    "T03": "超序时",  # 6300 / 6000 = 1.05 exactly: the band's lower edge counts as ahead
-    "T07": "超序时",  # 53 / 50 = 1.06
-    "T05": "滞后序时", "T06": "滞后序时", "T09": "滞后序时", "T11": "滞后序时",  # missed
+YEAR_END_STATUS = {  # was 达序时 ×5, 超序时 ×2 (T03, T07), 滞后序时 ×4 before #13
+    "T01": "达成", "T02": "达成", "T04": "达成", "T08": "达成", "T10": "达成",  # 1.01–1.04
+    "T03": "达成",  # 6300 / 6000 = 1.05
+    "T07": "达成",  # 53 / 50 = 1.06
+    "T05": "未达成", "T06": "未达成", "T09": "未达成", "T11": "未达成",  # 58/65, 46/50, 287/300, 13745/15000
 }
 
 
@@ -145,12 +161,13 @@ def test_bullets_show_the_oracles_done_and_target(pages, case):
         assert forecast[code].split("<br>")[0] == v.amount(point, _unit(code), "zh"), code
         change = r["done"] - E.done(code, AS_OF - dt.timedelta(days=7), units)
         assert week[code] == fmt.signed(round(change, 1), _unit(code), "zh"), code
-    # Every target behind pace is listed with the weekly amount it needs: (target - done) / 26.29.
+    # Every target behind pace is listed with the weekly amount it needs (_need_by_hand: the plan
+    # curve's share of the coming week, rounded up; was (target - done) / 26.29 unrounded).
     text = page_text(pages(case))
     for code, word in STATUS[case].items():
         r = ov.loc[code]
         need = f"**{code} {v.one_line(E.csv('targets').set_index('code').loc[code, 'name_zh'], 'zh')}** " \
-               f"每周需{v.amount((r['target'] - r['done']) / WEEKS_LEFT, _unit(code), 'zh')}"
+               f"每周需{v.amount(_need_by_hand(code, r['target'] - r['done']), _unit(code), 'zh')}"
         assert (need in text) == (word == "滞后序时"), code
     if case == "lushan":  # money in 万元: 25,300 of 68,000 元
         assert done["T08"] == "2.53万 / 6.8万元"
@@ -199,7 +216,7 @@ def test_status_column_and_tiles_by_hand(pages, case):
     assert status == {c: f"{ICONS[s]} {s}" for c, s in STATUS[case].items()}  # icon and word
     text = page_text(at)
     assert _tile(text, "目标项数") == "11 项"
-    for word in ICONS:
+    for word in ("超序时", "达序时", "滞后序时"):  # a running year's three tiles (no 达成 / 未达成 on 30 June)
         n = sum(s == word for s in STATUS[case].values())
         assert _tile(text, f"{ICONS[word]} {word}") == f"{n} 项", word
     # P1..P5 head their groups in plan order; P3 has no quantified target and says so.
@@ -214,10 +231,11 @@ def test_status_column_and_tiles_by_hand(pages, case):
 
 def test_attention_list_city_by_hand(pages):
     text = page_text(pages("city"))
-    # Behind pace, worst ratio first, with (target - done) / 26.29 weeks left.
-    assert ("- ▼ **T06 职工子女爱心托管班** 每周需1.4家\n"           # (50 - 13) / 26.29 = 1.41
-            "- ▼ **T11 其中新业态劳动者会员** 每周需318人\n"        # (15000 - 6633) / 26.29 = 318.3
-            "- ▼ **T02 心理健康讲座进基层** 每周需2场") in text       # (100 - 47) / 26.29 = 2.02
+    # Behind pace, worst ratio first, with the coming week's part of what is left, rounded up (#13;
+    # was 1.4家, 318人, 2场: (target - done) / 26.29 weeks left, unrounded):
+    assert ("- ▼ **T06 职工子女爱心托管班** 每周需8家\n"   # 37 × (0.92 - 0.40) × 7/31 / 0.60 = 7.24 -> 8
+            "- ▼ **T11 其中新业态劳动者会员** 每周需319人\n"  # 8367 × 7/184 = 318.3 -> 319
+            "- ▼ **T02 心理健康讲座进基层** 每周需3场") in text  # 53 × 7/184 = 2.02 -> 3
 
 
 def _behind_by_hand(units) -> set[tuple[str, str]]:
@@ -276,10 +294,15 @@ def test_year_end_outcome(pages):
     assert by_row(spec, "status", "text") == {c: f"{ICONS[s]} {s}" for c, s in YEAR_END_STATUS.items()}
     assert all(m == pytest.approx(1.0) for m in by_row(spec, "expected").values())
     text = page_text(at)
-    assert _tile(text, "▲ 超序时") == "2 项" and _tile(text, "● 达序时") == "5 项"
-    assert _tile(text, "▼ 滞后序时") == "4 项"
-    for code in ("T05", "T06", "T09", "T11"):
-        assert f"**{code} " in text
+    # a closed year's tiles are its result, adding up to the 11 targets (were 2 超序时, 5 达序时, 4 滞后序时)
+    assert _tile(text, "✔ 达成") == "7 项" and _tile(text, "✖ 未达成") == "4 项"
+    assert "▲ 超序时\u3000<span" not in text and "▼ 滞后序时\u3000<span" not in text
+    # the missed targets are listed with the share achieved, lowest first, and no weekly rate
+    assert "- ✖ **T05 " in text and "** 完成率89.2%\n- ✖ **T11 " in text  # 58 / 65 = 0.892 first
+    assert ("- ✖ **T11 其中新业态劳动者会员** 完成率91.6%\n"  # 13745 / 15000
+            "- ✖ **T06 职工子女爱心托管班** 完成率92.0%\n"  # 46 / 50
+            "- ✖ **T09 新建基层工会** 完成率95.7%") in text  # 287 / 300
+    assert "尚无数据" not in text  # every target has its result
     en = by_row(_spec(pages("city", "en", YEAR_END)), "done", "text")
     assert (en["T05"], en["T06"], en["T07"]) == ("58 / 65 groups", "46 / 50 units", "53 / 50 units")
     assert (en["T09"], en["T11"]) == ("287 / 300 units", "13,745 / 15,000 people")

@@ -107,7 +107,7 @@ def test_t07_cumulative_chart_against_the_registry(t07_city):
     assert tiles["状态"] == "▲ 超序时"            # 30 / 24.79 = 1.21
     assert tiles["较上周"] == "+2家"              # stations opened 29 June (2); none 24–28 June
     assert E.done("T07", AS_OF) - E.done("T07", AS_OF - dt.timedelta(days=7)) == 2
-    assert tiles["每周需完成"] == "0.8家"         # (50 - 30) / (184/7) = 0.76
+    assert tiles["每周需完成"] == "1家"         # (50 - 30) / (184/7) = 0.76, rounded up to whole stations (#13; was 0.8家)
     assert at.query_params["target"] == "T07"
 
 
@@ -199,7 +199,7 @@ def test_county_filter_uses_the_county_allocation(sample_db_url):
     assert tiles["序时进度"] == "8,480人"      # 17100 × 181/365 = 8479.7
     assert tiles["状态"] == "▼ 滞后序时"       # 7558 / 8479.7 = 0.891
     assert tiles["较上周"] == "+177人"         # 7558 - 7381 (the report of 17–23 June)
-    assert tiles["每周需完成"] == "363人"      # (17100 - 7558) / (184/7) = 363.0
+    assert tiles["每周需完成"] == "364人"      # (17100 - 7558) / (184/7) = 363.01, rounded up (#13; was 363人)
     # 人 in 万 on the axis, which plotly cannot write itself.
     assert any("万人" in t for t in cum["layout"]["yaxis"]["ticktext"])
 

@@ -47,13 +47,13 @@ def test_late_report_unknown_before_it_arrived(tiny):
 
 def test_registry_counts(tiny):
     p = by_target(queries.progress_by_unit(tiny, 2023, D(2023, 1, 13)))
-    # care stations new in 2023 standing on 13 Jan: #2, #3 (A); #4 recorded only on 14 Jan
+    # care stations built (新建) in 2023 by 13 Jan: #2, #3 (A); #4 recorded only on 14 Jan
     assert p["T07"] == 2.0
     assert p["T06"] == 1.0  # childcare #5
     assert p["T09"] == 2.0  # orgs founded 3 and 11 Jan; the 2022 one does not count
     assert "T11" not in p  # January not complete on 13 Jan
     p = by_target(queries.progress_by_unit(tiny, 2023, D(2023, 1, 16)))
-    assert p["T07"] == 2.0  # #3 closed on 15 Jan, #4 now known
+    assert p["T07"] == 3.0  # #2, #3 (built, closed on 15 Jan: still built) and #4, now known
     p = by_target(queries.progress_by_unit(tiny, 2023, D(2023, 1, 31)))
     assert p["T11"] == 50.0  # 30 + 20, December 2022 excluded
     p = by_target(queries.progress_by_unit(tiny, 2023, D(2023, 2, 3)))
@@ -66,12 +66,14 @@ def test_unit_filter(tiny):
 
 
 def test_map_points_equal_target_counts(tiny):
-    for day in (D(2023, 1, 13), D(2023, 1, 16)):
+    # the map shows 现有 (standing); T07 counts 新建: #3 (opened 10 Jan, closed 15 Jan) stays in it
+    for day, closed_new in ((D(2023, 1, 13), 0), (D(2023, 1, 16), 1)):
         pts = queries.facility_points(tiny, 2023, day)
         prog = by_target(queries.progress_by_unit(tiny, 2023, day))
-        assert pts[(pts.kind == "care_station") & pts.is_new].shape[0] == prog["T07"]
+        assert pts[(pts.kind == "care_station") & pts.is_new].shape[0] + closed_new == prog["T07"]
         counts = queries.facility_counts(tiny, 2023, day)
-        assert counts[counts.kind == "care_station"]["new_this_year"].sum() == prog["T07"]
+        assert counts[counts.kind == "care_station"]["new_this_year"].sum() + closed_new == prog["T07"]
+        assert counts[counts.kind == "care_station"]["built_this_year"].sum() == prog["T07"]
     pts = queries.facility_points(tiny, 2023, D(2023, 1, 16))
     assert sorted(pts["id"]) == [1, 2, 4, 5]  # #3 closed on 15 Jan
     assert set(pts.columns) == set(queries.FACILITY_COLUMNS)
@@ -101,20 +103,28 @@ def test_target_overview_city(tiny):
     ov = tables.target_overview(tiny, 2023, D(2023, 1, 16)).set_index("target_code")
     t01 = ov.loc["T01"]
     assert t01["target"] == 100 and t01["actual"] == 19
-    assert t01["fraction"] == pytest.approx(16 / 365)
-    assert t01["expected"] == pytest.approx(100 * 16 / 365)
+    # Monday 16 Jan: a weekly target runs to Friday 13 Jan, day 13 of 365
+    assert t01["runs_to"] == D(2023, 1, 13)
+    assert t01["fraction"] == pytest.approx(13 / 365)
+    assert t01["expected"] == pytest.approx(100 * 13 / 365)
     assert t01["status"] == "超序时"
     # as known on 9 Jan: A 5, B 3 (reported late, on the morning of 9 Jan)
     assert t01["actual_week_ago"] == 8 and t01["change_week"] == 11
-    assert t01["required_weekly"] == pytest.approx(81 / (349 / 7))
+    # the week after 13 Jan: 81 left × 7/352 of the year still ahead = 1.61, up to 2 场次
+    assert t01["required_weekly"] == 2 and not t01["done"]
+    assert ov.loc["T07", "runs_to"] == D(2023, 1, 16)  # a registry count runs to the as-of date
+    assert ov.loc["T11", "runs_to"] is None  # January is not over: no month has closed
     assert ov.loc["T06", "expected"] == 0.0  # childcare curve expects nothing before June
 
 
 def test_forecast_is_the_result_once_the_year_is_over(tiny):
     ov = tables.target_overview(tiny, 2023, D(2023, 12, 31)).set_index("target_code")
     t01 = ov.loc["T01"]
-    assert t01["actual"] == 19 and t01["forecast"] == t01["forecast_low"] == t01["forecast_high"] == 19
-    assert t01["fraction"] == 1.0 and t01["status"] == "滞后序时"
+    # the year is over: its result (19 of 100: 未达成, 19% achieved), no forecast, no weekly need
+    assert t01["actual"] == 19 and t01["completion"] == pytest.approx(0.19)
+    assert pd.isna(t01["forecast"]) and pd.isna(t01["forecast_low"]) and pd.isna(t01["forecast_high"])
+    assert pd.isna(t01["required_weekly"]) and t01["final"]
+    assert t01["fraction"] == 1.0 and t01["status"] == "未达成"
 
 
 def test_target_overview_counties_use_allocations(tiny):
@@ -166,7 +176,8 @@ def test_zero_target_has_no_status_and_is_not_counted(tiny):
     assert ov["target"].eq(0).all() and ov["status"].isna().all()
     assert tables.status_counts(ov) == {"超序时": 0, "达序时": 0, "滞后序时": 0, "total": 0}
     city = tables.status_counts(tables.target_overview(tiny, 2023, D(2023, 1, 16)))
-    assert city == {"超序时": 4, "达序时": 0, "滞后序时": 1, "total": 5}
+    # T11 (monthly) has no month closed on 16 Jan: 尚无数据, counted in the total only
+    assert city == {"超序时": 4, "达序时": 0, "滞后序时": 0, "total": 5}
 
 
 def test_week_change_in_the_first_week_counts_from_zero(tiny):

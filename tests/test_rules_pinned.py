@@ -29,9 +29,13 @@ def test_final_status_has_no_tolerance_band():
     assert metrics.pace_status(96, 100, final=True) == metrics.STATUS_BEHIND
     assert metrics.pace_status(100, 100, final=True) == metrics.STATUS_ON_PACE
     assert metrics.pace_status(106, 100, final=True) == metrics.STATUS_AHEAD
-    assert tables.status_for(99.9, 100, 100, fraction=1.0) == metrics.STATUS_BEHIND
+    # once the year is over the status is its result: 达成 / 未达成, short by any amount is 未达成
+    assert tables.status_for(99.9, 100, 100, fraction=1.0) == metrics.STATUS_MISSED
+    assert tables.status_for(100, 100, 100, fraction=1.0) == metrics.STATUS_MET
     assert tables.status_for(99.9, 100, 100, fraction=0.999) == metrics.STATUS_ON_PACE
     assert tables.status_for(0, 0, 0, fraction=1.0) is None  # no target: no status
+    # a plan curve at 100% before December (T06 in September) is not the end of the year
+    assert tables.status_for(99.9, 100, 100, fraction=1.0, final=False) == metrics.STATUS_ON_PACE
 
 
 def test_target_short_of_its_value_on_31_december_is_behind(tiny):
@@ -44,16 +48,17 @@ def test_target_short_of_its_value_on_31_december_is_behind(tiny):
     def t01(day):
         return tables.target_overview(tiny, 2023, day).set_index("target_code").loc["T01"]
 
-    before = t01(D(2023, 12, 30))  # 364/365 of the year expected: 96 is 96.3% of 99.7, on pace
+    before = t01(D(2023, 12, 30))  # runs to Fri 29 Dec, 363/365 expected: 96 is 96.5% of 99.45, on pace
     assert before["actual"] == 96 and before["fraction"] < 1
     assert before["status"] == metrics.STATUS_ON_PACE
-    last = t01(D(2023, 12, 31))  # the whole target expected: short of it is final and behind
+    last = t01(D(2023, 12, 31))  # the whole target expected: short of it is final: 未达成
     assert last["fraction"] == 1 and last["expected"] == 100 and last["pace_ratio"] == pytest.approx(0.96)
-    assert last["status"] == metrics.STATUS_BEHIND
-    assert tables.status_counts(tables.target_overview(tiny, 2023, D(2023, 12, 31)))[metrics.STATUS_BEHIND] >= 1
-    # the units against their own allocations follow the same rule (B: 5 of 40)
+    assert last["status"] == metrics.STATUS_MISSED and last["completion"] == pytest.approx(0.96)
+    counts = tables.status_counts(tables.target_overview(tiny, 2023, D(2023, 12, 31)), metrics.ALL_STATUSES)
+    assert counts[metrics.STATUS_MISSED] >= 1 and counts[metrics.STATUS_BEHIND] == 0
+    # the units against their own allocations follow the same rule (B: 5 of 40; A: 91 of 60)
     b = tables.unit_breakdown(tiny, 2023, D(2023, 12, 31), target_code="T01").set_index("unit_code")
-    assert b.loc[B, "status"] == metrics.STATUS_BEHIND and b.loc[A, "status"] == metrics.STATUS_AHEAD
+    assert b.loc[B, "status"] == metrics.STATUS_MISSED and b.loc[A, "status"] == metrics.STATUS_MET
 
 
 # ---------------------------------------------------------------------------------------------
@@ -109,18 +114,27 @@ def test_care_station_is_not_standing_on_its_closing_day(tiny):
     assert 3 in points(D(2023, 1, 14))  # the day before it closes
     assert 3 not in points(D(2023, 1, 15))  # its closing day
     assert _t07(tiny, D(2023, 1, 14)) == {A: 2.0, B: 1.0}
-    assert _t07(tiny, D(2023, 1, 15)) == {A: 1.0, B: 1.0}
+    # T07 counts 新建 (built in the year): #3 was built on 10 Jan and stays counted once closed
+    assert _t07(tiny, D(2023, 1, 15)) == {A: 2.0, B: 1.0}
+    assert _t07(tiny, D(2023, 12, 31)) == {A: 2.0, B: 1.0}
     counts = queries.facility_counts(tiny, 2023, D(2023, 1, 15))
     a = counts[(counts["unit_code"] == A) & (counts["kind"] == m.FACILITY_CARE_STATION)].iloc[0]
     assert (a["total"], a["new_this_year"]) == (2, 1)  # #1 (2022) and #2
 
 
 def test_one_clause_for_every_facility_reader(tiny):
-    """The map's points, its counts and T07 are the same set of rows on each day."""
+    """The map's points and its counts are the same set of rows (现有) on each day; T07 (新建) is
+    their new ones plus the new ones closed since (#3 of A, from its closing day 15 Jan on)."""
     for day in (D(2023, 1, 9), D(2023, 1, 13), D(2023, 1, 14), D(2023, 1, 15), D(2023, 1, 16)):
         pts = queries.facility_points(tiny, 2023, day, kinds=(m.FACILITY_CARE_STATION,))
         new = pts[pts["is_new"]].groupby("unit_code").size().astype(float).to_dict()
-        assert new == _t07(tiny, day), day
+        closed_new = {A: 1.0} if day >= D(2023, 1, 15) else {}
+        built = {u: new.get(u, 0.0) + closed_new.get(u, 0.0) for u in {*new, *closed_new}}
+        assert built == _t07(tiny, day), day
+        with tiny.connect() as conn:
+            built_ids = set(conn.execute(select(m.Facility.id).where(registry.built_facility_filter(
+                m.FACILITY_CARE_STATION, day, None, D(2023, 1, 1), D(2023, 12, 31)))).scalars())
+        assert built_ids == set(pts.loc[pts["is_new"], "id"]) | ({3} if day >= D(2023, 1, 15) else set())
         counts = queries.facility_counts(tiny, 2023, day)
         cs = counts[counts["kind"] == m.FACILITY_CARE_STATION]
         assert int(cs["total"].sum()) == len(pts) and int(cs["new_this_year"].sum()) == sum(new.values())

@@ -15,12 +15,13 @@ from data_access.kpis import calendar
 from data_access.meeting import briefing as meeting, decisions as mdec, excel as mxl, pdf as mpdf, summary as msum
 from data_access.meeting import tables as bx
 from data_access.present import fmt
+from data_access.present.status import shown_statuses
 from data_access.schema.decisions import CLOSED_STATES, DECISION_STATES
 
 from dashboard import data, viewer
 from dashboard.i18n import t, tr
 from dashboard.ui.safe_text import md
-from dashboard.ui.status_style import STATUSES, status_word
+from dashboard.ui.status_style import ALL_STATUSES, status_word
 from dashboard.views.meeting import (PRESENT_CSS, SLIDE_TITLES, SLIDES, change_figure, may_record,
                                      progress_figure, slide_number, units_behind_table)
 
@@ -99,14 +100,15 @@ def downloads(b: meeting.Briefing, lang: str) -> None:
 
 
 def show_summary(b: meeting.Briefing, shown: dict[str, Any], lang: str, big: bool) -> None:
-    counts = kpis.status_counts(b.overview)
+    counts = kpis.status_counts(b.overview, ALL_STATUSES)
+    statuses = shown_statuses(counts)  # the pace statuses (and 尚无数据), or a closed year's result
     rep = b.reporting
     open_ = b.decisions[~b.decisions["state"].isin(CLOSED_STATES)]
-    cols = st.columns(5)
-    for col, status in zip(cols, STATUSES):
+    cols = st.columns(len(statuses) + 2)
+    for col, status in zip(cols, statuses):
         col.metric(status_word(status, lang), counts[status], border=True)
-    cols[3].metric(t("mtp_k_not_reported"), int((rep["state"] != meeting.REPORT_COMPLETE).sum()), border=True)
-    cols[4].metric(t("mtp_k_open"), len(open_), border=True,
+    cols[-2].metric(t("mtp_k_not_reported"), int((rep["state"] != meeting.REPORT_COMPLETE).sum()), border=True)
+    cols[-1].metric(t("mtp_k_open"), len(open_), border=True,
                    delta=t("mtp_k_overdue", n=int(open_["overdue"].sum())) if len(open_) else None,
                    delta_color="off", delta_arrow="off")
     for paragraph in msum.summary(b, lang):

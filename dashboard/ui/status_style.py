@@ -1,22 +1,34 @@
-"""How a pace status looks, in one place for badges, tables, charts and the map. Pure.
+"""How a status looks, in one place for badges, tables, charts and the map. Pure.
 
-The statuses are data_access.kpis.metrics' STATUS_AHEAD / STATUS_ON_PACE / STATUS_BEHIND (the
-Chinese words themselves, as the database and the exports carry them). For each: the word in
-Chinese and English, a colour (hex, and the same colour as RGB for pydeck), an icon beside every
-word so that the status never depends on colour alone, and Streamlit's markdown badge colour.
-i18n registers STATUS_WORDS as the `status_<word>` keys.
+The statuses are data_access.kpis.metrics' ALL_STATUSES (the Chinese words themselves, as the
+database and the exports carry them): the three pace statuses of a running year (STATUS_AHEAD /
+STATUS_ON_PACE / STATUS_BEHIND), 尚无数据 before a target's first period has closed
+(STATUS_NOT_STARTED) and the year's result 达成 / 未达成 at and after its last day
+(FINAL_STATUSES). For each: the word in Chinese and English (metrics.STATUS_WORDS; the pace
+statuses keep the dashboard's short English, "Ahead" rather than "Ahead of pace", for badges and
+the map legend), a colour (data_access/present/status.py, the one table the briefing's files read
+too; hex, and as RGB for pydeck), an icon beside every word so that the status never depends on
+colour alone, and Streamlit's markdown badge colour. i18n registers STATUS_WORDS as the
+`status_<word>` keys.
 """
 from __future__ import annotations
 
-from data_access.kpis.metrics import STATUS_AHEAD, STATUS_BEHIND, STATUS_ON_PACE
+from data_access.kpis.metrics import (ALL_STATUSES, FINAL_STATUSES, STATUS_AHEAD, STATUS_BEHIND, STATUS_MET,
+                                      STATUS_MISSED, STATUS_NOT_STARTED, STATUS_ON_PACE, STATUSES)
+from data_access.kpis import metrics
+from data_access.present import status as present_status
 
-STATUSES = (STATUS_AHEAD, STATUS_ON_PACE, STATUS_BEHIND)
-STATUS_WORDS = {STATUS_AHEAD: ("超序时", "Ahead"), STATUS_ON_PACE: ("达序时", "On pace"),
-                STATUS_BEHIND: ("滞后序时", "Behind")}
-STATUS_COLOURS = {STATUS_AHEAD: "#1a7f37", STATUS_ON_PACE: "#1f6feb", STATUS_BEHIND: "#cf222e"}
-STATUS_RGB = {s: (int(c[1:3], 16), int(c[3:5], 16), int(c[5:7], 16)) for s, c in STATUS_COLOURS.items()}
-STATUS_ICONS = {STATUS_AHEAD: "▲", STATUS_ON_PACE: "●", STATUS_BEHIND: "▼"}
-STATUS_BADGES = {STATUS_AHEAD: "green", STATUS_ON_PACE: "blue", STATUS_BEHIND: "red"}
+__all__ = ["ALL_STATUSES", "FINAL_STATUSES", "STATUSES", "STATUS_BADGES", "STATUS_COLOURS", "STATUS_ICONS",
+           "STATUS_RGB", "STATUS_WORDS", "NO_STATUS", "status_badge", "status_text", "status_word"]
+
+SHORT_EN = {STATUS_AHEAD: "Ahead", STATUS_ON_PACE: "On pace", STATUS_BEHIND: "Behind"}
+STATUS_WORDS = {s: (zh, SHORT_EN.get(s, en)) for s, (zh, en) in metrics.STATUS_WORDS.items()}
+STATUS_COLOURS = {s: present_status.STATUS_COLOURS[s] for s in ALL_STATUSES}
+STATUS_RGB = {s: present_status.rgb(c) for s, c in STATUS_COLOURS.items()}
+STATUS_ICONS = {STATUS_AHEAD: "▲", STATUS_ON_PACE: "●", STATUS_BEHIND: "▼",
+                STATUS_NOT_STARTED: "○", STATUS_MET: "✔", STATUS_MISSED: "✖"}
+STATUS_BADGES = {STATUS_AHEAD: "green", STATUS_ON_PACE: "blue", STATUS_BEHIND: "red",
+                 STATUS_NOT_STARTED: "gray", STATUS_MET: "green", STATUS_MISSED: "red"}
 NO_STATUS = "—"
 
 

@@ -17,11 +17,12 @@ import textwrap
 import pandas as pd
 
 from data_access.present import fmt
+from data_access.present.status import shown_statuses
 from data_access.kpis import tables, metrics
 from data_access.kpis.metrics import STATUS_BEHIND
 
 from dashboard.i18n import register, tr
-from dashboard.ui.status_style import STATUS_COLOURS, STATUS_ICONS, status_text
+from dashboard.ui.status_style import ALL_STATUSES, STATUS_COLOURS, STATUS_ICONS, status_text
 
 NO_TARGET_COLOUR = "#8c959f"
 TEXT_COLOUR = "#24292f"
@@ -47,6 +48,7 @@ register({
     "ov_att_none_units": ("没有滞后序时的单位。", "No unit is behind pace."),
     "ov_att_more": ("全部 {n} 项单位滞后明细", "All {n} unit shortfalls"),
     "ov_att_need": ("{code} 每周需{weekly}", "{code} needs {weekly}/week"),
+    "ov_att_missed": ("完成率{share}", "{share} achieved"),
     "ov_att_etc": (" 等", " etc."),
     "ov_att_count": ("{n}项滞后", "{n} behind"),
     "ov_milestones": ("重点工作节点", "Milestones"),
@@ -200,14 +202,18 @@ def bullet_table(ov: pd.DataFrame, lang: str, projects: pd.DataFrame | None = No
 
 def behind_targets(ov: pd.DataFrame, lang: str) -> list[str]:
     """One markdown line per target behind pace, worst (lowest actual/expected) first, with the
-    weekly amount it needs from now on: '▼ **T06 职工子女爱心托管班** 每周需1.4家'."""
-    behind = ov[(ov["status"] == STATUS_BEHIND) & (ov["target"] > 0)]
+    weekly amount it needs from now on: '▼ **T06 职工子女爱心托管班** 每周需8家'; once the year is
+    over, the targets 未达成 with the share achieved: '✖ **T06 职工子女爱心托管班** 完成率92.0%'."""
+    behind = ov[ov["status"].isin((STATUS_BEHIND, metrics.STATUS_MISSED)) & (ov["target"] > 0)]
     behind = behind.sort_values("pace_ratio", na_position="last")
     out = []
     for _, r in behind.iterrows():
-        need = tr("ov_att_need", lang, code="", weekly=amount(r["required_weekly"], _unit(r, lang),
-                                                              lang)).strip()
-        out.append(f"{STATUS_ICONS[STATUS_BEHIND]} **{r['target_code']} "
+        if r["status"] == metrics.STATUS_MISSED:
+            need = tr("ov_att_missed", lang, share=fmt.percent(r["completion"], lang))
+        else:
+            need = tr("ov_att_need", lang, code="", weekly=amount(r["required_weekly"], _unit(r, lang),
+                                                                  lang)).strip()
+        out.append(f"{STATUS_ICONS[r['status']]} **{r['target_code']} "
                    f"{one_line(_name(r, lang), lang)}** {need}")
     return out
 
@@ -222,11 +228,13 @@ def tile_html(label: str, value: str, colour: str = TEXT_COLOUR, inline: bool = 
 
 
 def tiles(ov: pd.DataFrame, ms: pd.DataFrame, as_of: dt.date, lang: str) -> list[tuple[str, str, str]]:
-    """(label, value, colour) of the KPI tiles: targets, the three status counts, milestones."""
-    counts = tables.status_counts(ov)
-    out = [(tr("ov_tile_targets", lang), tr("ov_tile_count", lang, n=counts.pop("total")), TEXT_COLOUR)]
-    out += [(status_text(s, lang), tr("ov_tile_count", lang, n=n), STATUS_COLOURS[s])
-            for s, n in counts.items()]
+    """(label, value, colour) of the KPI tiles: targets, the status counts, milestones. The status
+    counts add up to the targets (present.status.shown_statuses): the three pace statuses (and
+    尚无数据 while some target has no closed period), or a closed year's 达成 / 未达成."""
+    counts = tables.status_counts(ov, ALL_STATUSES)
+    out = [(tr("ov_tile_targets", lang), tr("ov_tile_count", lang, n=counts["total"]), TEXT_COLOUR)]
+    out += [(status_text(s, lang), tr("ov_tile_count", lang, n=counts[s]), STATUS_COLOURS[s])
+            for s in shown_statuses(counts)]
     done, total = milestones_done(ms, as_of)
     out.append((tr("ov_tile_milestones", lang), f"{done} / {total}", TEXT_COLOUR))
     return out

@@ -10,6 +10,11 @@ or picks a default year. The rules, each with its reason in the function's docst
 | the next meeting (a decision's default due date) | `next_meeting` | Thursday 12 Jan 2023 |
 | the reporting week (Saturday … Friday) | `reporting_week` | Sat 31 Dec 2022 … Fri 6 Jan 2023 |
 | the latest reporting week that has ended | `last_reporting_week_end` | Fri 30 Dec 2022 |
+| the latest calendar month that has ended (in the plan year) | `last_month_end` | none yet |
+| how often a target's figures come | `cadence_of` | weekly, monthly or daily |
+| the date a target's figures run to | `runs_to` | weekly: none yet; daily: 5 Jan |
+| how many of its periods have closed by then | `periods_closed` | 0 |
+| whether the plan year is over (final statuses) | `year_over` | no |
 | the plan year of a date | `plan_year_of` | 2023 |
 | the default as-of date of a plan year | `default_as_of` | its latest report, else today held in the year |
 | the default view (year, as-of) | `default_view` | the year whose latest figure arrived last |
@@ -29,6 +34,16 @@ WEEK_DAYS = 7
 
 FRIDAY = 4
 """`date.weekday()` of Friday, the last day of a reporting week."""
+
+CADENCE_WEEKLY = "weekly"
+"""Figures sent each reporting week (progress_reports): T01–T05, T08, T10."""
+CADENCE_MONTHLY = "monthly"
+"""Figures sent for each calendar month (ne_membership): T11."""
+CADENCE_DAILY = "daily"
+"""Registry counts (facilities, union organisations), true on any day: T06, T07, T09."""
+
+_MONTHLY_MEASURES = frozenset({"registry:ne_membership"})
+_DAILY_MEASURES = frozenset({"facility:care_station", "facility:childcare_class", "registry:union_orgs"})
 
 YearRanges = Mapping[int, tuple[dt.date, dt.date]]
 """Plan years as {year: (start_date, end_date)}, both days included."""
@@ -95,6 +110,79 @@ def last_reporting_week_end(day: dt.date, start: dt.date, end: dt.date) -> dt.da
     if last <= day:
         return last
     return first - dt.timedelta(days=1) if first > start else None
+
+
+def last_month_end(day: dt.date, start: dt.date, end: dt.date) -> dt.date | None:
+    """The last day of the latest calendar month that has ended by the end of `day`, cut to the
+    plan year [`start`, `end`]; None while the plan year's first month is still running.
+
+    Why: a month's figure (new-economy membership) is sent for the whole month, so it is only
+    complete once the month's last day is over (31 March counts March, 30 March does not)."""
+    day = min(day, end)
+    if day < start:
+        return None
+    following = day + dt.timedelta(days=1)
+    last = following.replace(day=1) - dt.timedelta(days=1)  # the end of the month before `following`
+    return last if last >= start else None
+
+
+def cadence_of(measure: str) -> str:
+    """How often the figures of a target with `measure` (schema.models.MEASURE_*) come:
+    CADENCE_MONTHLY for ne_membership, CADENCE_DAILY for the registries (a facility or union counts
+    from its opening / founding day), CADENCE_WEEKLY for reported targets (and any other)."""
+    if measure in _MONTHLY_MEASURES:
+        return CADENCE_MONTHLY
+    if measure in _DAILY_MEASURES:
+        return CADENCE_DAILY
+    return CADENCE_WEEKLY
+
+
+def runs_to(cadence: str, as_of: dt.date, start: dt.date, end: dt.date) -> dt.date | None:
+    """The date the figures of a target run to in a view as of `as_of` of the plan year [`start`,
+    `end`]: the end of its last complete reporting week (weekly, `last_reporting_week_end`), of its
+    last complete month (monthly, `last_month_end`), or `as_of` itself (daily: registries), always
+    held inside the plan year. None before the target's first period has closed (1–5 January
+    2023 for a weekly target, all of January for a monthly one, before 1 January for a registry).
+
+    Why: expected-to-date (序时进度) is measured at this date, not at `as_of`, so actual and expected
+    cover the same days; on Thursday 29 June 2023 a weekly target runs to Friday 23 June, like every
+    day from Saturday 24 June on, and its status does not sink day by day while no figure can
+    arrive. The column `runs_to` of the KPI tables."""
+    if cadence == CADENCE_MONTHLY:
+        return last_month_end(as_of, start, end)
+    if cadence == CADENCE_DAILY:
+        day = min(as_of, end)
+        return day if day >= start else None
+    return last_reporting_week_end(as_of, start, end)
+
+
+def periods_closed(cadence: str, runs_to_day: dt.date | None, start: dt.date,
+                   end: dt.date | None = None) -> int:
+    """How many of a target's periods in the plan year [`start`, `end`] have closed by
+    `runs_to_day` (its `runs_to`): calendar months for monthly targets, reporting weeks (cut to the
+    year: 1–6 Jan 2023 is week 1, 30–31 Dec week 53) for weekly targets and for registries (which
+    the weekly meeting follows week by week). 0 when `runs_to_day` is None.
+
+    Why: the year-end forecast waits for enough periods (`metrics.MIN_FORECAST_PERIODS`)."""
+    if runs_to_day is None or runs_to_day < start:
+        return 0
+    if cadence == CADENCE_MONTHLY:
+        return (runs_to_day.year - start.year) * 12 + runs_to_day.month - start.month + (
+            1 if (runs_to_day + dt.timedelta(days=1)).day == 1 else 0)
+    first_end = reporting_week(start)[1]
+    if runs_to_day < first_end:
+        return 0
+    weeks = 1 + (runs_to_day - first_end).days // WEEK_DAYS
+    if end is not None and runs_to_day >= end and reporting_week(end)[1] > end:
+        weeks += 1  # the year's last week, cut to end before its Friday, is over on `end`
+    return weeks
+
+
+def year_over(as_of: dt.date, end: dt.date) -> bool:
+    """Whether a view as of `as_of` shows a plan year ending `end` as closed: at and after its last
+    day (the end of `end` is the end of the year). Its statuses are then final (`metrics.
+    FINAL_STATUSES`), with no weekly rate needed and no forecast."""
+    return as_of >= end
 
 
 def weekly_checkpoints(as_of: dt.date, start: dt.date, weeks: int) -> list[dt.date]:

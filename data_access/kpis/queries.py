@@ -7,7 +7,8 @@ same facts, so the overview, the map and the new-economy page cannot disagree.
 
 "As known on a date" (`as_of`): only periods ending on or before it, only rows recorded before the
 end of that day, and only rows without an import batch or from a batch approved by then (`known`).
-Registry entries count while they stand (`registry.standing`); `units` follows `scope` (None: the
+Registry targets count what was built in the year (新建, `registry.built`), the map what stands
+(现有, `registry.standing`); `units` follows `scope` (None: the
 whole city; an empty list: nothing). Weeks and default dates come from `calendar`.
 """
 from __future__ import annotations
@@ -308,7 +309,7 @@ def _facility_facts(year: int, start: dt.date, end: dt.date, as_of: dt.date, uni
             select(Target.id.label("target_id"), Facility.unit_code,
                    Facility.opened_on.label("day"), cast(literal(1), Float).label("value"))
             .join(Target, and_(Target.year == year, Target.measure == measure))
-            .where(registry.facility_filter(kind, as_of, units, opened_since=start, opened_until=end))
+            .where(registry.built_facility_filter(kind, as_of, units, start, end))  # 新建
         )
     return selects
 
@@ -436,7 +437,9 @@ def facility_points(engine: Engine, year: int, as_of: dt.date,
                     kinds: Sequence[str] = (FACILITY_CARE_STATION, FACILITY_CHILDCARE)) -> pd.DataFrame:
     """Facilities standing on `as_of`. Columns: id, kind (care_station|childcare_class), name,
     address, host_org, unit_code, lat, lon (WGS84), opened_on, status (open|paused|closed),
-    services, capacity (places), is_new (opened in the plan year: counts toward T06/T07)."""
+    services, capacity (places), is_new (opened in the plan year). The points are the 现有
+    (standing) ones of `registry.standing`; T06/T07 count 新建 (`registry.built`), which also
+    keeps new ones closed since, so the is_new points may be fewer than T06/T07."""
     start, end = plan_year_bounds(engine, year)
     f = Facility
     parts = []
@@ -456,10 +459,13 @@ def facility_points(engine: Engine, year: int, as_of: dt.date,
 
 def facility_counts(engine: Engine, year: int, as_of: dt.date,
                     units: Sequence[str] | None = None) -> pd.DataFrame:
-    """Facilities standing on `as_of` per unit and kind. Columns: unit_code, kind, total,
-    new_this_year (the figure that counts toward T06/T07)."""
+    """Facilities per unit and kind as known on `as_of`. Columns: unit_code, kind, total (现有:
+    standing on `as_of`, `registry.standing`), new_this_year (of them, opened in the plan year),
+    built_this_year (新建: opened in the plan year by `as_of` whether standing or closed since,
+    `registry.built`: the count of T06/T07). A unit with only closed new ones has total 0."""
     start, end = plan_year_bounds(engine, year)
     parts = []
+    built_parts = []
     for kind in FACILITY_MEASURES.values():
         parts.append(
             select(Facility.unit_code, Facility.kind, func.count(),
@@ -467,7 +473,14 @@ def facility_counts(engine: Engine, year: int, as_of: dt.date,
             .where(registry.facility_filter(kind, as_of, units))
             .group_by(Facility.unit_code, Facility.kind)
         )
+        built_parts.append(
+            select(Facility.unit_code, Facility.kind, func.count())
+            .where(registry.built_facility_filter(kind, as_of, units, start, end))
+            .group_by(Facility.unit_code, Facility.kind)
+        )
     df = _read(engine, union_all(*parts), ["unit_code", "kind", "total", "new_this_year"])
-    df["new_this_year"] = df["new_this_year"].fillna(0).astype(int)
-    df["total"] = df["total"].astype(int)
+    built = _read(engine, union_all(*built_parts), ["unit_code", "kind", "built_this_year"])
+    df = df.merge(built, on=["unit_code", "kind"], how="outer")
+    for col in ("total", "new_this_year", "built_this_year"):
+        df[col] = df[col].fillna(0).astype(int)
     return df.sort_values(["kind", "unit_code"], ignore_index=True)

@@ -14,6 +14,16 @@ An entry stands on `as_of` when, at the end of that day,
 - it is the version in force then (`in_force`): an approved change to an entry is a new row that
   supersedes the old one from the change's day on, so a view of an earlier day shows the old one.
 
+Two counts are made from a registry, each with its own definition and name on the page:
+
+- **现有 (standing, `standing`)**: the entries standing on the date, as above. The map's points and
+  its stock of care stations and classes, and the new-economy page's organisations "in the field".
+- **新建 (built, `built`)**: the entries *opened* (founded) in the plan year by the date, known by
+  then and in the version in force then, **whether or not they have closed since**: a care station
+  built in March and closed in October was still built in 2023. The facility targets T06 / T07
+  (新建爱心驿站, 爱心托管班) count these; T09 (新建基层工会) counts them too, and since a union has no
+  end date its 新建 and 现有 sets of the year are the same.
+
 Who is asked about (`units`) follows `scope`: None is the whole city, an empty list nothing.
 """
 from __future__ import annotations
@@ -56,6 +66,29 @@ def standing(registry: Registry, as_of: dt.date) -> ColumnElement[bool]:
     return and_(*clauses)
 
 
+def built(registry: Registry, as_of: dt.date, since: dt.date, until: dt.date) -> ColumnElement[bool]:
+    """SQL: entries of `registry` 新建 (built) within [`since`, `until`] (the plan year) as known on
+    `as_of` (see the module's rule): begun within the range and by `as_of`, recorded before the end
+    of `as_of` and visible then, the version in force then. Unlike `standing`, a facility closed
+    since (``closed_on`` on or before `as_of`) still counts: the target counts what was built, and
+    a closing later in the year does not unbuild it (a 2023 care station closing in 2024 stays in
+    2023's T07). No scope and no kind: the readers add theirs."""
+    begun = begun_on(registry)
+    return and_(begun >= since, begun <= until, begun <= as_of,
+                registry.recorded_at < known.cutoff(as_of),
+                known.visible(registry.batch_id, as_of),
+                in_force(registry, as_of))
+
+
+def built_facility_filter(kind: str, as_of: dt.date, units: Iterable[str] | None,
+                          since: dt.date, until: dt.date) -> ColumnElement[bool]:
+    """WHERE clause of the facility targets' counts (T06 childcare classes, T07 care stations):
+    facilities of `kind` 新建 (`built`) within [since, until] as known on `as_of`, in the scope
+    `units`."""
+    return and_(Facility.kind == kind, built(Facility, as_of, since, until),
+                scope.clause(Facility.unit_code, units))
+
+
 def _begun_within(registry: Registry, since: dt.date | None, until: dt.date | None) -> list[ColumnElement[bool]]:
     begun = begun_on(registry)
     return ([] if since is None else [begun >= since]) + ([] if until is None else [begun <= until])
@@ -64,9 +97,10 @@ def _begun_within(registry: Registry, since: dt.date | None, until: dt.date | No
 def facility_filter(kind: str, as_of: dt.date, units: Iterable[str] | None,
                     opened_since: dt.date | None = None,
                     opened_until: dt.date | None = None) -> ColumnElement[bool]:
-    """WHERE clause of the map's points, its counts and the facility targets' counts: facilities of
-    `kind` standing on `as_of` in the scope `units`, optionally opened within [opened_since,
-    opened_until] (the plan year, for T06/T07)."""
+    """WHERE clause of the map's points and counts (现有): facilities of `kind` standing on
+    `as_of` in the scope `units`, optionally opened within [opened_since, opened_until] (those
+    of the plan year still standing). The facility targets count 新建 instead
+    (`built_facility_filter`)."""
     return and_(Facility.kind == kind, standing(Facility, as_of), scope.clause(Facility.unit_code, units),
                 *_begun_within(Facility, opened_since, opened_until))
 

@@ -158,10 +158,16 @@ BEHIND_TARGET_COLUMNS = ["target_code", "name_zh", "name_en", "unit_zh", "unit_e
                          "required_weekly"]
 
 
+BEHIND_STATUSES = (metrics.STATUS_BEHIND, metrics.STATUS_MISSED)
+"""What the briefing lists as behind: 滞后序时 in a running year, 未达成 once it is over (尚无数据 is
+neither: nothing could be reported yet)."""
+
+
 def behind_targets(overview: pd.DataFrame) -> pd.DataFrame:
-    """Targets 滞后序时, furthest behind first, with the weekly amount each needs from now on
-    (required_weekly) beside this week's actual change (change_week)."""
-    df = overview[overview["status"] == metrics.STATUS_BEHIND].copy()
+    """Targets 滞后序时 (in a closed year: 未达成), furthest behind first, with the weekly amount
+    each needs from now on (required_weekly; NaN once the year is over) beside this week's actual
+    change (change_week)."""
+    df = overview[overview["status"].isin(BEHIND_STATUSES)].copy()
     df["change_week"] = pd.to_numeric(df["change_week"], errors="coerce")
     df = df.sort_values("pace_ratio", na_position="first", kind="stable")
     return df[BEHIND_TARGET_COLUMNS].reset_index(drop=True)
@@ -173,8 +179,9 @@ BEHIND_COUNTY_COLUMNS = ["unit_code", "unit_name_zh", "unit_name_en", "target_co
 
 
 def behind_counties(breakdown: pd.DataFrame, overview: pd.DataFrame) -> pd.DataFrame:
-    """(unit, target) pairs 滞后序时 against the unit's own allocation, by unit then furthest behind."""
-    df = breakdown[(breakdown["status"] == metrics.STATUS_BEHIND) & (breakdown["allocation"] > 0)]
+    """(unit, target) pairs 滞后序时 (in a closed year: 未达成) against the unit's own allocation, by
+    unit then furthest behind."""
+    df = breakdown[breakdown["status"].isin(BEHIND_STATUSES) & (breakdown["allocation"] > 0)]
     names = overview[["target_code", "name_zh", "name_en", "unit_zh", "unit_en"]]
     df = df.merge(names, on="target_code", how="left")
     order = {code: i for i, code in enumerate(dict.fromkeys(breakdown["unit_code"]))}

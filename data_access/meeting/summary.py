@@ -9,6 +9,7 @@ from data_access.kpis import metrics, tables
 from data_access.meeting.briefing import REPORT_NONE, REPORT_PARTIAL, Briefing, behind_by_unit
 from data_access.meeting.texts import tx
 from data_access.present import fmt
+from data_access.present.status import shown_statuses
 from data_access.schema.decisions import CLOSED_STATES
 
 
@@ -52,13 +53,24 @@ def _change_item(row: Any, lang: str) -> str:
 
 
 def summary(b: Briefing, lang: str = "zh", top: int = 3) -> list[str]:
-    """The briefing in a few sentences (one paragraph per topic), from templates."""
+    """The briefing in a few sentences (one paragraph per topic), from templates. The status
+    sentence counts every target: 尚无数据 ones too while a first period is open; a closed year's
+    briefing (at and after the plan year's last day) reads as a year-end summary: how many
+    targets were 达成 / 未达成, which were missed and by how much, and the units that missed."""
     sep, isep = tx("list_sep", lang), tx("item_sep", lang)
     ov = b.overview
-    counts = tables.status_counts(ov)
-    out = [tx("sum_status", lang, date=fmt.date(b.meeting_date, lang), scope=b.scope(lang),
-              n=counts["total"], ahead=counts[metrics.STATUS_AHEAD], on=counts[metrics.STATUS_ON_PACE],
-              behind=counts[metrics.STATUS_BEHIND])]
+    counts = tables.status_counts(ov, metrics.ALL_STATUSES)
+    final = metrics.STATUS_MET in shown_statuses(counts)  # a closed year: the year-end summary
+    if final:
+        out = [tx("sum_final", lang, year=b.year, scope=b.scope(lang), n=counts["total"],
+                  met=counts[metrics.STATUS_MET], missed=counts[metrics.STATUS_MISSED])]
+    else:
+        status_values = dict(date=fmt.date(b.meeting_date, lang), scope=b.scope(lang), n=counts["total"],
+                             ahead=counts[metrics.STATUS_AHEAD], on=counts[metrics.STATUS_ON_PACE],
+                             behind=counts[metrics.STATUS_BEHIND])
+        waiting = counts[metrics.STATUS_NOT_STARTED]
+        out = [tx("sum_status_waiting", lang, waiting=waiting, **status_values) if waiting
+               else tx("sum_status", lang, **status_values)]
 
     week = week_label(b, lang)
     moved = b.changes[b.changes["change"] != 0]
@@ -73,7 +85,17 @@ def summary(b: Briefing, lang: str = "zh", top: int = 3) -> list[str]:
                 "sum_still", lang, items=sep.join(_name(r, lang) for _, r in still.iterrows()))
         out.append(text)
 
-    if b.behind_targets.empty:
+    if final:
+        missed = ov[ov["status"] == metrics.STATUS_MISSED]
+        if missed.empty:
+            out.append(tx("sum_none_missed", lang))
+        else:
+            items = isep.join(
+                tx("sum_missed_item", lang, name=_name(r, lang), actual=amount(r["actual"], r, lang),
+                   target=amount(r["target"], r, lang), completion=fmt.percent(r["completion"], lang))
+                for _, r in missed.iterrows())
+            out.append(tx("sum_missed", lang, items=items))
+    elif b.behind_targets.empty:
         out.append(tx("sum_none_behind", lang))
     else:
         items = isep.join(
@@ -82,14 +104,14 @@ def summary(b: Briefing, lang: str = "zh", top: int = 3) -> list[str]:
             for _, r in b.behind_targets.iterrows())
         out.append(tx("sum_behind", lang, items=items))
 
-    per_unit = behind_by_unit(b.behind_counties)
+    per_unit = behind_by_unit(b.behind_counties)  # a closed year's: the units that missed
     if per_unit.empty:
-        out.append(tx("sum_no_counties", lang))
+        out.append(tx("sum_no_counties_missed" if final else "sum_no_counties", lang))
     else:
         name_col = "unit_name_en" if lang == "en" else "unit_name_zh"
         items = sep.join(tx("sum_county_item", lang, name=r[name_col], k=int(r["count"]))
                          for _, r in per_unit.head(top).iterrows())
-        out.append(tx("sum_counties", lang, n=len(per_unit), items=items))
+        out.append(tx("sum_counties_missed" if final else "sum_counties", lang, n=len(per_unit), items=items))
 
     rep = b.reporting
     name_col = "unit_name_en" if lang == "en" else "unit_name_zh"

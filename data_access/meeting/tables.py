@@ -13,10 +13,9 @@ from data_access.meeting import briefing
 from data_access.meeting.briefing import Briefing
 from data_access.meeting.summary import amount, short_name
 from data_access.present import fmt
+from data_access.present.status import STATUS_COLOURS
 from data_access.present.texts import Texts
 
-STATUS_COLOURS = {metrics.STATUS_AHEAD: "#1a7f37", metrics.STATUS_ON_PACE: "#1f6feb",
-                  metrics.STATUS_BEHIND: "#cf222e"}
 
 # (zh, en) headings, section titles and state words of the tables, the page and the files.
 LABELS: dict[str, tuple[str, str]] = {

@@ -11,6 +11,19 @@ TEXT: dict[str, tuple[str, str]] = {
     "sum_status": ("截至{date}，{scope}的{n}项年度目标中，{ahead}项超序时、{on}项达序时、{behind}项滞后序时。",
                    "As of {date}, {scope}: of {n} targets, ahead of pace {ahead}, on pace {on}, "
                    "behind {behind}."),
+    "sum_status_waiting": ("截至{date}，{scope}的{n}项年度目标中，{ahead}项超序时、{on}项达序时、{behind}项滞后序时、"
+                           "{waiting}项尚无数据（首个填报期尚未结束）。",
+                           "As of {date}, {scope}: of {n} targets, ahead of pace {ahead}, on pace {on}, "
+                           "behind {behind}, no data yet {waiting} (first period not closed)."),
+    "sum_final": ("{year}年度{scope}{n}项目标中，{met}项达成、{missed}项未达成。",
+                  "Plan year {year}, {scope}: of {n} targets, {met} achieved, {missed} not achieved."),
+    "sum_missed": ("未达成的目标：{items}。", "Not achieved: {items}."),
+    "sum_missed_item": ("{name}（完成{actual}，年度目标{target}，完成率{completion}）",
+                        "{name} ({actual} of {target}, {completion})"),
+    "sum_none_missed": ("所有目标均已达成。", "Every target was achieved."),
+    "sum_counties_missed": ("{n}个单位有目标未达成，较多的是{items}。",
+                            "{n} units missed at least one target, most of all {items}."),
+    "sum_no_counties_missed": ("各单位均完成分解任务。", "Every unit met its allocations."),
     "sum_changes": ("本周（{week}）新增：{items}。", "This week ({week}): {items}."),
     "sum_no_change": ("本周（{week}）各项目标均无新增。", "This week ({week}) no target moved."),
     "sum_still": ("本周无进展：{items}。", "No progress this week: {items}."),
