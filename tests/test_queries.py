@@ -232,3 +232,23 @@ def test_reference_queries(tiny):
     assert ms.loc[0, "due_date"] == D(2023, 5, 30) and ms.loc[0, "status"] == "done"
     tg = queries.targets(tiny, 2023).set_index("target_code")
     assert tg.loc["T06", "pace_curve"][6] == 0.75
+
+
+def test_every_measure_has_its_one_source_of_facts():
+    """Each measure of the schema is registered once, in queries.FACT_PARTS: a measure added to
+    MEASURES without a source is caught here, not by a figure that silently reads zero."""
+    from data_access.schema.models import MEASURES
+
+    assert set(queries.FACT_PARTS) == set(MEASURES)
+
+
+def test_a_target_of_an_unregistered_measure_is_refused_not_zero(tiny):
+    from sqlalchemy import update
+
+    from data_access.errors import DataAccessError
+    from data_access.schema.models import Target
+
+    with tiny.begin() as conn:
+        conn.execute(update(Target).where(Target.code == "T01").values(measure="registry:new_kind"))
+    with pytest.raises(DataAccessError, match="registry:new_kind"):
+        tables.target_overview(tiny, 2023, dt.date(2023, 6, 30), None)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 import pandas as pd
 from sqlalchemy import (
@@ -35,6 +35,7 @@ from sqlalchemy import (
     union_all,
 )
 
+from data_access.errors import DataAccessError
 from data_access.kpis import calendar, registry, scope, versions
 from data_access.kpis.known import cutoff as cutoff, visible as visible  # re-exported: readers use queries.*
 from data_access.schema.models import (
@@ -302,16 +303,15 @@ def _reported_facts(year: int, start: dt.date, end: dt.date, as_of: dt.date, uni
 facility_filter = registry.facility_filter
 
 
-def _facility_facts(year: int, start: dt.date, end: dt.date, as_of: dt.date, units: Units) -> list[Select[Any]]:
-    selects = []
-    for measure, kind in FACILITY_MEASURES.items():
-        selects.append(
-            select(Target.id.label("target_id"), Facility.unit_code,
-                   Facility.opened_on.label("day"), cast(literal(1), Float).label("value"))
-            .join(Target, and_(Target.year == year, Target.measure == measure))
-            .where(registry.built_facility_filter(kind, as_of, units, start, end))  # 新建
-        )
-    return selects
+def _facility_facts(measure: str, year: int, start: dt.date, end: dt.date, as_of: dt.date,
+                    units: Units) -> Select[Any]:
+    """One row per facility of `measure`'s kind built in the year by `as_of` (新建)."""
+    return (
+        select(Target.id.label("target_id"), Facility.unit_code,
+               Facility.opened_on.label("day"), cast(literal(1), Float).label("value"))
+        .join(Target, and_(Target.year == year, Target.measure == measure))
+        .where(registry.built_facility_filter(FACILITY_MEASURES[measure], as_of, units, start, end))  # 新建
+    )
 
 
 def _union_org_facts(year: int, start: dt.date, end: dt.date, as_of: dt.date, units: Units) -> Select[Any]:
@@ -355,33 +355,44 @@ def _membership_facts(year: int, start: dt.date, end: dt.date, as_of: dt.date, u
     )
 
 
+FactPart = Callable[[int, dt.date, dt.date, dt.date, Units, Sequence[int] | None], Select[Any]]
+"""(year, start, end, as_of, units, target ids or None) -> a SELECT of target_id, unit_code, day, value."""
+
+FACT_PARTS: dict[str, FactPart] = {
+    MEASURE_REPORTED: lambda y, s, e, a, u, ids: _reported_facts(y, s, e, a, u, ids),
+    MEASURE_CARE_STATIONS: lambda y, s, e, a, u, ids: _facility_facts(MEASURE_CARE_STATIONS, y, s, e, a, u),
+    MEASURE_CHILDCARE: lambda y, s, e, a, u, ids: _facility_facts(MEASURE_CHILDCARE, y, s, e, a, u),
+    MEASURE_UNION_ORGS: lambda y, s, e, a, u, ids: _union_org_facts(y, s, e, a, u),
+    MEASURE_NE_MEMBERS: lambda y, s, e, a, u, ids: _membership_facts(y, s, e, a, u),
+}
+"""The one registration of each measure (schema.models.MEASURES): where its facts come from. A
+measure without an entry is refused by `facts` (it would otherwise read as zero, silently)."""
+
+
 def facts(engine: Engine, year: int, as_of: dt.date, units: Sequence[str] | None = None,
           target_codes: Sequence[str] | None = None) -> Subquery:
     """The UNION ALL of every measure's facts for `year` as known on `as_of`, as a subquery with
     columns target_id, unit_code, day (date; for membership the month's first day), value.
-    With `target_codes`, only those targets' facts (each part filters, so no table is scanned
-    for a target that was not asked for)."""
+    Each measure's part is its FACT_PARTS entry. With `target_codes`, only those targets' facts
+    (each part filters, so no table is scanned for a target that was not asked for)."""
     start, end = plan_year_bounds(engine, year)
-    if target_codes is None:
-        return union_all(
-            _reported_facts(year, start, end, as_of, units),
-            *_facility_facts(year, start, end, as_of, units),
-            _union_org_facts(year, start, end, as_of, units),
-            _membership_facts(year, start, end, as_of, units),
-        ).subquery("facts")
     with engine.connect() as conn:
-        wanted = conn.execute(select(Target.id, Target.measure).where(
-            Target.year == year, Target.code.in_(list(target_codes)))).all()
-    measures = {m for _i, m in wanted}
+        stmt = select(Target.id, Target.measure).where(Target.year == year)
+        if target_codes is not None:
+            stmt = stmt.where(Target.code.in_(list(target_codes)))
+        wanted = conn.execute(stmt).all()
+    unknown = sorted({m for _i, m in wanted} - set(FACT_PARTS))
+    if unknown:
+        raise DataAccessError(f"指标口径“{'、'.join(unknown)}”没有数据来源（kpis.queries.FACT_PARTS）",
+                              f"No source of facts for measure(s) {unknown} (kpis.queries.FACT_PARTS)")
+    if target_codes is None:  # every measure, whether or not a target uses it this year
+        parts = [part(year, start, end, as_of, units, None) for part in FACT_PARTS.values()]
+        return union_all(*parts).subquery("facts")
     ids = [i for i, _m in wanted]
-    # Only the parts of the measures asked for: each ranks or scans its own table.
-    parts = [_reported_facts(year, start, end, as_of, units, [i for i, m in wanted if m == MEASURE_REPORTED])]
-    parts += [part for part, measure in zip(_facility_facts(year, start, end, as_of, units), FACILITY_MEASURES)
-              if measure in measures]
-    if MEASURE_UNION_ORGS in measures:
-        parts.append(_union_org_facts(year, start, end, as_of, units))
-    if MEASURE_NE_MEMBERS in measures:
-        parts.append(_membership_facts(year, start, end, as_of, units))
+    parts = [FACT_PARTS[measure](year, start, end, as_of, units, [i for i, m in wanted if m == measure])
+             for measure in dict.fromkeys(m for _i, m in wanted)]
+    if not parts:  # none of the codes exists: an empty result of the right shape
+        parts = [FACT_PARTS[MEASURE_REPORTED](year, start, end, as_of, units, [])]
     parts = [part.where(part.selected_columns[0].in_(ids)) for part in parts]
     return union_all(*parts).subquery("facts")
 
