@@ -295,3 +295,10 @@ def test_pure_shaping_helpers():
                        pd.DataFrame({"k": ["x", "z"], "new_members": [20, 5]}), "k").set_index("k")
     assert b.loc["x", "share"] == 0.75 and b.loc["x", "growth"] == pytest.approx(0.5)
     assert pd.isna(b.loc["y", "growth"]) and b.loc["z", "new_members"] == 0  # gone this year
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_city_level_alone_opens(sample_db_url, lang):
+    """市总本级 (410400) alone: no T11 target there (status None, NaN under pandas 3); the page opens."""
+    at = open_page(sample_db_url, "new_economy.py", {"as_of": "2023-06-30", "county": "410400", "lang": lang})
+    assert "nan" not in "\n".join(m.value for m in at.markdown).lower().replace("finance", "")

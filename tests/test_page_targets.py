@@ -330,3 +330,14 @@ def test_series_table_headers():
     series = pd.DataFrame({"day": [dt.date(2023, 1, 1)], "actual_cum": [1.234], "expected_cum": [2.345]})
     assert tv.series_table(series, "zh").iloc[0].tolist() == [dt.date(2023, 1, 1), 1.23, 2.35]
     assert list(tv.series_table(series, "zh").columns) == ["日期", "累计完成", "序时进度"]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_city_level_alone_opens_every_target(sample_db_url, lang):
+    """市总本级 (410400) alone: T03–T11 have no target there (status None, NaN under pandas 3);
+    every target's page still opens, and nothing reads 'nan'."""
+    for i in range(1, 12):
+        at = open_page(sample_db_url, "targets.py", {"as_of": AS_OF.isoformat(), "county": "410400",
+                                                     "target": f"T{i:02d}", "lang": lang})
+        assert not _target_warnings(at)
+        assert "nan" not in page_text(at).lower().replace("finance", ""), f"T{i:02d}"
