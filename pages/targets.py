@@ -25,9 +25,9 @@ code = tu.pick_target(codes, titles)
 
 row = tv.target_row(ov, code)
 unit_zh = str(row["unit_zh"])
-for col, (label, value, colour) in zip(st.columns(6), tv.headline(row, f.lang)):
+for col, (label, value, colour, note) in zip(st.columns(6), tv.headline(row, f.lang)):
     col.container(border=True, height=118).markdown(
-        tile_html(label, value, colour, inline=False, size="1.4rem"), unsafe_allow_html=True)
+        tile_html(label, value, colour, inline=False, size="1.4rem", note=note), unsafe_allow_html=True)
 
 year_end = tv.year_end(data.plan_years(), f.year)
 series = data.cumulative_series(f.year, f.as_of, code, f.units)
