@@ -301,8 +301,12 @@ def test_zones_are_labelled_markers_at_their_seats(page, lang, names):
         assert markers[code]["tip_title"]  # the zone's figures, as a county's polygon tooltip
     # 高新区 is behind on T07 (0 of 2 on 30 June): its marker has the red of 滞后序时
     assert markers["410471"]["fill"][:3] == [207, 34, 46]
-    assert {r["name"] for r in lays["zone_labels"]["data"]} == set(names.values())
-    assert "CollisionFilterExtension" not in json.dumps(lays["zone_labels"])  # never hidden
+    # labelled beside the marker, never hidden by the county names' collision filter
+    zone_labels = {r["name"]: r for r in lays["zone_labels"]["data"]}
+    assert set(zone_labels) == set(names.values())
+    assert "CollisionFilterExtension" not in json.dumps({k: v for k, v in lays["zone_labels"].items() if k != "data"})
+    assert zone_labels[names["410472"]]["anchor"] == "end"    # left: 新华区's name is just east
+    assert zone_labels[names["410471"]]["anchor"] == "start"  # right: 卫东区's name is just west
     legend = [h.proto.body for h in at.get("html") if "功能区" in h.proto.body or "Functional zones" in h.proto.body]
     word = "无官方边界" if lang == "zh" else "no official boundary"
     assert legend and word in legend[0]

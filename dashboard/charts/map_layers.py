@@ -20,9 +20,9 @@ from dashboard.ui.status_style import STATUS_RGB, status_word
 COUNTY_LAYER = "counties"
 LABEL_LAYER = "county_labels"
 ZONE_LAYER = "zones"  # the functional zones (no official boundary): a marker at the seat
-ZONE_LABEL_LAYER = "zone_labels"
 ZONE_LINE_RGB = (36, 41, 47)
 ZONE_RADIUS = 11.0
+ZONE_LABEL_LAYER = "zone_labels"
 TILE_LAYER = "basemap"
 KINDS = ("care_station", "childcare_class")  # also the point layers' ids
 
@@ -242,6 +242,21 @@ def zone_frame(zones: pd.DataFrame, shade: pd.DataFrame, shade_by: str, chosen: 
                                        "tip_title", "tip_body"])
 
 
+def zone_label_frame(zones: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame:
+    """The zones' names: name, lon, lat, anchor ('start' right of the marker, 'end' left of it) and
+    pixel offset, on the side away from the nearest county label (`labels`: label_frame)."""
+    rows = []
+    for z in zones.itertuples():
+        side = 1
+        if len(labels):
+            d = (labels["lon"] - z.lon) ** 2 + (labels["lat"] - z.lat) ** 2
+            nearest = labels.loc[d.idxmin()]
+            side = -1 if float(nearest["lon"]) > z.lon else 1
+        rows.append({"name": z.name, "lon": float(z.lon), "lat": float(z.lat),
+                     "anchor": "start" if side > 0 else "end", "offset": [side * (ZONE_RADIUS + 5), 0]})
+    return pd.DataFrame(rows, columns=["name", "lon", "lat", "anchor", "offset"])
+
+
 def point_frame(points: pd.DataFrame, kind: str) -> pd.DataFrame:
     """The rows of one kind with their styles; older points first so new ones are drawn on top."""
     df = points[points["kind"] == kind]
@@ -319,13 +334,15 @@ def build_deck(counties: dict[str, Any], labels: pd.DataFrame, points: pd.DataFr
         # county names win over zone names.
         extensions=[{"@@type": "CollisionFilterExtension"}], get_collision_priority="priority",
     ))
-    if zones is not None and len(zones):  # a zone's name under its marker, never hidden
+    if zones is not None and len(zones):
+        # A zone's name beside its marker, never hidden (no collision filter), on the side away from
+        # the nearest county name.
         layers.append(pdk.Layer(
-            "TextLayer", zones[["name", "lon", "lat"]], id=ZONE_LABEL_LAYER, pickable=False,
+            "TextLayer", zone_label_frame(zones, labels), id=ZONE_LABEL_LAYER, pickable=False,
             get_position=["lon", "lat"], get_text="name", get_color=[36, 41, 47, 255], get_size=13,
             size_units=PIXELS, character_set='"auto"', font_family=_quoted(LABEL_FONT), font_weight=600,
             font_settings={"sdf": True}, outline_width=3, outline_color=[255, 255, 255, 235],
-            get_text_anchor='"middle"', get_alignment_baseline='"top"', get_pixel_offset=[0, 14],
+            get_text_anchor="anchor", get_alignment_baseline='"center"', get_pixel_offset="offset",
         ))
     state = pdk.ViewState(latitude=view["latitude"], longitude=view["longitude"], zoom=view["zoom"],
                           min_zoom=6, max_zoom=16, pitch=0, bearing=0)
