@@ -60,12 +60,12 @@ rank_col, series_col = st.columns([1.6, 1], gap="medium")
 with rank_col:
     st.markdown(f"**{t('tg_ranking')}**")
     ranking = tv.ranking_table(ub, unit_zh, f.lang)
-    st.dataframe(ranking, hide_index=True)
+    widgets.table(ranking, hide_index=True)
     widgets.download_buttons(ranking, t("tg_file_units", code=code), key="tg_dl_units",
                         sheet=t("tg_ranking"))
 with series_col:
     st.markdown(f"**{t('tg_series_table')}**")
     table = tv.series_table(series, f.lang)
-    st.dataframe(table, hide_index=True, height=300)
+    widgets.table(table, hide_index=True, height=300)
     widgets.download_buttons(table, t("tg_file_series", code=code), key="tg_dl_series",
                         sheet=t("tg_series_table"))

@@ -18,6 +18,7 @@ from data_access.present import fmt
 from data_access.schema.decisions import CLOSED_STATES, DECISION_STATES
 
 from dashboard import data, viewer
+from dashboard.ui import widgets
 from dashboard.filters import url
 from dashboard.i18n import t, tr
 from dashboard.ui.safe_text import md
@@ -85,7 +86,7 @@ def _table(df: pd.DataFrame, big: bool) -> None:
         shown = df.map(lambda v: md(v) if isinstance(v, str) else v)
         st.table(shown.set_index(shown.columns[0]))
     else:
-        st.dataframe(df, hide_index=True, width="stretch", height="content" if len(df) <= 20 else "auto")
+        widgets.table(df, hide_index=True, width="stretch", height="content" if len(df) <= 20 else "auto")
 
 
 def downloads(b: meeting.Briefing, lang: str) -> None:
