@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import streamlit as st
 
@@ -58,7 +58,7 @@ def build_pages(lang: str, role: str | None = None) -> dict[str, list[Any]]:
     sections: dict[str, list[Any]] = {}
     for (script, url_path, title_key, section_key), shown in page_entries(role):
         section = sections.setdefault(tr(section_key, lang), [])
-        visibility = "visible" if shown else "hidden"
+        visibility: Literal["visible", "hidden"] = "visible" if shown else "hidden"
         if url_path == DEFAULT_PAGE:
             section.append(st.Page(PAGES_DIR / script, title=tr(title_key, lang), url_path=DEFAULT_ALIAS,
                                    default=True, visibility=visibility))

@@ -28,11 +28,11 @@ def banner() -> None:
     )
 
 
-def _number_text(v: object) -> str:
+def _number_text(v: Any) -> str:
     """A float cell as shown: '—' when missing, else up to two decimals without trailing zeros."""
-    if v is None or pd.isna(v):  # type: ignore[arg-type]
+    if v is None or pd.isna(v):
         return "—"
-    text = f"{float(v):,.2f}".rstrip("0").rstrip(".")  # type: ignore[arg-type]
+    text = f"{float(v):,.2f}".rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
 
 
