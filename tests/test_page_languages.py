@@ -63,3 +63,14 @@ def test_english_view_has_no_chinese(sample_db_url, script, extra):
         assert not [c for c in el.value.columns if CJK.search(str(c))]
         cells = [(c, v) for c, v in shown_cells(el) if c not in DATA_COLUMNS and CJK.search(v)]
         assert not cells, cells[:5]
+
+
+def test_new_economy_value_axes_have_no_si_suffix(sample_db_url):
+    """Plotly's default ticks read '14k' (English) in the Chinese view: the value axes use ',~f'."""
+    from tests.apptest_support import plotly_specs
+
+    at = open_page(sample_db_url, "new_economy.py", {"as_of": "2023-06-30"})
+    specs = plotly_specs(at)
+    axes = [spec["layout"][k] for spec in specs for k in ("yaxis", "yaxis2") if k in spec["layout"]
+            and "autorange" not in spec["layout"][k]]
+    assert axes and all(a.get("tickformat") == ",~f" for a in axes), axes
