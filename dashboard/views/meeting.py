@@ -75,9 +75,12 @@ section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
 [data-testid="stMain"] [data-testid="stCaptionContainer"] p {font-size: 1.15rem;}
 [data-testid="stMain"] h1 {font-size: 2.6rem;}
 [data-testid="stMain"] h2 {font-size: 2.2rem;}
-.st-key-mt_compact [data-testid="stTable"] table {font-size: 1.05rem;}
+.st-key-mt_compact [data-testid="stTable"] table,
+.st-key-mt_compact [data-testid="stTable"] th, .st-key-mt_compact [data-testid="stTable"] td,
+.st-key-mt_compact [data-testid="stTable"] [data-testid="stMarkdownContainer"] p
+  {font-size: 1.35rem !important; line-height: 1.3 !important;}
 .st-key-mt_compact [data-testid="stTable"] th, .st-key-mt_compact [data-testid="stTable"] td
-  {padding: 0.2rem 0.5rem; line-height: 1.3;}
+  {padding: 0.2rem 0.5rem !important;}
 .st-key-mt_compact h3 {font-size: 1.5rem; padding: 0.25rem 0;}
 </style>"""
 
