@@ -121,7 +121,7 @@ def accounts(admin: AuthUser) -> None:
     shown = df.assign(role=df["role"].map(_role_name),
                       unit_code=df["unit_code"].map(lambda c: names.get(c, "—") if isinstance(c, str) else "—"),
                       view_scope=df["view_scope"].map(lambda v: view_text.get(v if isinstance(v, str) else None)))
-    st.dataframe(shown, hide_index=True, column_config={
+    widgets.table(shown, hide_index=True, column_config={
         "username": t("admin_username"), "display_name": t("admin_display_name"), "role": t("admin_role"),
         "unit_code": t("admin_unit"), "view_scope": t("admin_view"), "active": t("admin_active"),
         "must_change_password": t("admin_must_change"), "last_login_at": t("admin_last_login"),
@@ -240,7 +240,7 @@ def audit(admin: AuthUser) -> None:
     entity = st.selectbox(t("admin_audit_entity"), entities, key="admin_audit_entity",
                           format_func=lambda e: av.entity_word(e, lang) if e else t("admin_all"))
     df = av.audit_table(audit_log.entries(data.engine(), limit=1000, entity=entity), lang)
-    st.dataframe(df, hide_index=True)
+    widgets.table(df, hide_index=True)
     widgets.download_buttons(df, "audit_log", key="admin_audit_dl", sheet=t("admin_tab_audit"))
 
 
