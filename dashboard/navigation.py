@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import streamlit as st
 
@@ -46,11 +46,23 @@ def page_entries(role: str | None = None) -> list[tuple[tuple[str, str, str, str
     return out
 
 
+# Streamlit serves the default page at `/` only (its own url_path is reserved but answers "Page not
+# found"), so the default page is registered under this path and the overview's own path,
+# `/overview` (the one the README and shared links name), is a hidden second entry of the same script.
+DEFAULT_PAGE = "overview"
+DEFAULT_ALIAS = "home"
+
+
 def build_pages(lang: str, role: str | None = None) -> dict[str, list[Any]]:
     """The navigation's sections for the user's `role`."""
     sections: dict[str, list[Any]] = {}
     for (script, url_path, title_key, section_key), shown in page_entries(role):
-        page = st.Page(PAGES_DIR / script, title=tr(title_key, lang), url_path=url_path,
-                       default=url_path == "overview", visibility="visible" if shown else "hidden")
-        sections.setdefault(tr(section_key, lang), []).append(page)
+        section = sections.setdefault(tr(section_key, lang), [])
+        visibility: Literal["visible", "hidden"] = "visible" if shown else "hidden"
+        if url_path == DEFAULT_PAGE:
+            section.append(st.Page(PAGES_DIR / script, title=tr(title_key, lang), url_path=DEFAULT_ALIAS,
+                                   default=True, visibility=visibility))
+            visibility = "hidden"
+        section.append(st.Page(PAGES_DIR / script, title=tr(title_key, lang), url_path=url_path,
+                               visibility=visibility))
     return sections

@@ -37,12 +37,12 @@ with left:
     st.caption(t("map_click_hint"))
 with right:
     st.markdown(f"**{t('map_county_header', kind=t(f'map_kind_{kind}'))}**")
-    st.dataframe(view.counties, hide_index=True, height="content", key="map_county_table")
+    widgets.table(view.counties, hide_index=True, height="content", key="map_county_table")
     widgets.download_buttons(view.counties, stem=f"map_counties_{kind}", key="map_counties_dl")
 
 st.markdown(f"**{t('map_points_header')}**")
 text = st.text_input(t("map_search"), key=mu.SEARCH_KEY)
 table = map.points_display(map.search(view.points, text), f.lang)
 st.caption(t("map_rows", n=len(table)))
-st.dataframe(table, hide_index=True, height=420, key="map_point_table")
+widgets.table(table, hide_index=True, height=420, key="map_point_table")
 widgets.download_buttons(table, stem="map_points", key="map_points_dl")

@@ -62,7 +62,7 @@ if m["flags"].empty:
 else:
     st.warning(t("ne_flags_found"), icon=":material/flag:")
     flags = view.localise(view.flag_table(m["flags"], lang), lang)
-    st.dataframe(flags, hide_index=True)
+    widgets.table(flags, hide_index=True)
     widgets.download_buttons(flags, "new_economy_flags", key="ne_dl_flags")
 
 st.subheader(t("ne_sec_sources"))
@@ -77,10 +77,10 @@ for col, key, title, label in zip(st.columns(3), ("by_industry", "by_platform", 
                                           name=t(title)), key=f"ne_{key}")
         table = view.localise(df, lang, label)
         with st.expander(t("ne_table")):
-            st.dataframe(table, hide_index=True, column_config=PCT)
+            widgets.table(table, hide_index=True, column_config=PCT)
         widgets.download_buttons(table, f"new_economy_{key}", key=f"ne_dl_{key}")
 st.markdown(f"**{t('ne_county_industry')}**")
-st.dataframe(m["county_industry"], hide_index=True, height="content")
+widgets.table(m["county_industry"], hide_index=True, height="content")
 widgets.download_buttons(m["county_industry"], "new_economy_county_industry", key="ne_dl_ci")
 
 st.subheader(t("ne_sec_orgs"))
@@ -97,5 +97,5 @@ with o2:
                     key="ne_per_org")
     st.caption(t("ne_fed_note"))
 fed_table = view.localise(fed, lang, "federation")
-st.dataframe(fed_table, hide_index=True)
+widgets.table(fed_table, hide_index=True)
 widgets.download_buttons(fed_table, "new_economy_federations", key="ne_dl_fed")

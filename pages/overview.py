@@ -49,7 +49,7 @@ with right:
         st.markdown("\n".join(f"- {line}" for line in lines) or t("ov_att_none_units"))
         if len(behind):
             with st.expander(t("ov_att_more", n=len(behind))):
-                st.dataframe(ov_view.behind_units_table(behind, f.lang), hide_index=True)
+                widgets.table(ov_view.behind_units_table(behind, f.lang), hide_index=True)
     st.markdown(f"**{t('ov_milestones')}**")
     with st.container(border=True):
         ms_lines = ov_view.milestone_lines(ms, f.as_of, f.lang)

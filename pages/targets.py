@@ -25,9 +25,9 @@ code = tu.pick_target(codes, titles)
 
 row = tv.target_row(ov, code)
 unit_zh = str(row["unit_zh"])
-for col, (label, value, colour) in zip(st.columns(6), tv.headline(row, f.lang)):
+for col, (label, value, colour, note) in zip(st.columns(6), tv.headline(row, f.lang)):
     col.container(border=True, height=118).markdown(
-        tile_html(label, value, colour, inline=False, size="1.4rem"), unsafe_allow_html=True)
+        tile_html(label, value, colour, inline=False, size="1.4rem", note=note), unsafe_allow_html=True)
 
 year_end = tv.year_end(data.plan_years(), f.year)
 series = data.cumulative_series(f.year, f.as_of, code, f.units)
@@ -60,12 +60,12 @@ rank_col, series_col = st.columns([1.6, 1], gap="medium")
 with rank_col:
     st.markdown(f"**{t('tg_ranking')}**")
     ranking = tv.ranking_table(ub, unit_zh, f.lang)
-    st.dataframe(ranking, hide_index=True)
+    widgets.table(ranking, hide_index=True)
     widgets.download_buttons(ranking, t("tg_file_units", code=code), key="tg_dl_units",
                         sheet=t("tg_ranking"))
 with series_col:
     st.markdown(f"**{t('tg_series_table')}**")
     table = tv.series_table(series, f.lang)
-    st.dataframe(table, hide_index=True, height=300)
+    widgets.table(table, hide_index=True, height=300)
     widgets.download_buttons(table, t("tg_file_series", code=code), key="tg_dl_series",
                         sheet=t("tg_series_table"))

@@ -108,19 +108,49 @@ def test_plan_editors_show_the_stored_plan(db, monkeypatch):
 
 
 def test_audit_tab_shows_each_change_with_before_and_after(db, monkeypatch):
+    """Chinese column titles, action and object in words, before/after as a change list (not JSON)."""
     root = auth.load_user(db[1], "root")
     edits.update_target(db[1], root, 2023, "T02", value=120)
     allocations.set_allocation(db[1], root, 2023, "T01", XINHUA, None)
+    stored = audit.entries(db[1], limit=2)
+    assert json.loads(stored.iloc[1]["before"]) == {"value": 100.0}
+    assert json.loads(stored.iloc[1]["after"]) == {"value": 120.0}
     at = _admin_page(db, monkeypatch, tab="审计日志")
     log = at.dataframe[0].value
+    assert list(log.columns) == ["序号", "时间", "操作人", "操作", "对象", "对象编号", "变更内容"]
     top = log.head(2)
-    assert list(top["entity_id"]) == [f"2023/T01/{XINHUA}", "2023/T02"]
-    assert list(top["actor"]) == ["root", "root"]
-    assert json.loads(top.iloc[1]["before"]) == {"value": 100.0}
-    assert json.loads(top.iloc[1]["after"]) == {"value": 120.0}
+    assert list(top["对象编号"]) == [f"2023/T01/{XINHUA}", "2023/T02"]
+    assert list(top["操作人"]) == ["root", "root"]
+    assert top.iloc[1]["操作"] == "修改" and top.iloc[1]["对象"] == "目标"
+    assert top.iloc[1]["变更内容"] == "目标值：100 → 120"
+    assert top.iloc[0]["对象"] == "区县分配" and "→ （空）" in top.iloc[0]["变更内容"]
+    assert not [c for c in log["变更内容"] if "{" in c or "null" in c or "None" in c]
     assert [b.label for b in at.get("download_button")] == ["下载 CSV", "下载 Excel"]
     at.selectbox(key="admin_audit_entity").set_value("targets").run()
-    assert list(at.dataframe[0].value["entity"].unique()) == ["targets"]
+    assert list(at.dataframe[0].value["对象"].unique()) == ["目标"]
+
+
+def test_audit_log_in_english(db):
+    """The same table in English (dashboard/views/admin.audit_table, what the tab shows)."""
+    from dashboard.views import admin as av
+
+    root = auth.load_user(db[1], "root")
+    edits.update_target(db[1], root, 2023, "T03", value=6100)
+    log = av.audit_table(audit.entries(db[1], limit=5), "en")
+    assert list(log.columns) == ["No.", "Time", "By", "Action", "Object", "Object id", "Change"]
+    row = log.set_index("Object id").loc["2023/T03"]
+    assert (row["Action"], row["Object"], row["Change"]) == ("Changed", "Targets", "Target value: 6,000 → 6,100")
+    assert not [c for c in log["Change"] if any("\u4e00" <= ch <= "\u9fff" for ch in c)]
+
+
+def test_plan_grids_have_titled_columns(db, monkeypatch):
+    at = _admin_page(db, monkeypatch, tab="目标")
+    config = json.loads(at.dataframe[0].proto.columns)
+    assert config["code"]["label"] == "代码" and config["value"]["label"] == "目标值"
+    at.session_state["admin_tab"] = "里程碑"
+    at.run()
+    config = json.loads(at.dataframe[0].proto.columns)
+    assert config["due_date"]["label"] == "计划完成日期" and config["status"]["label"] == "状态"
 
 
 def test_admin_page_is_in_the_menu_only_for_administrators():

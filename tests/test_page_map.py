@@ -185,15 +185,16 @@ def test_zone_in_english(page):
 def test_layer_switch_search_and_english(page):
     at = page({"county": "410423"})
     at.pills(key="map_layers_shown").set_value(["childcare_class"]).run()
-    assert list(layers(at)) == ["counties", "childcare_class", "county_labels"]
+    assert list(layers(at)) == ["counties", "childcare_class", "zones", "county_labels", "zone_labels"]
     at.pills(key="map_layers_shown").set_value([]).run()
-    assert list(layers(at)) == ["counties", "county_labels"]
+    assert list(layers(at)) == ["counties", "zones", "county_labels", "zone_labels"]
     everything = len(point_table(at))
     at.text_input(key="map_search").input("托管").run()
     found = point_table(at)
     assert 0 < len(found) < everything and set(found["类型"]) == {"爱心托管班"}
     at.text_input(key="map_search").input("no such place").run()
-    assert len(point_table(at)) == 0
+    assert len(at.dataframe) == 1  # no empty point table (Streamlit would write 'empty'), a caption
+    assert "暂无数据。" in [c.value for c in at.caption]
 
     at = page({"lang": "en"})
     assert list(county_table(at).columns) == ["County", "Standing", "New this year", "Allocation",
@@ -281,3 +282,40 @@ def test_tile_url_from_environment(monkeypatch):
     assert map.tile_url() == ("http://10.0.0.5/tiles/{z}/{x}/{y}.png", False)
     monkeypatch.setenv(map.TILE_ENV, "http://10.0.0.5/tiles/")
     assert map.tile_url() == (None, True)
+
+
+# ---------------------------------------------------------------------------------------------
+# the functional zones (no official boundary): labelled markers at their seats, in the legend
+
+ZONE_SEATS = {"410471": (113.3803, 33.7452), "410472": (113.1905, 33.764)}  # the units table's seats
+
+
+@pytest.mark.parametrize("lang, names", [("zh", {"410471": "高新区", "410472": "城乡一体化示范区"}),
+                                         ("en", {"410471": "High-tech Zone", "410472": "Urban-Rural Integration Demonstration Zone"})])
+def test_zones_are_labelled_markers_at_their_seats(page, lang, names):
+    at = page({"as_of": "2023-06-30", "lang": lang})
+    lays = layers(at)
+    markers = {r["unit_code"]: r for r in lays["zones"]["data"]}
+    assert set(markers) == set(ZONE_SEATS)
+    for code, (lon, lat) in ZONE_SEATS.items():
+        assert (markers[code]["lon"], markers[code]["lat"]) == pytest.approx((lon, lat))
+        assert markers[code]["name"] == names[code]
+        assert markers[code]["tip_title"]  # the zone's figures, as a county's polygon tooltip
+    # 高新区 is behind on T07 (0 of 2 on 30 June): its marker has the red of 滞后序时
+    assert markers["410471"]["fill"][:3] == [207, 34, 46]
+    # labelled beside the marker, never hidden by the county names' collision filter
+    zone_labels = {r["name"]: r for r in lays["zone_labels"]["data"]}
+    assert set(zone_labels) == set(names.values())
+    assert "CollisionFilterExtension" not in json.dumps({k: v for k, v in lays["zone_labels"].items() if k != "data"})
+    assert zone_labels[names["410472"]]["anchor"] == "end"    # left: 新华区's name is just east
+    assert zone_labels[names["410471"]]["anchor"] == "start"  # right: 卫东区's name is just west
+    legend = [h.proto.body for h in at.get("html") if "功能区" in h.proto.body or "Functional zones" in h.proto.body]
+    word = "无官方边界" if lang == "zh" else "no official boundary"
+    assert legend and word in legend[0]
+
+
+def test_county_labels_in_english_have_no_chinese(page):
+    at = page({"as_of": "2023-06-30", "lang": "en"})
+    labels = [r["name"] for r in layers(at)["county_labels"]["data"]]
+    assert "Lushan County" in labels or any("Lushan" in x for x in labels), labels
+    assert not [x for x in labels if any("\u4e00" <= ch <= "\u9fff" for ch in x)], labels

@@ -128,3 +128,15 @@ def test_record_and_close_a_decision(sample_db_url, tmp_path):
     # the previous week's briefing does not know it
     assert meeting.list_decisions(engine, 2023, DAY - dt.timedelta(days=7)).empty
     engine.dispose()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_city_level_alone_has_no_nan_in_the_chart(sample_db_url, lang):
+    """市总本级 (410400) alone: most targets have no target there, so no status (NaN under pandas
+    3). The progress chart labels such a bar '—', never '—（nan）'."""
+    at = open_page(sample_db_url, PAGE, {"as_of": DAY.isoformat(), "county": "410400", "lang": lang})
+    progress = plotly_specs(at)[0]
+    texts = [str(x) for d in progress["data"] for x in values(d.get("text") or [])]
+    assert texts and not [x for x in texts if "nan" in x.lower()], texts
+    assert "—" in texts
+    assert not [m.value for m in at.markdown if "nan" in m.value.lower().replace("finance", "")]

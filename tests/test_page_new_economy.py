@@ -296,3 +296,35 @@ def test_pure_shaping_helpers():
                        pd.DataFrame({"k": ["x", "z"], "new_members": [20, 5]}), "k").set_index("k")
     assert b.loc["x", "share"] == 0.75 and b.loc["x", "growth"] == pytest.approx(0.5)
     assert pd.isna(b.loc["y", "growth"]) and b.loc["z", "new_members"] == 0  # gone this year
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_city_level_alone_opens(sample_db_url, lang):
+    """市总本级 (410400) alone: no T11 target there (status None, NaN under pandas 3); the page opens."""
+    at = open_page(sample_db_url, "new_economy.py", {"as_of": "2023-06-30", "county": "410400", "lang": lang})
+    assert "nan" not in "\n".join(m.value for m in at.markdown).lower().replace("finance", "")
+
+
+def test_month_change_on_30_june_is_june_alone(sample_db_url):
+    """较上月 on 30 June (a 30-day month) against the end of the previous calendar month, 31 May:
+    June's new-economy members alone, 1,344 (ne_membership.csv, 2023-06 rows), not May + June
+    (1,449 + 1,344 = 2,793, what 30 May against 30 June gave: on 30 May, May was not complete)."""
+    at = page(sample_db_url, as_of="2023-06-30")
+    m = {x.label: x for x in at.metric}
+    captions = [c.value for c in at.caption]
+    assert E.done("T11", dt.date(2023, 6, 30)) - E.done("T11", dt.date(2023, 5, 31)) == 1344
+    assert m["本年新发展新业态会员"].value == "6,633人"
+    assert sum("较上月 +1,344人" in c for c in captions) == 2, captions
+    assert not [c for c in captions if "2,793" in c]
+
+
+def test_month_earlier_ends_a_month_at_the_previous_month_end():
+    from dashboard.views import new_economy as view
+
+    D = dt.date
+    assert view.month_earlier(D(2023, 6, 30)) == D(2023, 5, 31)
+    assert view.month_earlier(D(2023, 4, 30)) == D(2023, 3, 31)
+    assert view.month_earlier(D(2023, 2, 28)) == D(2023, 1, 31)
+    assert view.month_earlier(D(2023, 3, 31)) == D(2023, 2, 28)
+    assert view.month_earlier(D(2023, 6, 29)) == D(2023, 5, 29)
+    assert view.month_earlier(D(2023, 1, 15)) == D(2022, 12, 15)

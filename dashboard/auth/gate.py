@@ -22,6 +22,7 @@ from data_access.schema.accounts import ROLE_NAMES_EN
 from data_access.errors import DataAccessError
 
 from dashboard.auth import routes, settings
+from dashboard.filters import url as url_filters
 from dashboard import data, viewer
 from dashboard.i18n import register, tr
 from dashboard.navigation import build_pages
@@ -118,7 +119,8 @@ def gate() -> AuthUser:
     if mode == "none":
         user = auth.ANONYMOUS
         key = "auth_off" if settings.mode_was_chosen() else "auth_off_sample"
-        st.warning(tr(key, lang), icon=":material/lock_open:")
+        if not url_filters.presenting(st.query_params):  # no banner on a meeting's slides
+            st.warning(tr(key, lang), icon=":material/lock_open:")
     elif mode == "builtin":
         user = _builtin(lang)
     elif mode == "proxy":

@@ -19,6 +19,10 @@ from dashboard.ui.status_style import STATUS_RGB, status_word
 
 COUNTY_LAYER = "counties"
 LABEL_LAYER = "county_labels"
+ZONE_LAYER = "zones"  # the functional zones (no official boundary): a marker at the seat
+ZONE_LINE_RGB = (36, 41, 47)
+ZONE_RADIUS = 11.0
+ZONE_LABEL_LAYER = "zone_labels"
 TILE_LAYER = "basemap"
 KINDS = ("care_station", "childcare_class")  # also the point layers' ids
 
@@ -48,6 +52,9 @@ register({
     "map_legend_completion_title": ("区县着色：{kind}完成率（新建数 ÷ 分配任务）",
                                     "County shading: {kind} completion (new ÷ allocation)"),
     "map_legend_points_title": ("点位", "Points"),
+    "map_legend_zones_title": ("功能区", "Functional zones"),
+    "map_legend_zone": ("无官方边界，标在驻地（着色同区县）",
+                        "no official boundary: marked at the seat (shaded like the counties)"),
 })
 
 
@@ -119,8 +126,10 @@ def project(lon: float, lat: float, view: Mapping[str, float], width: int,
 # legend
 
 
-def legend_items(kind: str, shade_by: str, kinds_shown: Sequence[str], lang: str) -> list[dict[str, Any]]:
-    """Legend entries: {'group', 'label', 'fill', 'line', 'shape'} (shape 'area' or 'point')."""
+def legend_items(kind: str, shade_by: str, kinds_shown: Sequence[str], lang: str,
+                 zones: bool = False) -> list[dict[str, Any]]:
+    """Legend entries: {'group', 'label', 'fill', 'line', 'shape'} (shape 'area', 'point' or 'zone');
+    `zones`: functional zones are drawn as markers (they have no official boundary)."""
     kind_name = tr(f"map_kind_{kind}", lang)
     if shade_by == "completion":
         group = tr("map_legend_completion_title", lang, kind=kind_name)
@@ -142,6 +151,9 @@ def legend_items(kind: str, shade_by: str, kinds_shown: Sequence[str], lang: str
             style = point_style(k, is_new)
             items.append({"group": points, "label": tr(key, lang, kind=name), "fill": style["fill"],
                           "line": style["line"], "shape": "point"})
+    if zones:
+        items.append({"group": tr("map_legend_zones_title", lang), "label": tr("map_legend_zone", lang),
+                      "fill": (*NO_ALLOCATION_RGB, 255), "line": (*ZONE_LINE_RGB, 255), "shape": "zone"})
     return items
 
 
@@ -149,7 +161,11 @@ def legend_html(items: Sequence[Mapping[str, Any]], lang: str = "zh") -> str:
     """The legend as a small HTML block (inline styles only; labels escaped)."""
     groups: dict[str, list[str]] = {}
     for it in items:
-        if it["shape"] == "point":
+        if it["shape"] == "zone":
+            sw = (f"<span style='display:inline-block;width:16px;height:16px;border-radius:50%;"
+                  f"background:{rgb_hex(it['fill'])};border:3px solid {rgb_hex(it['line'])};"
+                  f"box-sizing:border-box;vertical-align:-3px'></span>")
+        elif it["shape"] == "point":
             sw = (f"<span style='display:inline-block;width:11px;height:11px;border-radius:50%;"
                   f"background:{rgb_hex(it['fill'])};border:2px solid {rgb_hex(it['line'])};"
                   f"box-sizing:border-box;vertical-align:-1px'></span>")
@@ -202,6 +218,45 @@ def county_collection(features: Sequence[Mapping[str, Any]], shade: pd.DataFrame
     return {"type": "FeatureCollection", "features": out}
 
 
+def zone_frame(zones: pd.DataFrame, shade: pd.DataFrame, shade_by: str, chosen: Sequence[str]) -> pd.DataFrame:
+    """The functional zones' markers, shaded like a county polygon.
+
+    `zones`: code, name, lon, lat (views/map.zone_seats). `shade`: as for county_collection.
+    Columns: unit_code, name, lon, lat, fill, line, line_width, tip_title, tip_body.
+    """
+    by_code = shade.set_index("unit_code") if len(shade) else pd.DataFrame()
+    rows = []
+    for z in zones.itertuples():
+        row = by_code.loc[z.code] if z.code in by_code.index else None
+        completion = None if row is None or pd.isna(row["completion"]) else float(row["completion"])
+        status = None if row is None else row["status"]
+        picked = z.code in chosen
+        fill = county_fill(status if isinstance(status, str) else None, completion, shade_by,
+                           dimmed=bool(chosen) and not picked)
+        rows.append({"unit_code": z.code, "name": z.name, "lon": float(z.lon), "lat": float(z.lat),
+                     "fill": [*fill[:3], 235], "line": [*ZONE_LINE_RGB, 255],
+                     "line_width": 3.0 if picked else 2.0,
+                     "tip_title": z.name if row is None else row["tip_title"],
+                     "tip_body": "" if row is None else row["tip_body"]})
+    return pd.DataFrame(rows, columns=["unit_code", "name", "lon", "lat", "fill", "line", "line_width",
+                                       "tip_title", "tip_body"])
+
+
+def zone_label_frame(zones: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame:
+    """The zones' names: name, lon, lat, anchor ('start' right of the marker, 'end' left of it) and
+    pixel offset, on the side away from the nearest county label (`labels`: label_frame)."""
+    rows = []
+    for z in zones.itertuples():
+        side = 1
+        if len(labels):
+            d = (labels["lon"] - z.lon) ** 2 + (labels["lat"] - z.lat) ** 2
+            nearest = labels.loc[d.idxmin()]
+            side = -1 if float(nearest["lon"]) > z.lon else 1
+        rows.append({"name": z.name, "lon": float(z.lon), "lat": float(z.lat),
+                     "anchor": "start" if side > 0 else "end", "offset": [side * (ZONE_RADIUS + 5), 0]})
+    return pd.DataFrame(rows, columns=["name", "lon", "lat", "anchor", "offset"])
+
+
 def point_frame(points: pd.DataFrame, kind: str) -> pd.DataFrame:
     """The rows of one kind with their styles; older points first so new ones are drawn on top."""
     df = points[points["kind"] == kind]
@@ -231,13 +286,14 @@ TOOLTIP = {
 
 def build_deck(counties: dict[str, Any], labels: pd.DataFrame, points: pd.DataFrame, view: Mapping[str, float],
                kinds: Sequence[str] = KINDS, tile_url: str | None = None,
-               size: tuple[int, int] = (820, 600)) -> pdk.Deck:
+               size: tuple[int, int] = (820, 600), zones: pd.DataFrame | None = None) -> pdk.Deck:
     """The map: optional intranet basemap, county polygons, one point layer per kind, county labels.
 
     `counties`: from county_collection. `labels`: name, lon, lat, has_boundary (zones without a
     polygon are labelled in grey). `points`: facility rows with kind, is_new, lon, lat, tip_title,
     tip_body. `kinds`: the point layers switched on. `tile_url`: an {z}/{x}/{y} template or None;
-    `size`: the map's expected width and height in pixels (for the basemap's extent).
+    `size`: the map's expected width and height in pixels (for the basemap's extent). `zones`:
+    zone_frame, the functional zones drawn as markers at their seats, always labelled.
     """
     layers = tile_layers(tile_url, view, *size) if tile_url else []
     layers.append(pdk.Layer(
@@ -253,6 +309,13 @@ def build_deck(counties: dict[str, Any], labels: pd.DataFrame, points: pd.DataFr
             "ScatterplotLayer", point_frame(points, kind), id=kind, pickable=True, auto_highlight=True,
             get_position=["lon", "lat"], get_fill_color="fill", get_line_color="line",
             get_line_width="line_width", get_radius="radius", stroked=True, filled=True,
+            radius_units=PIXELS, line_width_units=PIXELS,
+        ))
+    if zones is not None and len(zones):
+        layers.append(pdk.Layer(
+            "ScatterplotLayer", zones, id=ZONE_LAYER, pickable=True, auto_highlight=True,
+            get_position=["lon", "lat"], get_fill_color="fill", get_line_color="line",
+            get_line_width="line_width", get_radius=ZONE_RADIUS, stroked=True, filled=True,
             radius_units=PIXELS, line_width_units=PIXELS,
         ))
     # Names last, so points never cover them.
@@ -271,6 +334,16 @@ def build_deck(counties: dict[str, Any], labels: pd.DataFrame, points: pd.DataFr
         # county names win over zone names.
         extensions=[{"@@type": "CollisionFilterExtension"}], get_collision_priority="priority",
     ))
+    if zones is not None and len(zones):
+        # A zone's name beside its marker, never hidden (no collision filter), on the side away from
+        # the nearest county name.
+        layers.append(pdk.Layer(
+            "TextLayer", zone_label_frame(zones, labels), id=ZONE_LABEL_LAYER, pickable=False,
+            get_position=["lon", "lat"], get_text="name", get_color=[36, 41, 47, 255], get_size=13,
+            size_units=PIXELS, character_set='"auto"', font_family=_quoted(LABEL_FONT), font_weight=600,
+            font_settings={"sdf": True}, outline_width=3, outline_color=[255, 255, 255, 235],
+            get_text_anchor="anchor", get_alignment_baseline='"center"', get_pixel_offset="offset",
+        ))
     state = pdk.ViewState(latitude=view["latitude"], longitude=view["longitude"], zoom=view["zoom"],
                           min_zoom=6, max_zoom=16, pitch=0, bearing=0)
     return pdk.Deck(layers=layers, initial_view_state=state, map_provider=None, tooltip=TOOLTIP)

@@ -21,8 +21,15 @@ def _iso(day: Any) -> str:
     return day.isoformat() if isinstance(day, dt.date) else str(day)
 
 
+# Value axes read 14,000, not plotly's default "14k" (an English SI suffix in the Chinese view).
+VALUE_TICKS = ",~f"
+
+
 def _layout(fig: go.Figure, height: int, **kw: Any) -> go.Figure:
     kw.setdefault("margin", dict(l=10, r=10, t=40, b=10))
+    for axis in ("yaxis", "yaxis2"):
+        if axis in kw and "tickformat" not in kw[axis]:
+            kw[axis] = {**kw[axis], "tickformat": VALUE_TICKS}
     fig.update_layout(height=height, hovermode=False, font=FONT, plot_bgcolor="rgba(0,0,0,0)",
                       legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0), **kw)
     return fig

@@ -136,3 +136,11 @@ def query_string(f: Filters, d: Defaults, extra: Mapping[str, str] | None = None
     if not params:
         return ""
     return "?" + "&".join(f"{k}={v}" for k, v in params.items())
+
+
+PRESENT_VALUES = ("1", "true", "True")
+
+
+def presenting(params: Mapping[str, Any]) -> bool:
+    """Presentation mode of the meeting page (`?present=1`): no sidebar, no banners, big type."""
+    return params.get("present") in PRESENT_VALUES

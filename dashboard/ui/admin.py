@@ -22,6 +22,7 @@ from data_access.kpis import calendar
 
 from dashboard import data
 from dashboard.ui import widgets
+from dashboard.views import admin as av
 from dashboard.auth.gate import plain
 from dashboard.i18n import register, t, tr
 
@@ -119,7 +120,7 @@ def accounts(admin: AuthUser) -> None:
     shown = df.assign(role=df["role"].map(_role_name),
                       unit_code=df["unit_code"].map(lambda c: names.get(c, "—") if isinstance(c, str) else "—"),
                       view_scope=df["view_scope"].map(lambda v: view_text.get(v if isinstance(v, str) else None)))
-    st.dataframe(shown, hide_index=True, column_config={
+    widgets.table(shown, hide_index=True, column_config={
         "username": t("admin_username"), "display_name": t("admin_display_name"), "role": t("admin_role"),
         "unit_code": t("admin_unit"), "view_scope": t("admin_view"), "active": t("admin_active"),
         "must_change_password": t("admin_must_change"), "last_login_at": t("admin_last_login"),
@@ -179,7 +180,9 @@ def targets(admin: AuthUser, year: int) -> None:
     df = edits.targets_for_edit(data.engine(), year)
     edited = st.data_editor(df, hide_index=True, key=f"admin_targets_{year}_{_ver()}",
                             disabled=["code", "project_code", "measure", "parent_code"],
-                            column_config={"value": st.column_config.NumberColumn(min_value=0, format="%.2f")})
+                            column_config={**av.column_titles(df.columns, _lang()),
+                                           "value": st.column_config.NumberColumn(
+                                               av.column_title("value", _lang()), min_value=0, format="%.2f")})
     if st.button(t("admin_save"), key="admin_targets_save", type="primary"):
         _save(edits.save_targets, admin, year, edited)
 
@@ -188,7 +191,8 @@ def allocations(admin: AuthUser, year: int) -> None:
     st.caption(t("admin_year_caption", year=year))
     df = plan_allocations.allocation_matrix(data.engine(), year)
     edited = st.data_editor(df, hide_index=True, key=f"admin_alloc_{year}_{_ver()}",
-                            disabled=["unit_code", "unit_name"])
+                            disabled=["unit_code", "unit_name"], column_config=av.column_titles(
+                                [c for c in df.columns if c in ("unit_code", "unit_name")], _lang()))
     if st.button(t("admin_save"), key="admin_alloc_save", type="primary"):
         _save(plan_allocations.save_allocations, admin, year, edited)
 
@@ -199,12 +203,17 @@ def milestones(admin: AuthUser, year: int) -> None:
     for col in ("due_date", "done_on"):
         df[col] = pd.to_datetime(df[col]).dt.date
     status = edits.MILESTONE_STATUS_ZH
+    lang = _lang()
     edited = st.data_editor(df, hide_index=True, num_rows="dynamic", key=f"admin_ms_{year}_{_ver()}",
                             column_config={
-                                "status": st.column_config.SelectboxColumn(options=list(status)),
-                                "due_date": st.column_config.DateColumn(format="YYYY-MM-DD"),
-                                "done_on": st.column_config.DateColumn(format="YYYY-MM-DD")})
-    st.caption("；".join(f"{k} = {v}" for k, v in status.items()))
+                                **av.column_titles(df.columns, lang),
+                                "status": st.column_config.SelectboxColumn(
+                                    av.column_title("status", lang), options=list(status),
+                                    format_func=lambda s: av.milestone_status_word(s, lang)),
+                                "due_date": st.column_config.DateColumn(av.column_title("due_date", lang),
+                                                                        format="YYYY-MM-DD"),
+                                "done_on": st.column_config.DateColumn(av.column_title("done_on", lang),
+                                                                       format="YYYY-MM-DD")})
     if st.button(t("admin_save"), key="admin_ms_save", type="primary"):
         _save(edits.save_milestones, admin, year, edited)
 
@@ -226,11 +235,12 @@ def new_year(admin: AuthUser) -> None:
 def audit(admin: AuthUser) -> None:
     auth.require_role(admin, auth.ROLE_ADMIN)
     entities = [None, "users", "targets", "allocations", "milestones", "plan_years", "import_batches"]
-    entity = st.selectbox(t("admin_audit_entity"), entities, format_func=lambda e: e or t("admin_all"),
-                          key="admin_audit_entity")
-    df = audit_log.entries(data.engine(), limit=1000, entity=entity)
-    st.dataframe(df, hide_index=True)
-    widgets.download_buttons(df, "audit_log", key="admin_audit_dl", sheet="audit")
+    lang = _lang()
+    entity = st.selectbox(t("admin_audit_entity"), entities, key="admin_audit_entity",
+                          format_func=lambda e: av.entity_word(e, lang) if e else t("admin_all"))
+    df = av.audit_table(audit_log.entries(data.engine(), limit=1000, entity=entity), lang)
+    widgets.table(df, hide_index=True)
+    widgets.download_buttons(df, "audit_log", key="admin_audit_dl", sheet=t("admin_tab_audit"))
 
 
 def title() -> str:

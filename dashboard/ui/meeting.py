@@ -19,10 +19,12 @@ from data_access.present.status import shown_statuses
 from data_access.schema.decisions import CLOSED_STATES, DECISION_STATES
 
 from dashboard import data, viewer
+from dashboard.ui import widgets
+from dashboard.filters import url
 from dashboard.i18n import t, tr
 from dashboard.ui.safe_text import md
 from dashboard.ui.status_style import ALL_STATUSES, status_word
-from dashboard.views.meeting import (PRESENT_CSS, SLIDE_TITLES, SLIDES, change_figure, may_record,
+from dashboard.views.meeting import (PRESENT_CSS, SLIDE_TITLES, SLIDES, change_figure, compact, may_record,
                                      progress_figure, slide_number, units_behind_table)
 
 
@@ -31,7 +33,7 @@ from dashboard.views.meeting import (PRESENT_CSS, SLIDE_TITLES, SLIDES, change_f
 
 
 def presenting() -> bool:
-    return st.query_params.get("present") in ("1", "true", "True")
+    return url.presenting(st.query_params)
 
 
 def _set_present(on: bool) -> None:
@@ -85,7 +87,7 @@ def _table(df: pd.DataFrame, big: bool) -> None:
         shown = df.map(lambda v: md(v) if isinstance(v, str) else v)
         st.table(shown.set_index(shown.columns[0]))
     else:
-        st.dataframe(df, hide_index=True, width="stretch", height="content" if len(df) <= 20 else "auto")
+        widgets.table(df, hide_index=True, width="stretch", height="content" if len(df) <= 20 else "auto")
 
 
 def downloads(b: meeting.Briefing, lang: str) -> None:
@@ -132,13 +134,16 @@ def show_changes(b: meeting.Briefing, shown: dict[str, Any], lang: str, big: boo
 
 
 def show_behind(b: meeting.Briefing, shown: dict[str, Any], lang: str, big: bool) -> None:
-    left, right = st.columns(2) if big else (st.container(), st.container())
+    units = units_behind_table(b, lang)
+    box = st.container(key="mt_compact") if big and compact(shown["behind_targets"], units) else st.container()
+    with box:
+        left, right = st.columns([3, 2]) if big else (st.container(), st.container())
     with left:
         st.subheader(t("mtx_sec_behind_targets"))
         _table(shown["behind_targets"], big)
     with right:
         st.subheader(t("mtp_units_behind"))
-        _table(units_behind_table(b, lang), big)
+        _table(units, big)
     if not big:
         with st.expander(t("mtp_detail")):
             _table(shown["behind_counties"], big)

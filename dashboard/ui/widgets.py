@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -25,6 +26,32 @@ def banner() -> None:
         t("banner_last_report", as_of=fmt.date(f.as_of, f.lang), latest=fmt.date(latest, f.lang))
         + "　" + t("banner_scope", scope=scope_label(f))
     )
+
+
+def _number_text(v: Any) -> str:
+    """A float cell as shown: '—' when missing, else up to two decimals without trailing zeros."""
+    if v is None or pd.isna(v):
+        return "—"
+    text = f"{float(v):,.2f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def shown_frame(df: pd.DataFrame) -> pd.DataFrame | Any:
+    """`df` for st.dataframe with '—' for a missing value (Streamlit itself writes 'None', in English
+    in the Chinese view): a Styler over the same values when any cell is missing, else `df`."""
+    if not df.isna().to_numpy().any():
+        return df
+    floats = [c for c in df.columns if pd.api.types.is_float_dtype(df[c])]
+    return df.style.format(_number_text, subset=floats).format(na_rep="—", subset=[c for c in df.columns if c not in floats])
+
+
+def table(df: pd.DataFrame, **kwargs: Any) -> None:
+    """st.dataframe without Streamlit's own English: an empty table is the caption '暂无数据' (not
+    Streamlit's 'empty'), a missing value '—' (not 'None')."""
+    if df.empty:
+        st.caption(t("no_data"))
+        return
+    st.dataframe(shown_frame(df), **kwargs)
 
 
 def status_badge(status: str, lang: str | None = None) -> str:

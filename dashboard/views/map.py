@@ -105,16 +105,27 @@ def load_geo(path: Path | None = None) -> list[dict[str, Any]]:
     return out
 
 
-def label_frame(features: Sequence[Mapping[str, Any]], units: pd.DataFrame) -> pd.DataFrame:
-    """Label positions: each polygon's label point, and the seat of units that report like a county
-    but have no polygon (the functional zones). Columns: name, lon, lat, has_boundary."""
-    rows = [{"name": f["properties"]["name"], "lon": f["properties"]["label_lon"],
-             "lat": f["properties"]["label_lat"], "has_boundary": True} for f in features]
+def label_frame(features: Sequence[Mapping[str, Any]], units: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """Label positions of the county polygons, named in `lang` from the units table (the boundary
+    file's own name where the table does not know the code). The functional zones without a
+    polygon are labelled by their markers (zone_seats). Columns: name, lon, lat, has_boundary."""
+    names = units.set_index("code")["name_en" if lang == "en" else "name_zh"].to_dict() \
+        if "name_en" in units.columns else {}
+    rows = [{"name": str(names.get(f["properties"]["adcode"], f["properties"]["name"])),
+             "lon": f["properties"]["label_lon"], "lat": f["properties"]["label_lat"], "has_boundary": True}
+            for f in features]
+    return pd.DataFrame(rows, columns=["name", "lon", "lat", "has_boundary"])
+
+
+def zone_seats(features: Sequence[Mapping[str, Any]], units: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """The functional zones (units table, kind 'zone') that have no polygon in the boundary file but
+    a seat: code, name (in `lang`), lon, lat, drawn as labelled markers."""
     drawn = {f["properties"]["adcode"] for f in features}
     zones = units[(units["kind"] == "zone") & ~units["code"].isin(drawn) & units["seat_lat"].notna()]
-    rows += [{"name": z.name_zh, "lon": float(z.seat_lon), "lat": float(z.seat_lat), "has_boundary": False}
-             for z in zones.itertuples()]
-    return pd.DataFrame(rows, columns=["name", "lon", "lat", "has_boundary"])
+    name = "name_en" if lang == "en" and "name_en" in units.columns else "name_zh"
+    return pd.DataFrame({"code": zones["code"].astype(str), "name": zones[name].astype(str),
+                         "lon": zones["seat_lon"].astype(float), "lat": zones["seat_lat"].astype(float)},
+                        columns=["code", "name", "lon", "lat"]).reset_index(drop=True)
 
 
 def zones_without_boundary(features: Sequence[Mapping[str, Any]], units: pd.DataFrame, lang: str) -> str:

@@ -10,7 +10,7 @@ import pandas as pd
 from dashboard.charts import map_layers
 from dashboard.i18n import tr
 from dashboard.views.map import (MAP_HEIGHT, MAP_WIDTH_GUESS, county_counts, county_display, county_shading,
-                                 label_frame, point_rows, view_for, zones_without_boundary)
+                                 label_frame, point_rows, view_for, zone_seats, zones_without_boundary)
 
 
 class Drawn(NamedTuple):
@@ -38,11 +38,14 @@ def drawing(features: Sequence[Mapping[str, Any]], *, units_df: pd.DataFrame, ar
     total = None
     if target and overview is not None:
         total = overview[overview["target_code"] == target].iloc[0].to_dict()
+    seats = zone_seats(features, shown_units, lang)
     deck = map_layers.build_deck(
         map_layers.county_collection(features, shading, shade_by, counties),
-        label_frame(features, units_df), point_table, view_for(features, counties, point_table, units_df),
-        kinds=kinds_shown, tile_url=tile_url, size=(MAP_WIDTH_GUESS, MAP_HEIGHT))
-    legend = map_layers.legend_html(map_layers.legend_items(kind, shade_by, kinds_shown, lang), lang)
+        label_frame(features, units_df, lang), point_table, view_for(features, counties, point_table, units_df),
+        kinds=kinds_shown, tile_url=tile_url, size=(MAP_WIDTH_GUESS, MAP_HEIGHT),
+        zones=map_layers.zone_frame(seats, shading, shade_by, counties))
+    legend = map_layers.legend_html(
+        map_layers.legend_items(kind, shade_by, kinds_shown, lang, zones=len(seats) > 0), lang)
     zones = zones_without_boundary(features, units_df, lang)
     note = tr("map_note_zones", lang, zones=zones) if zones else ""
     return Drawn(map_layers.deck_json(deck), legend, county_display(rows, total, lang, not counties),

@@ -65,7 +65,8 @@ SLIDE_TITLES = {"summary": "mtx_sec_summary", "progress": "mtx_sec_progress", "c
 PRESENT_CSS = """<style>
 section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
 [data-testid="stExpandSidebarButton"] {display: none !important;}
-[data-testid="stMainBlockContainer"] {max-width: 100% !important; padding: 1.5rem 3rem 2rem 3rem !important;}
+[data-testid="stHeader"] {display: none !important;}
+[data-testid="stMainBlockContainer"] {max-width: 100% !important; padding: 1.25rem 3rem 1rem 3rem !important;}
 [data-testid="stMain"] [data-testid="stMarkdownContainer"] p,
 [data-testid="stMain"] [data-testid="stMarkdownContainer"] li {font-size: 1.65rem; line-height: 1.55;}
 [data-testid="stMain"] [data-testid="stTable"] table {font-size: 1.2rem;}
@@ -74,7 +75,23 @@ section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
 [data-testid="stMain"] [data-testid="stCaptionContainer"] p {font-size: 1.15rem;}
 [data-testid="stMain"] h1 {font-size: 2.6rem;}
 [data-testid="stMain"] h2 {font-size: 2.2rem;}
+.st-key-mt_compact [data-testid="stTable"] table,
+.st-key-mt_compact [data-testid="stTable"] th, .st-key-mt_compact [data-testid="stTable"] td,
+.st-key-mt_compact [data-testid="stTable"] [data-testid="stMarkdownContainer"] p
+  {font-size: 1.35rem !important; line-height: 1.3 !important;}
+.st-key-mt_compact [data-testid="stTable"] th, .st-key-mt_compact [data-testid="stTable"] td
+  {padding: 0.2rem 0.5rem !important;}
+.st-key-mt_compact h3 {font-size: 1.5rem; padding: 0.25rem 0;}
 </style>"""
+
+# A slide's tables are condensed (smaller type, tighter rows) when one has more rows than this, so
+# that 12 or 13 lagging units still fit on a 1920x1080 screen.
+COMPACT_ROWS = 6
+
+
+def compact(*frames: pd.DataFrame) -> bool:
+    """Whether a slide showing `frames` uses the condensed table style."""
+    return any(len(f) > COMPACT_ROWS for f in frames)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -137,8 +137,12 @@ def periods(start: dt.date, end: dt.date, as_of: dt.date) -> Periods:
 
 
 def month_earlier(day: dt.date) -> dt.date:
-    """The same day one calendar month earlier (31 Mar -> 28 Feb)."""
+    """The day 较上月 compares with: the same day one calendar month earlier (15 Jun -> 15 May,
+    31 Mar -> 28 Feb), and for the last day of a month the last day of the month before (30 Jun ->
+    31 May): members count by complete months, and 30 May would leave May out, adding it to June."""
     first = queries.add_months(day.replace(day=1), -1)
+    if day == queries.month_end(day.replace(day=1)):
+        return queries.month_end(first)
     return min(day.replace(year=first.year, month=first.month, day=1) + dt.timedelta(days=day.day - 1),
                queries.month_end(first))
 

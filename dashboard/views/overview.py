@@ -219,12 +219,15 @@ def behind_targets(ov: pd.DataFrame, lang: str) -> list[str]:
 
 
 def tile_html(label: str, value: str, colour: str = TEXT_COLOUR, inline: bool = True,
-              size: str = "1.6rem") -> str:
-    """A compact KPI tile's HTML (st.metric is taller and cuts long values off). Label and value
-    are escaped: they carry names and units an administrator can edit."""
+              size: str = "1.6rem", note: str = "") -> str:
+    """A compact KPI tile's HTML (st.metric is taller and cuts long values off), with an optional
+    smaller `note` line under the value (e.g. the forecast's range). Label, value and note are
+    escaped: they carry names and units an administrator can edit."""
     sep = "　" if inline else "<br>"
+    small = (f"<br><span style='font-size:0.9rem;font-weight:400;color:{TEXT_COLOUR}'>"
+             f"{html.escape(note)}</span>") if note else ""
     return (f"{html.escape(label)}{sep}<span style='font-size:{size};font-weight:700;color:{colour};"
-            f"line-height:1.25'>{html.escape(value)}</span>")
+            f"line-height:1.25'>{html.escape(value)}</span>{small}")
 
 
 def tiles(ov: pd.DataFrame, ms: pd.DataFrame, as_of: dt.date, lang: str) -> list[tuple[str, str, str]]:

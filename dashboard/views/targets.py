@@ -94,25 +94,24 @@ def target_titles(ov: pd.DataFrame, lang: str) -> dict[str, str]:
     return {r["target_code"]: target_title(r, lang) for _, r in ov.iterrows()}
 
 
-def headline(row: Any, lang: str) -> list[tuple[str, str, str]]:
-    """(label, value, colour) for the tiles of one target_overview row; values may hold a
-    smaller <span> (the forecast range)."""
+def headline(row: Any, lang: str) -> list[tuple[str, str, str, str]]:
+    """(label, value, colour, note) for the tiles of one target_overview row, all plain text; the
+    note is the smaller line under the value (the forecast's range), '' for the others."""
     unit = str(row["unit_zh"])
-    small = "<br><span style='font-size:0.9rem;font-weight:400'>{}</span>"
     forecast = amount(row["forecast"], unit, lang)
+    forecast_range = ""
     if not pd.isna(row["forecast_low"]) and not pd.isna(row["forecast_high"]):
-        forecast += small.format(
-            f"{bare(row['forecast_low'], unit, lang)}–{bare(row['forecast_high'], unit, lang)}")
+        forecast_range = f"{bare(row['forecast_low'], unit, lang)}–{bare(row['forecast_high'], unit, lang)}"
     week = None if pd.isna(row["change_week"]) else round(float(row["change_week"]), 1)
     return [
         (tr("tg_m_done", lang), f"{bare(row['actual'], unit, lang)} / "
-                                f"{amount(row['target'], unit, lang)}", TEXT_COLOUR),
-        (tr("tg_m_pace", lang), amount(row["expected"], unit, lang), TEXT_COLOUR),
+                                f"{amount(row['target'], unit, lang)}", TEXT_COLOUR, ""),
+        (tr("tg_m_pace", lang), amount(row["expected"], unit, lang), TEXT_COLOUR, ""),
         (tr("tg_m_status", lang), status_label(row["status"], lang),
-         STATUS_COLOURS.get(row["status"], TEXT_COLOUR)),
-        (tr("tg_m_week", lang), fmt.signed(week, unit, lang), TEXT_COLOUR),
-        (tr("tg_m_forecast", lang), forecast, TEXT_COLOUR),
-        (tr("tg_m_weekly", lang), amount(row["required_weekly"], unit, lang), TEXT_COLOUR),
+         STATUS_COLOURS.get(row["status"], TEXT_COLOUR), ""),
+        (tr("tg_m_week", lang), fmt.signed(week, unit, lang), TEXT_COLOUR, ""),
+        (tr("tg_m_forecast", lang), forecast, TEXT_COLOUR, forecast_range),
+        (tr("tg_m_weekly", lang), amount(row["required_weekly"], unit, lang), TEXT_COLOUR, ""),
     ]
 
 

@@ -93,7 +93,13 @@ LABELS: dict[str, tuple[str, str]] = {
 lb = Texts(LABELS)
 
 
-def status_word(status: str, lang: str) -> str:
+NO_STATUS_COLOUR = "#8c959f"  # a target of 0 for the scope (e.g. 市总本级 alone): no status
+
+
+def status_word(status: object, lang: str) -> str:
+    """The status in `lang`; '—' where there is none (None, or NaN once pandas has held it)."""
+    if not isinstance(status, str):
+        return "—"
     return metrics.STATUS_EN.get(status, status) if lang == "en" else status
 
 
@@ -260,11 +266,18 @@ def progress_chart_rows(b: Briefing, lang: str = "zh") -> pd.DataFrame:
         "completion": pd.to_numeric(ov["completion"], errors="coerce").fillna(0.0),
         "fraction": ov["fraction"].astype(float),
         "status": ov["status"],
-        "colour": ov["status"].map(STATUS_COLOURS),
-        "text": [f"{fmt.percent(c, lang)}（{status_word(s, lang)}）" if lang == "zh"
-                 else f"{fmt.percent(c, lang)} ({status_word(s, lang)})"
-                 for c, s in zip(ov["completion"], ov["status"])],
+        "colour": ov["status"].map(STATUS_COLOURS).fillna(NO_STATUS_COLOUR),
+        "text": [_completion_text(c, s, lang) for c, s in zip(ov["completion"], ov["status"])],
     })
+
+
+def _completion_text(completion: Any, status: object, lang: str) -> str:
+    """'52.9%（滞后序时）'; with no target for the scope (no completion, no status): '—'."""
+    if not isinstance(status, str) and pd.isna(pd.to_numeric(completion, errors="coerce")):
+        return "—"
+    if lang == "zh":
+        return f"{fmt.percent(completion, lang)}（{status_word(status, lang)}）"
+    return f"{fmt.percent(completion, lang)} ({status_word(status, lang)})"
 
 
 def change_chart_rows(b: Briefing, lang: str = "zh") -> pd.DataFrame:

@@ -1,0 +1,152 @@
+"""The administration page's pure parts: the column titles of its grids and the audit log as people
+read it (who did what to which object, and the change as a list 'field: old → new'), in Chinese or
+English. No streamlit here; dashboard/ui/admin.py draws them."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pandas as pd
+
+from data_access.plan.edits import MILESTONE_STATUS_ZH
+
+# (zh, en) titles of the plan editors' and the account list's columns, by the stored column name.
+COLUMNS: dict[str, tuple[str, str]] = {
+    "code": ("代码", "Code"), "project_code": ("项目", "Project"), "measure": ("统计口径", "Measure"),
+    "parent_code": ("上级目标", "Parent target"), "name_zh": ("名称（中文）", "Name (Chinese)"),
+    "name_en": ("名称（英文）", "Name (English)"), "unit_zh": ("计量单位（中文）", "Unit (Chinese)"),
+    "unit_en": ("计量单位（英文）", "Unit (English)"), "value": ("目标值", "Target value"),
+    "note_zh": ("备注", "Note"), "unit_code": ("单位代码", "Unit code"), "unit_name": ("单位", "Unit"),
+    "due_date": ("计划完成日期", "Due date"), "status": ("状态", "Status"), "done_on": ("完成日期", "Done on"),
+    "username": ("用户名", "User name"), "display_name": ("姓名", "Name"), "role": ("角色", "Role"),
+    "view_scope": ("可查看范围", "May view"), "active": ("启用", "Active"), "year": ("年度", "Year"),
+    "title_zh": ("标题", "Title"), "state": ("状态", "State"), "note": ("内容", "Note"),
+    "owner": ("责任人", "Owner"), "comment": ("说明", "Comment"), "target_code": ("目标", "Target"),
+    "meeting_date": ("会议日期", "Meeting date"), "created_by": ("记录人", "Recorded by"),
+    "must_change_password": ("待改密码", "Must change password"),
+    "last_login_at": ("最近登录", "Last sign-in"), "allocation": ("分配任务", "Allocation"),
+    "password": ("密码", "Password"),
+}
+
+# Words the data layer records as values (accounts/users.py marks a reset password so).
+RECORDED_WORDS: dict[str, tuple[str, str]] = {"（已重置）": ("（已重置）", "(reset)")}
+
+# The audit log's columns as shown (the stored `before` and `after` become one change list).
+AUDIT_COLUMNS: dict[str, tuple[str, str]] = {
+    "id": ("序号", "No."), "at": ("时间", "Time"), "actor": ("操作人", "By"), "action": ("操作", "Action"),
+    "entity": ("对象", "Object"), "entity_id": ("对象编号", "Object id"), "change": ("变更内容", "Change"),
+}
+
+ACTIONS: dict[str, tuple[str, str]] = {
+    "create": ("新建", "Created"), "update": ("修改", "Changed"), "delete": ("删除", "Deleted"),
+    "append": ("新增", "Added"), "import": ("导入", "Imported"), "approve": ("审核通过", "Approved"),
+    "return": ("退回", "Returned"), "withdraw": ("撤回", "Withdrawn"), "revert": ("恢复", "Restored"),
+    "state": ("状态变更", "State changed"), "copy_year": ("复制年度", "Year copied"),
+    "reset_password": ("重置密码", "Password reset"), "change_password": ("修改密码", "Password changed"),
+    "disable": ("停用", "Disabled"), "enable": ("启用", "Enabled"),
+}
+
+ENTITIES: dict[str, tuple[str, str]] = {
+    "users": ("账号", "Accounts"), "targets": ("目标", "Targets"), "allocations": ("区县分配", "Allocations"),
+    "milestones": ("里程碑", "Milestones"), "plan_years": ("计划年度", "Plan years"),
+    "import_batches": ("填报批次", "Report batches"), "decision": ("督办事项", "Decisions"),
+}
+
+EMPTY = ("（空）", "(empty)")
+YES_NO = (("是", "yes"), ("否", "no"))
+
+
+def _word(table: dict[str, tuple[str, str]], key: Any, lang: str) -> str:
+    """The (zh, en) word of `key` in `table`; the key itself when the table does not know it."""
+    if not isinstance(key, str):
+        return ""
+    pair = table.get(key)
+    return (pair[1] if lang == "en" else pair[0]) if pair else key
+
+
+def column_title(name: str, lang: str) -> str:
+    return _word(COLUMNS, name, lang)
+
+
+def column_titles(names: Any, lang: str) -> dict[str, str]:
+    """{stored column name: its title} for a grid's column_config."""
+    return {str(n): column_title(str(n), lang) for n in names}
+
+
+def action_word(action: Any, lang: str) -> str:
+    return _word(ACTIONS, action, lang)
+
+
+def entity_word(entity: Any, lang: str) -> str:
+    return _word(ENTITIES, entity, lang)
+
+
+def milestone_status_word(status: Any, lang: str) -> str:
+    """'已完成' / 'done' for a milestone status code."""
+    if not isinstance(status, str):
+        return ""
+    return status.replace("_", " ") if lang == "en" else MILESTONE_STATUS_ZH.get(status, status)
+
+
+def _value(v: Any, lang: str) -> str:
+    """One recorded value as text: '（空）' for none, 是/否 for a flag, numbers without a spurious '.0'."""
+    i = 1 if lang == "en" else 0
+    if v is None or v == "":
+        return EMPTY[i]
+    if isinstance(v, bool):
+        return YES_NO[0][i] if v else YES_NO[1][i]
+    if isinstance(v, float) and v.is_integer():
+        return f"{int(v):,}"
+    if isinstance(v, (int, float)):
+        return f"{v:,}"
+    return _word(RECORDED_WORDS, str(v), lang)
+
+
+def _state(text: Any) -> dict[str, Any] | None:
+    """A before/after JSON text as a dict (None for none); a value that is not an object is kept
+    under an empty key."""
+    if not isinstance(text, str) or not text.strip():
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return {"": text}
+    return value if isinstance(value, dict) else {"": value}
+
+
+def change_list(before: Any, after: Any, lang: str) -> str:
+    """The change of one audit entry, field by field: '目标值：100 → 120；备注：（空） → 新备注'; a field
+    only after (a new object): '目标值：120'; only before (a removed one): '目标值：100 →（空）'."""
+    old, new = _state(before), _state(after)
+    sep = "; " if lang == "en" else "；"
+    colon = ": " if lang == "en" else "："
+    parts = []
+    for key in sorted(set(old or {}) | set(new or {})):
+        label = column_title(key, lang) if key else ""
+        head = f"{label}{colon}" if label else ""
+        if old is None:
+            parts.append(f"{head}{_value(new[key], lang)}")  # type: ignore[index]
+            continue
+        a = _value(old.get(key), lang)
+        b = _value((new or {}).get(key), lang)
+        if a != b:
+            parts.append(f"{head}{a} → {b}")
+    return sep.join(parts)
+
+
+def audit_table(entries: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The audit log as shown and downloaded: titled columns in `lang`, action and object in words,
+    the time to the second, before/after as one readable change list."""
+    def title(key: str) -> str:
+        return _word(AUDIT_COLUMNS, key, lang)
+
+    at = pd.to_datetime(entries["at"], errors="coerce")
+    return pd.DataFrame({
+        title("id"): entries["id"].astype("int64"),
+        title("at"): [d.strftime("%Y-%m-%d %H:%M:%S") if not pd.isna(d) else "" for d in at],
+        title("actor"): entries["actor"].fillna(""),
+        title("action"): [action_word(a, lang) for a in entries["action"]],
+        title("entity"): [entity_word(e, lang) for e in entries["entity"]],
+        title("entity_id"): entries["entity_id"].fillna(""),
+        title("change"): [change_list(b, a, lang) for b, a in zip(entries["before"], entries["after"])],
+    })
