@@ -183,9 +183,12 @@ class _Statements:
     """Every statement the engine sends while the block runs (before_cursor_execute)."""
 
     def __init__(self, engine):
-        self.engine, self.sql = engine, []
+        self.engine, self.sql, self.version_bumps = engine, [], 0
 
     def _seen(self, conn, cursor, statement, parameters, context, executemany):
+        if "data_version" in statement:  # the audit writer's version bump (tests/test_data_version.py)
+            self.version_bumps += statement.lstrip().upper().startswith("UPDATE")
+            return
         self.sql.append(statement.lstrip().split(None, 1)[0].upper())
 
     def __enter__(self):
@@ -203,13 +206,14 @@ def test_saving_an_unchanged_allocation_matrix_writes_nothing(tiny):
     m = allocations.allocation_matrix(tiny, 2023)
     with _Statements(tiny) as seen:
         assert allocations.save_allocations(tiny, ROOT, 2023, m) == 0
-    assert seen.writes() == []
+    assert seen.writes() == [] and seen.version_bumps == 0
     assert len([s for s in seen.sql if s == "SELECT"]) <= 5  # the year, its targets, units, allocations
     # three changed cells: one bulk statement per kind plus one audit entry each
     m.loc[0, "T01"], m.loc[1, "T07"], m.loc[2, "T09"] = 65, None, 1
     with _Statements(tiny) as seen:
         assert allocations.save_allocations(tiny, ROOT, 2023, m) == 3
     assert sorted(seen.writes()) == ["DELETE", "INSERT", "INSERT", "INSERT", "INSERT", "UPDATE"]
+    assert seen.version_bumps == 1  # one transaction, one new data version
 
 
 def test_copy_plan_year_is_set_based_and_copies_values(tiny):
@@ -220,6 +224,7 @@ def test_copy_plan_year_is_set_based_and_copies_values(tiny):
     # plan year, projects, targets, allocations, milestones, audit: one INSERT each, whatever the size
     assert seen.writes() == ["INSERT"] * 6
     assert len(seen.sql) <= 14
+    assert seen.version_bumps == 1
     m23 = allocations.allocation_matrix(tiny, 2023).drop(columns="unit_name")
     m24 = allocations.allocation_matrix(tiny, 2024).drop(columns="unit_name")
     pd.testing.assert_frame_equal(m23, m24)
