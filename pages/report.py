@@ -84,8 +84,7 @@ with tab_up:
                     st.rerun()
 
 with tab_review:
-    waiting = data.batches(("pending", "returned"), scope or f.units)  # a county sees its own
-    pending, returned = waiting[waiting["status"] == "pending"], waiting[waiting["status"] == "returned"]
+    pending, returned = rv.split_waiting(data.batches(rv.WAITING, scope or f.units))  # a county sees its own
     st.subheader(t("rep_pending_head", n=len(pending)))
     if len(pending):
         # One batch at a time: its rows, its file and the decision (drawing every pending batch's

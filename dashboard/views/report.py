@@ -18,6 +18,7 @@ from data_access.reporting import batches as batch_list
 from data_access.reporting import preview as previewing
 from data_access.reporting.kinds import KINDS
 from data_access.schema.accounts import ROLE_ADMIN, ROLE_REPORTER
+from data_access.schema.models import BATCH_PENDING, BATCH_RETURNED, MEASURE_REPORTED
 from data_access.errors import DataAccessError
 
 from dashboard.i18n import register, tr
@@ -246,9 +247,18 @@ def year_bounds(plan_years: pd.DataFrame, year: int) -> tuple[Any, Any]:
 
 
 def reported_targets(targets: pd.DataFrame) -> pd.DataFrame:
-    """The targets counted from the weekly reports (measure 'reported'), indexed by target_code:
+    """The targets counted from the weekly reports (MEASURE_REPORTED), indexed by target_code:
     the ones whose history of figures the page can show."""
-    return targets[targets["measure"] == "reported"].set_index("target_code")
+    return targets[targets["measure"] == MEASURE_REPORTED].set_index("target_code")
+
+
+WAITING = (BATCH_PENDING, BATCH_RETURNED)
+"""The batch states the review tab lists: waiting for a reviewer, or sent back to the county."""
+
+
+def split_waiting(batches: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(pending, returned) rows of the review tab's batches (columns of reporting.batches.batches)."""
+    return batches[batches["status"] == BATCH_PENDING], batches[batches["status"] == BATCH_RETURNED]
 
 
 def history_units(scope: tuple[str, ...] | None, all_codes: list[str],
