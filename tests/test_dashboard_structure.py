@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from tests.apptest_support import APP, ROOT
+from tests.helpers import find_cycle
 
 DASHBOARD = ROOT / "dashboard"
 SOURCES = sorted([*DASHBOARD.rglob("*.py"), *(ROOT / "pages").glob("*.py")])
@@ -37,29 +38,6 @@ def _imports(path: Path, prefix: str = "dashboard") -> set[str]:
 def import_graph() -> dict[str, set[str]]:
     modules = {_module(p): p for p in SOURCES if p.is_relative_to(DASHBOARD)}
     return {m: {i for i in _imports(p) if i in modules and i != m} for m, p in modules.items()}
-
-
-def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
-    """One import circle as [a, b, ..., a], or None."""
-    state: dict[str, int] = {}
-    stack: list[str] = []
-
-    def visit(node: str) -> list[str] | None:
-        state[node] = 1
-        stack.append(node)
-        for nxt in sorted(graph.get(node, ())):
-            if state.get(nxt) == 1:
-                return stack[stack.index(nxt):] + [nxt]
-            if nxt not in state and (found := visit(nxt)):
-                return found
-        stack.pop()
-        state[node] = 2
-        return None
-
-    for node in sorted(graph):
-        if node not in state and (found := visit(node)):
-            return found
-    return None
 
 
 def test_the_cycle_finder_finds_the_old_gate_data_circle():

@@ -7,6 +7,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from tests.helpers import find_cycle
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -37,29 +39,6 @@ def _package_modules(package: str) -> dict[str, Path]:
     return {_module(p): p for p in (ROOT / package).rglob("*.py") if "__pycache__" not in p.parts}
 
 
-def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
-    """One import circle of `graph` (module -> modules it imports), or None."""
-    state: dict[str, int] = {}
-    stack: list[str] = []
-
-    def visit(node: str) -> list[str] | None:
-        state[node] = 1
-        stack.append(node)
-        for nxt in sorted(graph.get(node, ())):
-            if state.get(nxt) == 1:
-                return stack[stack.index(nxt):] + [nxt]
-            if nxt not in state and (found := visit(nxt)):
-                return found
-        stack.pop()
-        state[node] = 2
-        return None
-
-    for node in sorted(graph):
-        if node not in state and (found := visit(node)):
-            return found
-    return None
-
-
 def _graph(package: str) -> dict[str, set[str]]:
     modules = _package_modules(package)
     graph: dict[str, set[str]] = {}
@@ -82,14 +61,14 @@ def test_the_dashboard_never_imports_a_page():
 
 
 def test_no_import_circle_in_data_access():
-    assert _cycle(_graph("data_access")) is None
+    assert find_cycle(_graph("data_access")) is None
 
 
 def test_the_cycle_finder_finds_a_circle():
     # the check above can fail: the old circle between plan edits and accounts, as a graph
     graph = {"data_access.plan.edits": {"data_access.accounts.auth"},
              "data_access.accounts.auth": {"data_access.plan.edits"}}
-    found = _cycle(graph)
+    found = find_cycle(graph)
     assert found is not None and found[0] == found[-1] and set(found) == set(graph)
 
 
