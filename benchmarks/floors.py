@@ -50,7 +50,7 @@ def facts_cte(s: str, units, codes: bool = False) -> str:
   JOIN targets t ON t.year = :year AND t.measure = 'facility:' || f.kind
   JOIN plan_years py ON py.year = t.year
   WHERE f.kind IN ('care_station', 'childcare_class'){code} AND f.opened_on >= py.start_date
-    AND f.opened_on <= :as_of{s} AND (f.closed_on IS NULL OR f.closed_on > :as_of{s})
+    AND f.opened_on <= :as_of{s}  -- 新建: opened in the year, counted even if it closed since
     AND f.recorded_at < :cutoff{s} AND {_vis('f', s)} AND {_current('f', s)}{_units('f.unit_code', units)}
   UNION ALL
   SELECT t.id, o.unit_code, o.founded_on, CAST(1 AS DOUBLE PRECISION)
