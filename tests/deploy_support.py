@@ -46,3 +46,24 @@ def get(url: str, timeout: float = 15, context: ssl.SSLContext | None = None) ->
             return r.status, r.read().decode()
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read().decode()
+
+
+def nginx_main_conf(tmp_path: Path, site: str, connections: int = 256) -> Path:
+    """`site` (a server block of deploy/, already pointed at test ports) written beside a minimal
+    nginx.conf that keeps every path under `tmp_path` (pid, logs, temp files) and runs in the
+    foreground; returns the nginx.conf to pass to `nginx -c`."""
+    (tmp_path / "site.conf").write_text(site, encoding="utf-8")
+    temp = " ".join(f"{k}_temp_path {tmp_path}/{k};" for k in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    conf = tmp_path / "nginx.conf"
+    conf.write_text(f"""pid {tmp_path}/nginx.pid;
+error_log {tmp_path}/error.log;
+daemon off;
+worker_processes 1;
+events {{ worker_connections {connections}; }}
+http {{
+  access_log {tmp_path}/access.log;
+  {temp}
+  include {tmp_path}/site.conf;
+}}
+""", encoding="utf-8")
+    return conf

@@ -17,7 +17,7 @@ import pytest
 
 from data_access.db import make_engine
 from tests.conftest import skip_or_fail
-from tests.deploy_support import ROOT, free_port, get, start_entrypoint, stop_server
+from tests.deploy_support import ROOT, free_port, get, nginx_main_conf, start_entrypoint, stop_server
 
 UNIT = ROOT / "deploy" / "kpi-dashboard.service"
 SITE = ROOT / "deploy" / "nginx-kpi-dashboard.conf"
@@ -83,22 +83,7 @@ def _nginx_conf(tmp_path: Path, https_port: int, http_port: int, upstream: str) 
     site = site.replace("listen 443 ssl http2;", f"listen 127.0.0.1:{https_port} ssl http2;")
     site = site.replace("listen 80;", f"listen 127.0.0.1:{http_port};")
     site = site.replace("server 127.0.0.1:8501;", f"server {upstream};")
-    (tmp_path / "site.conf").write_text(site, encoding="utf-8")
-    temp = " ".join(f"{k}_temp_path {tmp_path}/{k};" for k in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
-    conf = tmp_path / "nginx.conf"
-    conf.write_text(f"""
-pid {tmp_path}/nginx.pid;
-error_log {tmp_path}/error.log;
-daemon off;
-worker_processes 1;
-events {{ worker_connections 64; }}
-http {{
-  access_log {tmp_path}/access.log;
-  {temp}
-  include {tmp_path}/site.conf;
-}}
-""", encoding="utf-8")
-    return conf
+    return nginx_main_conf(tmp_path, site, connections=64)
 
 
 def test_nginx_site_passes_nginx_t(tmp_path):

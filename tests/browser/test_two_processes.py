@@ -22,7 +22,7 @@ from data_access.sample_loader import load_sample
 from data_access.schema import migrate
 from tests.browser.support import ROOT, guard_context, stop_server, wait_ready
 from tests.conftest import PG_URL, _drop_pg, _fresh_pg_engine, skip_or_fail
-from tests.deploy_support import free_port, start_entrypoint
+from tests.deploy_support import free_port, nginx_main_conf, start_entrypoint
 from tests.helpers import NOW, prow, xlsx
 from tests.people import reviewer
 
@@ -48,21 +48,7 @@ def _site(tmp_path: Path, https: int, http: int, a: str, b: str) -> Path:
                      ("server 127.0.0.1:8501;", f"server {a};"), ("server 127.0.0.1:8502;", f"server {b};")):
         assert old in site, old
         site = site.replace(old, new)
-    (tmp_path / "site.conf").write_text(site, encoding="utf-8")
-    temp = " ".join(f"{k}_temp_path {tmp_path}/{k};" for k in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
-    conf = tmp_path / "nginx.conf"
-    conf.write_text(f"""pid {tmp_path}/nginx.pid;
-error_log {tmp_path}/error.log;
-daemon off;
-worker_processes 1;
-events {{ worker_connections 256; }}
-http {{
-  access_log {tmp_path}/access.log;
-  {temp}
-  include {tmp_path}/site.conf;
-}}
-""", encoding="utf-8")
-    return conf
+    return nginx_main_conf(tmp_path, site, connections=256)
 
 
 def _t01(page) -> str | None:
