@@ -192,17 +192,19 @@ def upload(base: str, session_id: str, content: bytes, token: str | None, method
         for k, v in {**headers, "Expect": "100-continue"}.items():
             conn.putheader(k, v)
         conn.endheaders()
-        conn.sock.settimeout(5)
+        conn.sock.settimeout(30)
         first = conn.sock.recv(65536)
         if first.startswith(b"HTTP/1.1 100"):
             conn.sock.sendall(body)
+            conn.sock.settimeout(60)  # a loaded machine may take long to parse a 9 MB body
             first = b""
             while b"\r\n\r\n" not in first:
                 first += conn.sock.recv(65536)
         while True:  # the guard's answers close the connection; Streamlit's carry a length
             head, _, rest = first.partition(b"\r\n\r\n")
             length = [int(h.split(b":")[1]) for h in head.lower().split(b"\r\n") if h.startswith(b"content-length:")]
-            if b"\r\n\r\n" in first and length and len(rest) >= length[0]:
+            done = (length and len(rest) >= length[0]) or head.startswith(b"HTTP/1.1 204")
+            if b"\r\n\r\n" in first and done:
                 break
             chunk = conn.sock.recv(65536)
             if not chunk:
