@@ -128,7 +128,7 @@ CLASSES_2022, CLASSES_2023 = 20, 46  # T06: 50, missed
 UNIONS_2023 = 287  # T09: 300, missed
 SEED_DATE = dt.date(2023, 3, 26)
 NE_ORGS_BY_SEED_DATE = 372
-MEMBERS_THROUGH_MARCH_2023 = 450000
+MEMBERS_KNOWN_ON_SEED_DATE = 450000  # months complete and recorded by 26 March: 2019-01 .. 2023-02
 MEMBERS_2022 = 12000
 MEMBERS_2023_BASE = 13150  # plus the two anomalies ≈ 13800; T11: 15000, missed
 
@@ -613,9 +613,10 @@ def monthly(rng: random.Random, total: int) -> list[int]:
 
 
 def city_months(rng: random.Random) -> dict[dt.date, int]:
-    """City intake per month, with 2019-2021 sized so that the total through March 2023 is the seed's 45万."""
+    """City intake per month, with 2019-2021 sized so that the total known on the seed's date (26 March
+    2023) is its 45万: every month through February 2023 (March's figures are recorded on 31 March)."""
     by_year = {2023: monthly(rng, MEMBERS_2023_BASE), 2022: monthly(rng, MEMBERS_2022)}
-    early = MEMBERS_THROUGH_MARCH_2023 - sum(by_year[2022]) - sum(by_year[2023][:3])
+    early = MEMBERS_KNOWN_ON_SEED_DATE - sum(by_year[2022]) - sum(by_year[2023][:2])
     for year, total in zip(EARLY_YEARS, split_integer(early, list(EARLY_YEARS.values()))):
         by_year[year] = monthly(rng, total)
     return {dt.date(y, m, 1): by_year[y][m - 1] for y in sorted(by_year) for m in range(1, 13)}

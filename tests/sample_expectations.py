@@ -195,14 +195,6 @@ def ne_members_cumulative(as_of: dt.date, units: Sequence[str] | None = None) ->
     return int(ne_members_rows(as_of, units)["new_members"].sum())
 
 
-def ne_members_through(month_end: dt.date, as_of: dt.date, units: Sequence[str] | None = None) -> int:
-    """Members of every month up to and including the month of `month_end` (the seed's '45万 as
-    of 26 March' reading: March counted although it is not over yet)."""
-    m = csv("ne_membership")
-    m = m[(_d(m["month"]) <= pd.Timestamp(month_end.replace(day=1)))]
-    return int(_in_units(m, units)["new_members"].sum())
-
-
 def stations_opened(year: int, standing_on: dt.date | None = None) -> int:
     """Care stations opened in `year` (and standing on `standing_on` if given)."""
     f = csv("facilities")

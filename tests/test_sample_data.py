@@ -105,7 +105,8 @@ def test_fixed_points_from_the_seed(conn):
                         "AND opened_on BETWEEN '2022-01-01' AND '2022-12-31' AND closed_on IS NULL") == 54
     assert scalar(conn, "SELECT COUNT(*) FROM union_orgs WHERE is_new_economy "
                         "AND founded_on <= '2023-03-26'") == 372
-    assert scalar(conn, "SELECT SUM(new_members) FROM ne_membership WHERE month <= '2023-03-01'") == 450000
+    assert scalar(conn, "SELECT SUM(new_members) FROM ne_membership WHERE month <= '2023-02-01'") == 450000
+    assert scalar(conn, "SELECT SUM(new_members) FROM ne_membership WHERE month = '2023-03-01'") == 958
 
 
 def test_year_end_outcomes(conn):
