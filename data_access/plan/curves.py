@@ -40,8 +40,8 @@ def month_name(i: int, lang: str = "zh") -> str:
     return MONTH_EN[i - 1] if lang == "en" else f"{i}月"
 
 
-def _pct(x: float) -> str:
-    """A percentage without spurious digits: 98, 99.5, 8.33."""
+def share_text(x: float) -> str:
+    """A share in per cent without spurious digits: 98, 99.5, 8.33."""
     return f"{round(x, 4):.4f}".rstrip("0").rstrip(".")
 
 
@@ -83,16 +83,16 @@ def curve_from_shares(code: str, shares: Sequence[Any]) -> list[float] | None:
             raise DataAccessError(f"{what_zh}：{month_name(i)}“{v}”不是数字",
                                   f"{what_en}: {month_name(i, 'en')} “{v}” is not a number")
         if x < 0:
-            raise DataAccessError(f"{what_zh}：{month_name(i)}占比 {_pct(x)}% 不能为负",
-                                  f"{what_en}: {month_name(i, 'en')} has {_pct(x)}%, which must not be negative")
+            raise DataAccessError(f"{what_zh}：{month_name(i)}占比 {share_text(x)}% 不能为负",
+                                  f"{what_en}: {month_name(i, 'en')} has {share_text(x)}%, which must not be negative")
         nums.append(x)
     total = math.fsum(nums)
     if abs(total - 100) > TOLERANCE:
         gap = abs(total - 100)
         zh, en = ("少", "short of") if total < 100 else ("多", "over")
-        raise DataAccessError(f"{what_zh}：12个月合计 {_pct(total)}%，比 100% {zh} {_pct(gap)} 个百分点",
-                              f"{what_en}: the twelve shares sum to {_pct(total)}%, "
-                              f"{_pct(gap)} percentage points {en} 100%")
+        raise DataAccessError(f"{what_zh}：12个月合计 {share_text(total)}%，比 100% {zh} {share_text(gap)} 个百分点",
+                              f"{what_en}: the twelve shares sum to {share_text(total)}%, "
+                              f"{share_text(gap)} percentage points {en} 100%")
     curve, running = [], 0.0
     for x in nums:
         running += x
