@@ -14,7 +14,7 @@ from data_access.kpis import queries, tables
 from data_access.plan import allocations, edits
 from data_access.accounts import auth
 from data_access.schema.accounts import User
-from tests.apptest_support import open_page
+from tests.apptest_support import ROOT, open_page
 from tests import test_access_control as ac
 from tests.test_access_control import PW, XINHUA, _sign_in_by_cookie
 
@@ -249,3 +249,21 @@ def test_add_and_retire_a_target_from_the_page(db, monkeypatch):
     at.run()
     top = at.dataframe[0].value.head(2)
     assert list(top["操作"]) == ["移出计划", "新建"] and top.iloc[0]["变更内容"] == "已停用：否 → 是"
+
+
+def test_plan_curves_in_english(db, monkeypatch):
+    """Opened straight on the tab: AppTest formats the accounts tab's role choices outside the
+    script (in Chinese), so the English page is not switched to from there."""
+    monkeypatch.setenv("KPI_AUTH_MODE", "builtin")
+    _sign_in_by_cookie(monkeypatch, db[1], "root")
+    at = open_page(db[0], None, {"lang": "en"})
+    at.session_state["admin_tab"] = "Plan curves"
+    at.switch_page(str(ROOT / "pages" / "admin.py"))
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [tab.label for tab in at.tabs][:3] == ["Accounts", "Targets", "Plan curves"]
+    assert json.loads(at.dataframe[0].proto.columns)["m03"]["label"] == "March (%)"
+    _edit(at, "admin_curves_2023_0", {1: {"m05": -5}})  # T02 is linear: one month filled, the rest blank
+    assert at.error[0].value == "These plan curves cannot be saved:"
+    assert "Target T02 plan curve: January is blank (leave all twelve blank for an even pace over the year)" in \
+        [x.value for x in at.text]

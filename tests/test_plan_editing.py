@@ -324,3 +324,34 @@ def test_a_county_clerk_is_refused_in_the_data_layer(tiny, user, message):
         with pytest.raises(PermissionDenied, match=message):
             call()
     assert snapshot(tiny) == before
+
+
+# ---------------------------------------------------------------------------------------------
+# as the admin page shows them (dashboard/views/admin.py, pure)
+
+
+def test_the_gap_table_and_a_curve_change_as_shown():
+    from dashboard.views import admin as av
+
+    targets = pd.DataFrame({"code": ["T01", "T10"], "name_zh": ["群众性文化活动", "新发展会员"],
+                            "name_en": ["Cultural events", "New members"], "unit_zh": ["场次", "人"],
+                            "value": [1200, 150000]})
+    gaps = pd.DataFrame([
+        {"target_code": "T01", "target": 1200.0, "allocated": 1000.0, "difference": -200.0, "missing_units": ()},
+        {"target_code": "T10", "target": 150000.0, "allocated": 160000.0, "difference": 10000.0,
+         "missing_units": (A, B)}])
+    names = {A: "新华区", B: "鲁山县"}
+    assert av.gap_table(gaps, targets, names, "zh").values.tolist() == [
+        ["T01", "群众性文化活动", "1,200场次", "1,000场次", "−200场次", "—"],
+        ["T10", "新发展会员", "15万人", "16万人", "+1万人", "新华区、鲁山县"]]
+    en = av.gap_table(gaps, targets, {A: "Xinhua", B: "Lushan"}, "en")
+    assert list(en.columns) == ["Target", "Name", "Target value", "Allocated", "Difference (allocated − target)",
+                                "Units without a share"]
+    assert en.values.tolist()[1] == ["T10", "New members", "150,000 people", "160,000 people", "+10,000 people",
+                                     "Xinhua, Lushan"]
+    before, after = json.dumps({"pace_curve": None}), json.dumps({"pace_curve": TEN_THEN_FIVE_CUM})
+    assert av.change_list(before, after, "zh") == \
+        "计划曲线：按天均匀 → 10%、10%、10%、10%、10%、10%、10%、10%、5%、5%、5%、5%"
+    assert av.change_list(after, before, "en") == \
+        "Plan curve: 10%, 10%, 10%, 10%, 10%, 10%, 10%, 10%, 5%, 5%, 5%, 5% → even over the year"
+    assert (av.action_word("retire", "zh"), av.entity_word("projects", "en")) == ("移出计划", "Projects")

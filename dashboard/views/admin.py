@@ -36,7 +36,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "last_login_at": ("最近登录", "Last sign-in"), "allocation": ("分配任务", "Allocation"),
     "password": ("密码", "Password"),
     "pace_curve": ("计划曲线", "Plan curve"), "retired": ("已停用", "Retired"), "sort_order": ("排序", "Order"),
-    "total": ("合计（%）", "Total (%)"), "target": ("目标值", "Target"), "allocated": ("分配合计", "Allocated"),
+    "total": ("合计（%）", "Total (%)"), "target": ("目标值", "Target value"), "allocated": ("分配合计", "Allocated"),
     "difference": ("差额（分配−目标）", "Difference (allocated − target)"),
     "missing_units": ("未分配单位", "Units without a share"), "name": ("名称", "Name"),
     **{c: (curves.month_name(i) + "（%）", curves.month_name(i, "en") + " (%)")
