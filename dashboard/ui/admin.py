@@ -1,7 +1,8 @@
 """The administration page's sections (pages/admin.py stays a thin list of tabs).
 
-Everything is read and written through data_access.auth / data_access.admin_ops, which check the
-administrator role again and write the audit log; this module only lays out forms and editors.
+Everything is read and written through data_access.accounts and data_access.plan, which check the
+administrator role again and write the audit log; this module only lays out forms and editors (and
+shows, before saving, what `plan.curves.curve_problems` and `plan.allocation_check` find).
 User-entered text is shown in tables and text widgets, never as HTML or markdown.
 """
 from __future__ import annotations
