@@ -1,5 +1,5 @@
-"""系统管理 (administrators only): accounts, targets, allocations and milestones of a plan year,
-a new plan year, the audit log. The data layer checks the role again on every write."""
+"""系统管理 (administrators only): accounts, targets (added, edited, retired), plan curves,
+allocations and milestones of a plan year, a new plan year, the audit log. The data layer checks the role again on every write."""
 from collections.abc import Callable
 
 import streamlit as st
@@ -17,6 +17,7 @@ adm.show_flash()
 sections: list[tuple[str, Callable[[], None]]] = [
     ("admin_tab_accounts", lambda: adm.accounts(admin)),
     ("admin_tab_targets", lambda: adm.targets(admin, f.year)),
+    ("admin_tab_curves", lambda: adm.curves(admin, f.year)),
     ("admin_tab_alloc", lambda: adm.allocations(admin, f.year)),
     ("admin_tab_milestones", lambda: adm.milestones(admin, f.year)),
     ("admin_tab_year", lambda: adm.new_year(admin)),

@@ -264,17 +264,17 @@ def _as_revision_0005(src, dest):
     0005 program would have written it (facilities and union_orgs without the two 0006 columns)."""
     import hashlib
 
-    dropped = {"replaces_id", "superseded_at"}
+    dropped = {"replaces_id", "superseded_at", "retired"}  # 0006; projects/targets.retired 0012 (all false)
     with zipfile.ZipFile(src) as zin:
         doc = json.loads(zin.read("manifest.json"))
         tables = {name: zin.read(f"tables/{name}.jsonl") for name in doc["tables"]}
-    for name in ("facilities", "union_orgs"):
+    for name in ("facilities", "union_orgs", "projects", "targets"):
         cols = doc["tables"][name]["columns"]
         keep = [i for i, c in enumerate(cols) if c not in dropped]
         lines = []
         for ln in tables[name].splitlines():
             row = json.loads(ln)
-            assert all(row[i] is None for i, c in enumerate(cols) if c in dropped)
+            assert all(row[i] in (None, False) for i, c in enumerate(cols) if c in dropped)
             lines.append(portable.line([row[i] for i in keep]))
         tables[name] = b"".join(lines)
         doc["tables"][name].update(columns=[cols[i] for i in keep],

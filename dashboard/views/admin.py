@@ -8,7 +8,16 @@ from typing import Any
 
 import pandas as pd
 
+from data_access.plan import curves
 from data_access.plan.edits import MILESTONE_STATUS_ZH
+from data_access.present import fmt
+from data_access.schema.models import (
+    MEASURE_CARE_STATIONS,
+    MEASURE_CHILDCARE,
+    MEASURE_NE_MEMBERS,
+    MEASURE_REPORTED,
+    MEASURE_UNION_ORGS,
+)
 
 # (zh, en) titles of the plan editors' and the account list's columns, by the stored column name.
 COLUMNS: dict[str, tuple[str, str]] = {
@@ -26,6 +35,21 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "must_change_password": ("待改密码", "Must change password"),
     "last_login_at": ("最近登录", "Last sign-in"), "allocation": ("分配任务", "Allocation"),
     "password": ("密码", "Password"),
+    "pace_curve": ("计划曲线", "Plan curve"), "retired": ("已停用", "Retired"), "sort_order": ("排序", "Order"),
+    "total": ("合计（%）", "Total (%)"), "target": ("目标值", "Target value"), "allocated": ("分配合计", "Allocated"),
+    "difference": ("差额（分配−目标）", "Difference (allocated − target)"),
+    "missing_units": ("未分配单位", "Units without a share"), "name": ("名称", "Name"),
+    **{c: (curves.month_name(i) + "（%）", curves.month_name(i, "en") + " (%)")
+       for i, c in enumerate(curves.MONTH_COLUMNS, start=1)},
+}
+
+# How a target's progress is counted (schema.models.MEASURES), as the add-target form offers it.
+MEASURE_WORDS: dict[str, tuple[str, str]] = {
+    MEASURE_REPORTED: ("区县每周填报", "Reported weekly by the units"),
+    MEASURE_CARE_STATIONS: ("爱心驿站台账（新建）", "Care-station registry (new)"),
+    MEASURE_CHILDCARE: ("爱心托管班台账（新建）", "Childcare-class registry (new)"),
+    MEASURE_UNION_ORGS: ("基层工会台账（新建）", "Grassroots-union registry (new)"),
+    MEASURE_NE_MEMBERS: ("新业态会员月报", "New-economy membership (monthly)"),
 }
 
 # Words the data layer records as values (accounts/users.py marks a reset password so).
@@ -44,11 +68,12 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "state": ("状态变更", "State changed"), "copy_year": ("复制年度", "Year copied"),
     "reset_password": ("重置密码", "Password reset"), "change_password": ("修改密码", "Password changed"),
     "disable": ("停用", "Disabled"), "enable": ("启用", "Enabled"),
+    "retire": ("移出计划", "Retired"), "restore": ("恢复到计划", "Back in the plan"),
 }
 
 ENTITIES: dict[str, tuple[str, str]] = {
     "users": ("账号", "Accounts"), "targets": ("目标", "Targets"), "allocations": ("区县分配", "Allocations"),
-    "milestones": ("里程碑", "Milestones"), "plan_years": ("计划年度", "Plan years"),
+    "milestones": ("里程碑", "Milestones"), "plan_years": ("计划年度", "Plan years"), "projects": ("项目", "Projects"),
     "import_batches": ("填报批次", "Report batches"), "decision": ("督办事项", "Decisions"),
 }
 
@@ -79,6 +104,49 @@ def action_word(action: Any, lang: str) -> str:
 
 def entity_word(entity: Any, lang: str) -> str:
     return _word(ENTITIES, entity, lang)
+
+
+def measure_word(measure: Any, lang: str) -> str:
+    """'区县每周填报' / 'Reported weekly by the units' for a measure code."""
+    return _word(MEASURE_WORDS, measure, lang)
+
+
+def curve_text(curve: Any, lang: str) -> str:
+    """A stored plan curve (cumulative) as its monthly shares: '10%、10%、…、5%'; none: even pace."""
+    shares = curves.shares_from_curve(curve) if isinstance(curve, list) else None
+    if shares is None:
+        return "按天均匀" if lang != "en" else "even over the year"
+    return ("、" if lang != "en" else ", ").join(f"{curves.share_text(x)}%" for x in shares)
+
+
+def gap_table(gaps: pd.DataFrame, targets: pd.DataFrame, unit_names: dict[str, str], lang: str) -> pd.DataFrame:
+    """`plan.allocation_check.allocation_gaps` as the page shows it before saving: per target its
+    code and name, the target value, the sum of the units' allocations and the difference
+    (allocated − target, signed) with the target's unit (万 for 人 and 元), and the units that
+    should have a share but have none, by name ('—' when none is missing). `targets`: columns code,
+    name_zh, name_en, unit_zh (e.g. `edits.targets_for_edit`)."""
+    info = targets.set_index("code")
+    name_col = "name_en" if lang == "en" else "name_zh"
+    sep = ", " if lang == "en" else "、"
+    rows = []
+    for g in gaps.to_dict("records"):
+        code = g["target_code"]
+        unit = str(info.at[code, "unit_zh"]) if code in info.index else ""
+        rows.append({
+            column_title("target_code", lang): code,
+            column_title("name", lang): str(info.at[code, name_col]) if code in info.index else "",
+            column_title("target", lang): fmt.number(g["target"], unit, lang, digits=_digits(g["target"])),
+            column_title("allocated", lang): fmt.number(g["allocated"], unit, lang, digits=_digits(g["allocated"])),
+            column_title("difference", lang): fmt.signed(g["difference"], unit, lang),
+            column_title("missing_units", lang): sep.join(unit_names.get(u, u) for u in g["missing_units"]) or "—",
+        })
+    names = ["target_code", "name", "target", "allocated", "difference", "missing_units"]
+    return pd.DataFrame(rows, columns=[column_title(n, lang) for n in names])
+
+
+def _digits(value: float) -> int:
+    """Decimals to show an amount without hiding a fraction (0 for whole numbers, else 2)."""
+    return 0 if float(value).is_integer() else 2
 
 
 def milestone_status_word(status: Any, lang: str) -> str:
@@ -121,14 +189,17 @@ def change_list(before: Any, after: Any, lang: str) -> str:
     sep = "; " if lang == "en" else "；"
     colon = ": " if lang == "en" else "："
     parts = []
+    def value(key: str, v: Any) -> str:
+        return curve_text(v, lang) if key == "pace_curve" else _value(v, lang)
+
     for key in sorted(set(old or {}) | set(new or {})):
         label = column_title(key, lang) if key else ""
         head = f"{label}{colon}" if label else ""
         if old is None:
-            parts.append(f"{head}{_value(new[key], lang)}")  # type: ignore[index]
+            parts.append(f"{head}{value(key, new[key])}")  # type: ignore[index]
             continue
-        a = _value(old.get(key), lang)
-        b = _value((new or {}).get(key), lang)
+        a = value(key, old.get(key))
+        b = value(key, (new or {}).get(key))
         if a != b:
             parts.append(f"{head}{a} → {b}")
     return sep.join(parts)

@@ -173,7 +173,7 @@ def plan_year_of(engine: Engine, day: dt.date) -> int | None:
 def projects(engine: Engine, year: int) -> pd.DataFrame:
     """The five projects of a plan year in plan order. Columns: code, name_zh, name_en."""
     stmt = (select(Project.code, Project.name_zh, Project.name_en)
-            .where(Project.year == year).order_by(Project.sort_order, Project.code))
+            .where(Project.year == year, Project.retired.is_(False)).order_by(Project.sort_order, Project.code))
     return _read(engine, stmt, ["code", "name_zh", "name_en"])
 
 
@@ -188,7 +188,7 @@ def targets(engine: Engine, year: int) -> pd.DataFrame:
             Target.measure, Target.pace_curve, Target.parent_code, Target.note_zh, Target.sort_order,
         )
         .join(Project, Project.id == Target.project_id)
-        .where(Target.year == year)
+        .where(Target.year == year, Target.retired.is_(False))
         .order_by(Project.sort_order, Target.sort_order, Target.code)
     )
     df = _read(engine, stmt, ["target_id", "target_code", "project_code", "project_name_zh",
@@ -404,7 +404,7 @@ def progress_by_unit(engine: Engine, year: int, as_of: dt.date,
     f = facts(engine, year, as_of, units)
     stmt = (
         select(Target.code, f.c.unit_code, func.sum(f.c.value))
-        .join(Target, Target.id == f.c.target_id)
+        .join(Target, Target.id == f.c.target_id).where(Target.retired.is_(False))
         .group_by(Target.code, f.c.unit_code)
         .order_by(Target.code, f.c.unit_code)
     )

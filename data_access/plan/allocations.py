@@ -27,14 +27,15 @@ Cell = tuple[str, str]  # (target code, unit code)
 
 def allocation_matrix(engine: Engine, year: int) -> pd.DataFrame:
     """One row per active unit (columns unit_code, unit_name), one column per target code holding the
-    unit's allocated value (NaN: none)."""
+    unit's allocated value (NaN: none); retired targets left out."""
     with engine.connect() as conn:
         units = conn.execute(select(Unit.code, Unit.name_zh).where(Unit.active.is_(True))
                              .order_by(Unit.sort_order, Unit.code)).all()
-        codes = [r.code for r in conn.execute(select(Target.code).where(Target.year == year)
+        codes = [r.code for r in conn.execute(select(Target.code).where(Target.year == year, Target.retired.is_(False))
                                               .order_by(Target.sort_order, Target.code)).all()]
         allocs = conn.execute(select(Target.code, Allocation.unit_code, Allocation.value)
-                              .join(Target, Target.id == Allocation.target_id).where(Target.year == year)).all()
+                              .join(Target, Target.id == Allocation.target_id)
+                              .where(Target.year == year, Target.retired.is_(False))).all()
     df = pd.DataFrame({"unit_code": [u.code for u in units], "unit_name": [u.name_zh for u in units]})
     for c in codes:
         df[c] = float("nan")
@@ -49,12 +50,13 @@ def _apply(conn: Connection, actor: AuthUser, year: int, cells: Mapping[Cell, An
     """Write the cells whose value differs from the stored one; returns how many did. Reads the
     year's targets, units and allocations once; writes in at most three bulk statements plus one
     audit entry per changed cell."""
-    targets = {str(c): int(i) for c, i in conn.execute(select(Target.code, Target.id).where(Target.year == year))}
+    targets = {str(c): int(i) for c, i in conn.execute(select(Target.code, Target.id).where(
+        Target.year == year, Target.retired.is_(False)))}
     units = {str(c) for c in conn.execute(select(Unit.code)).scalars()}
     stored: dict[Cell, tuple[int, float]] = {
         (str(code), str(unit)): (int(aid), float(value)) for code, unit, aid, value in conn.execute(
             select(Target.code, Allocation.unit_code, Allocation.id, Allocation.value)
-            .join(Target, Target.id == Allocation.target_id).where(Target.year == year))}
+            .join(Target, Target.id == Allocation.target_id).where(Target.year == year, Target.retired.is_(False)))}
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
     deletes: list[int] = []
@@ -104,7 +106,8 @@ def save_allocations(engine: Engine, actor: AuthUser, year: int, edited: pd.Data
     require_plan_edit(actor)
     with engine.begin() as conn:
         require_year(conn, year)
-        codes = [str(c) for c in conn.execute(select(Target.code).where(Target.year == year)).scalars()]
+        codes = [str(c) for c in conn.execute(select(Target.code).where(
+            Target.year == year, Target.retired.is_(False))).scalars()]
         cells: dict[Cell, Any] = {}
         for rec in edited.to_dict("records"):
             for code in codes:

@@ -1,7 +1,9 @@
 """Administrative changes to a plan year's targets and milestones (the admin page). Only 管理员 may
 make them (`permissions.require_plan_edit`); every changed row is one audit entry (`audit.record`:
 entity targets or milestones, id year/code, before and after of the changed fields), in the same
-transaction. Allocations are `plan.allocations`, copying a year `plan.years`.
+transaction. New projects and targets are `create_project` / `create_target`; taking them out of
+the plan `plan.retire`; plan curves `plan.curves`; allocations `plan.allocations` (and where they
+do not add up, `plan.allocation_check`); copying a year `plan.years`.
 
 The page hands over whole edited tables; `save_*` work out what changed, so one audit entry is
 written per changed row, and nothing is written when nothing changed.
@@ -13,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, func, insert, select, update
 
 from data_access import audit, clock
 from data_access.accounts.identity import AuthUser
@@ -34,10 +36,11 @@ MILESTONE_STATUS_ZH = {"not_started": "未开始", "in_progress": "进行中", "
 
 
 def targets_for_edit(engine: Engine, year: int) -> pd.DataFrame:
-    """Columns: code, project_code, measure, parent_code, then TARGET_FIELDS; in plan order."""
+    """Columns: code, project_code, measure, parent_code, then TARGET_FIELDS; in plan order
+    (retired targets left out: `plan.retire`)."""
     stmt = (select(Target.code, Project.code.label("project_code"), Target.measure, Target.parent_code,
                    *[getattr(Target, f) for f in TARGET_FIELDS])
-            .join(Project, Project.id == Target.project_id).where(Target.year == year)
+            .join(Project, Project.id == Target.project_id).where(Target.year == year, Target.retired.is_(False))
             .order_by(Target.sort_order, Target.code))
     with engine.connect() as conn:
         rows = conn.execute(stmt).all()
@@ -49,6 +52,8 @@ def _target_row(conn: Connection, year: int, code: str) -> Any:
     row = conn.execute(select(Target).where(Target.year == year, Target.code == code)).first()
     if row is None:
         raise DataAccessError(f"{year}年没有目标 {code}", f"No target {code} in {year}")
+    if row.retired:
+        raise DataAccessError(f"目标 {code} 已停用，恢复后才能修改", f"Target {code} is retired: restore it to edit it")
     return row
 
 
@@ -91,25 +96,65 @@ def save_targets(engine: Engine, actor: AuthUser, year: int, edited: pd.DataFram
 def create_target(engine: Engine, actor: AuthUser, year: int, code: str, project_code: str, *,
                   name_zh: str, name_en: str, unit_zh: str, unit_en: str, value: float,
                   measure: str = "reported", parent_code: str | None = None, note_zh: str | None = None) -> None:
-    """Add a target to a plan year (next year's plan needs no code)."""
+    """Add a target to a plan year (next year's plan needs no code): under a project in the plan,
+    with a code new to the year (up to 8 characters, e.g. T12), names and units, a non-negative
+    value, one of MEASURES and, for a part of another target, that target's code. It has no plan
+    curve (linear) and no allocation until given them; it comes last in the plan order."""
     require_plan_edit(actor)
+    code = str(plain(code) or "").upper()
+    if not code or len(code) > 8:
+        raise DataAccessError("目标代码须为 1 至 8 个字符（如 T12）", "A target code has 1 to 8 characters (e.g. T12)")
     if measure not in MEASURES:
         raise DataAccessError(f"计量方式“{measure}”无效", f"Invalid measure “{measure}”")
+    for f, v in (("name_zh", name_zh), ("name_en", name_en), ("unit_zh", unit_zh), ("unit_en", unit_en)):
+        if plain(v) is None:
+            raise DataAccessError(f"目标 {code} 的 {f} 不能为空", f"Target {code}: {f} must not be empty")
     value = check_value(value, f"目标 {code}")
+    parent_code = plain(parent_code)
     with engine.begin() as conn:
         require_year(conn, year)
-        proj = conn.execute(select(Project.id).where(Project.year == year, Project.code == project_code)).first()
+        proj = conn.execute(select(Project.id, Project.retired)
+                            .where(Project.year == year, Project.code == project_code)).first()
         if proj is None:
             raise DataAccessError(f"{year}年没有项目 {project_code}", f"No project {project_code} in {year}")
+        if proj.retired:
+            raise DataAccessError(f"项目 {project_code} 已停用", f"Project {project_code} is retired")
         if conn.execute(select(Target.id).where(Target.year == year, Target.code == code)).first():
             raise DataAccessError(f"{year}年已有目标 {code}", f"Target {code} exists in {year}")
-        order = len(conn.execute(select(Target.id).where(Target.year == year)).all()) + 1
-        values = dict(year=year, code=code, project_id=proj.id, name_zh=name_zh, name_en=name_en,
-                      unit_zh=unit_zh, unit_en=unit_en, value=value, measure=measure, pace_curve=None,
+        if parent_code is not None and conn.execute(select(Target.id).where(
+                Target.year == year, Target.code == parent_code, Target.retired.is_(False))).first() is None:
+            raise DataAccessError(f"{year}年没有上级目标 {parent_code}", f"No parent target {parent_code} in {year}")
+        order = int(conn.execute(select(func.coalesce(func.max(Target.sort_order), 0))
+                                 .where(Target.year == year)).scalar_one()) + 1
+        values = dict(year=year, code=code, project_id=proj.id, name_zh=plain(name_zh), name_en=plain(name_en),
+                      unit_zh=plain(unit_zh), unit_en=plain(unit_en), value=value, measure=measure, pace_curve=None,
                       parent_code=parent_code, note_zh=note_zh, sort_order=order)
         conn.execute(insert(Target).values(**values))
         audit.record(conn, actor=actor, action="create", entity="targets", entity_id=f"{year}/{code}",
                      after={k: v for k, v in values.items() if k != "project_id"} | {"project_code": project_code})
+
+
+def create_project(engine: Engine, actor: AuthUser, year: int, code: str, *, name_zh: str,
+                   name_en: str | None = None) -> None:
+    """Add a project (工程) to a plan year: a code new to the year (up to 8 characters, e.g. P6)
+    and a Chinese name (the English name defaults to it); it comes last in the plan order."""
+    require_plan_edit(actor)
+    code = str(plain(code) or "").upper()
+    if not code or len(code) > 8:
+        raise DataAccessError("项目代码须为 1 至 8 个字符（如 P6）", "A project code has 1 to 8 characters (e.g. P6)")
+    name_zh = plain(name_zh)
+    if name_zh is None:
+        raise DataAccessError(f"项目 {code} 的名称不能为空", f"Project {code}: the name must not be empty")
+    with engine.begin() as conn:
+        require_year(conn, year)
+        if conn.execute(select(Project.id).where(Project.year == year, Project.code == code)).first():
+            raise DataAccessError(f"{year}年已有项目 {code}", f"Project {code} exists in {year}")
+        order = int(conn.execute(select(func.coalesce(func.max(Project.sort_order), 0))
+                                 .where(Project.year == year)).scalar_one()) + 1
+        values = dict(year=year, code=code, name_zh=name_zh, name_en=plain(name_en) or name_zh, sort_order=order)
+        conn.execute(insert(Project).values(**values))
+        audit.record(conn, actor=actor, action="create", entity="projects", entity_id=f"{year}/{code}",
+                     after=values, at=clock.now())
 
 
 # ---------------------------------------------------------------------------------------------

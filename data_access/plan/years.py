@@ -1,7 +1,9 @@
 """A new plan year started as a copy of an old one (admin page, 管理员 only): the year, its
 projects, targets (with pace curves), allocations and milestones (dates moved by the years between,
-29 February to the 28th; state reset to not started). Set-based: one INSERT … SELECT per table
-(milestones, whose dates move, as one bulk insert), whatever the size of the plan.
+29 February to the 28th; state reset to not started). Retired projects and targets (`plan.retire`)
+are left behind, with their allocations; a milestone of a retired project is copied without one.
+Set-based: one INSERT … SELECT per table (milestones, whose dates move, as one bulk insert),
+whatever the size of the plan.
 """
 from __future__ import annotations
 
@@ -43,7 +45,8 @@ def copy_plan_year(engine: Engine, actor: AuthUser, from_year: int, to_year: int
         p = Project
         conn.execute(insert(p).from_select(
             ["year", "code", "name_zh", "name_en", "sort_order"],
-            select(literal(to_year), p.code, p.name_zh, p.name_en, p.sort_order).where(p.year == from_year)))
+            select(literal(to_year), p.code, p.name_zh, p.name_en, p.sort_order)
+            .where(p.year == from_year, p.retired.is_(False))))
         old_p, new_p = aliased(Project), aliased(Project)
         t = Target
         cols = ["code", "name_zh", "name_en", "unit_zh", "unit_en", "value", "measure", "pace_curve",
@@ -53,7 +56,7 @@ def copy_plan_year(engine: Engine, actor: AuthUser, from_year: int, to_year: int
             select(literal(to_year), new_p.id, *[getattr(t, c) for c in cols])
             .join(old_p, old_p.id == t.project_id)
             .join(new_p, (new_p.year == to_year) & (new_p.code == old_p.code))
-            .where(t.year == from_year)))
+            .where(t.year == from_year, t.retired.is_(False))))
         old_t, new_t = aliased(Target), aliased(Target)
         a = Allocation
         conn.execute(insert(a).from_select(
@@ -61,7 +64,7 @@ def copy_plan_year(engine: Engine, actor: AuthUser, from_year: int, to_year: int
             select(new_t.id, a.unit_code, a.value)
             .join(old_t, old_t.id == a.target_id)
             .join(new_t, (new_t.year == to_year) & (new_t.code == old_t.code))
-            .where(old_t.year == from_year)))
+            .where(old_t.year == from_year, old_t.retired.is_(False))))
         # Milestones: their dates move, which SQL cannot do alike on SQLite, PostgreSQL and MariaDB.
         m = Milestone
         new_projects = {str(code): int(pid) for code, pid in conn.execute(

@@ -94,6 +94,6 @@ def load_context(conn: Connection, now: dt.datetime, year: int | None,
     targets = {str(code): TargetInfo(int(tid), str(name), str(unit), float(value), str(measure))
                for tid, code, name, unit, value, measure in conn.execute(
                    select(Target.id, Target.code, Target.name_zh, Target.unit_zh, Target.value,
-                          Target.measure).where(Target.year == the_year))}
+                          Target.measure).where(Target.year == the_year, Target.retired.is_(False)))}
     return Context(the_year, start, end, now, units, targets,
                    None if allowed_units is None else frozenset(allowed_units))

@@ -26,6 +26,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -107,6 +108,8 @@ class Project(Base):
     name_zh: Mapped[str] = mapped_column(String(100))
     name_en: Mapped[str] = mapped_column(String(200))
     sort_order: Mapped[int] = mapped_column(Integer)
+    # Taken out of its year's plan (plan/retire.py, migration 0012): hidden from the year's pages.
+    retired: Mapped[bool] = mapped_column(Boolean, server_default=false())
 
 
 class Target(Base):
@@ -130,6 +133,10 @@ class Target(Base):
     parent_code: Mapped[str | None] = mapped_column(String(8))  # T11 is part of T10
     note_zh: Mapped[str | None] = mapped_column(Text)
     sort_order: Mapped[int] = mapped_column(Integer)
+    # Taken out of its year's plan (plan/retire.py, migration 0012): left out of the year's pages,
+    # exports, report templates and uploads, and of a copy of the year; its rows and reported
+    # figures stay (the audit log says who retired it when). Readers filter `retired.is_(False)`.
+    retired: Mapped[bool] = mapped_column(Boolean, server_default=false())
 
 
 class Allocation(Base):

@@ -66,7 +66,7 @@ class Progress(VersionedKind):
 
     def _targets(self, conn: Connection, year: int) -> list[Any]:
         return list(conn.execute(select(Target.code, Target.name_zh, Target.unit_zh, Target.value).where(
-            Target.year == year, Target.measure == MEASURE_REPORTED).order_by(Target.sort_order, Target.code)))
+            Target.year == year, Target.measure == MEASURE_REPORTED, Target.retired.is_(False)).order_by(Target.sort_order, Target.code)))
 
     def template_rows(self, conn: Connection, unit: str, unit_name: str, year: int,
                       period: Any) -> list[dict[str, Any]]:
