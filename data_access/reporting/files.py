@@ -342,6 +342,9 @@ def _workbook(zf: zipfile.ZipFile, file: str) -> tuple[list[SheetEntry], dict[st
             sheets.append(SheetEntry(_unescape(elem.get("name") or ""), elem.get("state") or "visible",
                                      part if kind == "worksheet" and part in zf.namelist() else None))
     parts = {t: p for t, p in rels.values() if t in ("sharedStrings", "styles") and p in zf.namelist()}
+    for kind, default in (("sharedStrings", "xl/sharedStrings.xml"), ("styles", "xl/styles.xml")):
+        if kind not in parts and default in zf.namelist():  # found by content type, as openpyxl does
+            parts[kind] = default
     return sheets, parts, date1904
 
 
