@@ -201,14 +201,12 @@ class _Part:
                     seen += len(chunk)
                     if seen > MAX_PART_BYTES:
                         raise _part_too_big(self.file, self.name, seen)
-                    if not started:
-                        prolog += chunk[:65536]
+                    if not started and b"<!DOCTYPE" in prolog[-16:] + chunk:
+                        raise self.damaged("含 DOCTYPE 声明")  # checked before expat sees it
+                    prolog = chunk
                     parser.feed(chunk)
                     for item in parser.read_events():
-                        if not started:
-                            started = True
-                            if b"<!DOCTYPE" in prolog:
-                                raise self.damaged("含 DOCTYPE 声明")
+                        started = True
                         yield cast(tuple[str, Element], item)
             parser.close()
             for item in parser.read_events():
