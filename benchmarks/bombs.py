@@ -58,11 +58,12 @@ print(json.dumps({"importer_s": time.perf_counter() - t}))
 
 def _cases(size: int) -> list[tuple[str, str, bytes]]:
     from tests import bomb_files as b
-    from tests.helpers import csv_file, prow
+    from tests.helpers import csv_file, prow, xlsx
 
     bomb = b.empty_rows_bomb(size)
     return [
         ("valid .xlsx (floor)", "floor.xlsx", b.valid()),
+        ("5000 rows read whole (refused: duplicates)", "full.xlsx", xlsx([prow(value=i % 50) for i in range(5000)])),
         ("empty rows, sheet inflates to the bomb size", "rows.xlsx", bomb),
         ("same, header declares 1 MB", "liar.xlsx", b.lying_header(bomb, declared=1024 * 1024)),
         ("one shared string of the bomb size", "shared.xlsx", b.shared_string_bomb(size)),
