@@ -128,6 +128,8 @@ def main() -> None:
                                             "--unit", "410402"]),
                           ("page (preview)", [sys.executable, "-c", PREVIEW, url, str(path)])):
             r = _run(cmd, env)
+            if name == "floor.xlsx":  # the floor: the fastest of three (the machine is shared)
+                r = min([r, _run(cmd, env), _run(cmd, env)], key=lambda x: float(x["seconds"]))  # type: ignore[arg-type]
             stderr = [ln for ln in str(r["stderr"]).splitlines() if " kpi.events " not in ln]
             said = stderr[-1] if stderr else "(accepted: preview shown)"
             seconds, rss = float(r["seconds"]), float(r["rss_mb"])  # type: ignore[arg-type]
@@ -148,7 +150,9 @@ def main() -> None:
     lines = [f"# Hostile uploads: time and memory ({dt.date.today()}, bombs of {args.size_mb} MB)", "",
              "`python -m benchmarks.bombs` on the shared 2-core machine. Each case in a fresh process; "
              "peak RSS of that process (RUSAGE_CHILDREN of a wrapper); ratios against the valid file "
-             "measured the same way in the same run (the floor: mostly the interpreter and imports). "
+             "measured the same way in the same run (the fastest of three; it is mostly the interpreter "
+             "and its imports, so process times swing with the load of the shared machine: the importer's "
+             "own seconds, measured inside the page's process, are the figure that belongs to the reader). "
              "Goal: every bad file refused within 5 s and 1 GB, one error line, database unchanged.", "",
              "| case | file | path | seconds (process) | seconds (importer) | peak RSS MB | × floor time | × floor RSS | exit | error lines | db unchanged | message |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
