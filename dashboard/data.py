@@ -36,6 +36,7 @@ from data_access.kpis import new_economy as ne, queries, tables
 from data_access.meeting import briefing as meeting, tables as bx
 from data_access.reporting import batches as batch_list, commit as committing, history as figures, templates
 from data_access.reporting import preview as previewing, review as reviewing
+from data_access.reporting.issues import ImportRejected
 from data_access.schema import migrate
 
 from dashboard import viewer
@@ -335,7 +336,7 @@ def template(kind: str, unit_code: str, period: dt.date, year: int) -> templates
 
 
 def preview(content: bytes, file_name: str, scope: tuple[str, ...] | None) -> previewing.Preview:
-    return previewing.preview(engine(), content, file_name, allowed_units=scope)
+    return checked_upload(content, file_name, scope)  # once per upload, not per rerun
 
 
 def commit(content: bytes, file_name: str, me: Identity, auto_approve: bool, expect: str) -> Any:
@@ -357,3 +358,38 @@ def review(batch_id: int, decision: str, me: Identity, reason: str | None = None
 def withdraw(batch_id: int, me: Identity) -> None:
     reviewing.withdraw(engine(), batch_id, user=me.as_user())
     begin_run()
+
+
+# --- an upload, checked once (it stays in the uploader across reruns) ---------------------------
+
+
+@_cached(16)
+def _checked_upload(sha256: str, file_name: str, scope: tuple[str, ...] | None, today: dt.date,
+                    _content: bytes = b"") -> tuple[previewing.Preview | None, tuple[Any, ...], tuple[str, str] | None]:
+    """The preview of an uploaded file, or why it was refused, once per file (by its SHA-256, name
+    and the viewer's scope), day and data version: a file sitting in the uploader is not read again
+    on every rerun (a refused bomb would cost its reading each time). `_content` is not hashed (its
+    SHA-256 is the key); refusals are kept as (issues) or (message_zh, message_en), since
+    st.cache_data keeps what a function returns, not what it raises."""
+    try:
+        return previewing.preview(engine(), _content, file_name, allowed_units=scope), (), None
+    except ImportRejected as exc:
+        return None, tuple(exc.issues), None
+    except DataAccessError as exc:
+        return None, (), (exc.message_zh, exc.message_en)
+
+
+def checked_upload(content: bytes, file_name: str, scope: tuple[str, ...] | None) -> previewing.Preview:
+    """`_checked_upload` for the page: the preview, or ImportRejected / DataAccessError as before."""
+    import hashlib
+
+    from data_access import clock
+
+    pv, issues, error = _checked_upload(hashlib.sha256(content).hexdigest(), file_name, scope, clock.today(),
+                                        _content=content)
+    if issues:
+        raise ImportRejected(list(issues))
+    if error is not None:
+        raise DataAccessError(*error)
+    assert pv is not None
+    return pv

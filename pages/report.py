@@ -65,7 +65,7 @@ with tab_up:
             pv = data.preview(content, file_name, scope)
         except ImportRejected as exc:
             st.error(t("rep_rejected", n=len(exc.issues)), icon=":material/block:")
-            st.markdown("\n".join(f"- {md(i.line())}" for i in exc.issues[:50]))
+            st.markdown("\n".join(f"- {md(i.line(lang))}" for i in exc.issues[:50]))
         except DataAccessError as exc:
             st.error(ru.said(exc))
         else:

@@ -1,14 +1,22 @@
-"""`python -m data_access`: init, load-sample, status. Errors end in one Chinese line and exit 2."""
+"""`python -m data_access`: init, load-sample, status. Errors end in one Chinese line and exit 2.
+
+The error contract holds for every failure: a refused file, a database error, a bad argument
+(argparse's own message behind a Chinese line), a file that exhausts memory (MemoryError), a value
+openpyxl cannot write (IllegalCharacterError), anything unexpected (logged by events.error): one
+line on stderr starting with 错误：, exit code 2, no traceback. Everything printed goes through
+cli.terminal.safe, so a clerk's text cannot send escape sequences to the operator's terminal."""
 from __future__ import annotations
 
 import argparse
 import importlib
 import sys
 from collections.abc import Callable
+from typing import NoReturn
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from data_access import backup, events
+from data_access.cli.terminal import one_line, safe
 from data_access.schema import migrate
 from data_access.db import check_reachable, make_engine
 from data_access.errors import DataAccessError
@@ -65,8 +73,16 @@ PLUGINS = ("data_access.cli.reporting", "data_access.cli.users", "data_access.cl
            "data_access.cli.backup")
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse with the error contract: a bad argument is one Chinese line and exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        print(f"错误：命令行参数有误：{one_line(message)}（用 {self.prog} --help 查看用法）", file=sys.stderr)
+        sys.exit(EXIT_ERROR)
+
+
 def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
-    parser = argparse.ArgumentParser(prog="python -m data_access", description="鹰城工会看板数据库工具")
+    parser = Parser(prog="python -m data_access", description="鹰城工会看板数据库工具")
     parser.add_argument("--url", help="SQLAlchemy 数据库地址（默认取环境变量 KPI_DATABASE_URL）")
     sub = parser.add_subparsers(dest="command", required=True)
     handlers: dict[str, Handler] = {}
@@ -81,22 +97,32 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
     return parser, handlers
 
 
+def _fail(message: str) -> int:
+    print(f"错误：{one_line(message)}", file=sys.stderr)
+    return EXIT_ERROR
+
+
 def main(argv: list[str] | None = None) -> int:
     parser, handlers = build_parser()
     args = parser.parse_args(argv)
     fn = handlers[args.command]
+    where = f"cli.{args.command}"
     try:
-        print(fn(args))
+        print(safe(fn(args)))
     except DataAccessError as exc:
-        print(f"错误：{exc.message_zh}", file=sys.stderr)
-        return EXIT_ERROR
+        return _fail(exc.message_zh)
     except SQLAlchemyError as exc:
-        events.error(exc, where=f"cli.{args.command}")
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        print(f"错误：数据库操作失败：{reason}", file=sys.stderr)
-        return EXIT_ERROR
+        events.error(exc, where=where)
+        reason = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [type(exc).__name__])[0]
+        return _fail(f"数据库操作失败：{reason}")
+    except MemoryError:
+        return _fail("内存不足：文件或数据过大，未作任何改动")
     except (OSError, ValueError) as exc:
-        events.error(exc, where=f"cli.{args.command}")
-        print(f"错误：{exc}", file=sys.stderr)
-        return EXIT_ERROR
+        events.error(exc, where=where)
+        return _fail(str(exc) or type(exc).__name__)
+    except Exception as exc:  # noqa: BLE001 - the contract holds for anything (openpyxl's IllegalCharacterError …)
+        events.error(exc, where=where)
+        if type(exc).__name__ == "IllegalCharacterError":
+            return _fail(f"文本含有 Excel 文件不能保存的控制字符：{exc}")
+        return _fail(f"内部错误（{type(exc).__name__}），已记入日志：{exc}")
     return 0

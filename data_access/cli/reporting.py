@@ -17,6 +17,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from data_access.accounts import auth
+from data_access.cli import terminal
 from data_access.db import check_reachable, make_engine
 from data_access import clock
 from data_access.errors import DataAccessError
@@ -90,6 +91,7 @@ def _table(df: pd.DataFrame, columns: dict[str, str]) -> str:
     if df.empty:
         return "（无）"
     shown = df[list(columns)].astype(object).where(df[list(columns)].notna(), "")
+    shown = shown.map(terminal.cell)  # a clerk's text never reaches the terminal raw
     return str(shown.rename(columns=columns).to_string(index=False))
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
@@ -34,6 +34,12 @@ from data_access.present.safe_text import file_name
 VALIDATED_ROWS = 1000  # drop-downs reach this far below the header
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 INFO_FILL = PatternFill("solid", fgColor="F2F2F2")
+# What the template fills in from the database (codes, names, the unit of measure) is locked: the
+# data sheet is protected without a password, so Excel/WPS refuse a careless edit of those cells
+# (the importer still compares them: checks.template_mismatch). Every other cell, and every cell
+# below the filled-in rows, stays editable.
+LOCKED_TYPES = ("unit", "target", "info")
+UNLOCKED = Protection(locked=False)
 
 
 @dataclass(frozen=True)
@@ -152,6 +158,7 @@ def build_template(engine: Engine, kind: str, unit_code: str, period: Any = None
         head = ws.cell(1, i, col.label + ("*" if col.required and col.type != "info" else ""))
         head.font, head.fill = Font(bold=True), HEADER_FILL
         ws.column_dimensions[get_column_letter(i)].width = col.width
+        ws.column_dimensions[get_column_letter(i)].protection = UNLOCKED
         number_format = {"unit": "@", "date": "yyyy-mm-dd", "month": "yyyy-mm"}.get(col.type)
         for r, row in enumerate(rows, start=2):
             cell = ws.cell(r, i, neutralise(row.get(col.key)))
@@ -159,7 +166,11 @@ def build_template(engine: Engine, kind: str, unit_code: str, period: Any = None
                 cell.number_format = number_format
             if col.type == "info":
                 cell.fill = INFO_FILL
+            if col.type not in LOCKED_TYPES:
+                cell.protection = UNLOCKED
     ws.freeze_panes = "A2"
+    ws.protection.formatColumns = ws.protection.formatRows = False  # widths may still change
+    ws.protection.sheet = True
     _validations(ws, report, ranges, start, end)
     label = report.period.label(the_period)
     _instructions(wb.create_sheet(INSTRUCTION_SHEET, 1), report, unit_code, unit, year, label, today)
