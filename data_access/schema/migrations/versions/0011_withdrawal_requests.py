@@ -21,12 +21,12 @@ COLUMNS = (
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("import_batches") as batch_op:
-        for name, type_ in COLUMNS:
-            batch_op.add_column(sa.Column(name, type_, nullable=True))
+    for name, type_ in COLUMNS:
+        op.add_column("import_batches", sa.Column(name, type_, nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("import_batches") as batch_op:
-        for name, _type in reversed(COLUMNS):
-            batch_op.drop_column(name)
+    # Plain ALTER TABLE … DROP COLUMN (SQLite 3.35+ too): batch mode would copy import_batches,
+    # which the figures' foreign keys forbid on SQLite.
+    for name, _type in reversed(COLUMNS):
+        op.drop_column("import_batches", name)
