@@ -44,6 +44,7 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "state": ("状态变更", "State changed"), "copy_year": ("复制年度", "Year copied"),
     "reset_password": ("重置密码", "Password reset"), "change_password": ("修改密码", "Password changed"),
     "disable": ("停用", "Disabled"), "enable": ("启用", "Enabled"),
+    "withdraw_request": ("申请撤回", "Withdrawal requested"), "withdraw_refused": ("驳回撤回申请", "Withdrawal refused"),
 }
 
 ENTITIES: dict[str, tuple[str, str]] = {
