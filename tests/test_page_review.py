@@ -139,3 +139,15 @@ def test_no_link_from_a_file_name_or_the_query_string(review_db):
     assert "evil" in label and not AUTOLINK.search(label)
     bodies = [m.value for m in at.markdown] + [e.value for e in at.error] + [i.value for i in at.info]
     assert not [b for b in bodies if AUTOLINK.search(b)]
+
+
+def test_shown_value_by_hand():
+    import numpy as np
+
+    from dashboard.views.report import shown_value
+
+    assert [shown_value(v, "人", "zh") for v in (np.int64(12), 15000, np.float64("nan"), None, "")] == [
+        "12人", "1.5万人", "（无）", "（无）", "（无）"]
+    assert shown_value(2.5, "元", "zh") == "2.50元" and shown_value(3, "场次", "en") == "3 events"
+    assert shown_value("停用日期=2023-06-15；状态=关闭", "", "zh") == "停用日期=2023-06-15；状态=关闭"
+    assert shown_value(None, "场次", "en") == "(none)"

@@ -6,6 +6,7 @@ templates, the same code path as the command line.
 from __future__ import annotations
 
 import hashlib
+import numbers
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -193,10 +194,10 @@ def shown_value(value: Any, measure_unit: str, lang: str) -> str:
     """A figure of the review tab as people read it: 6场次, 1.5万人 (data_access.present.fmt; two
     decimals when it has any), a registry's 列名=值 text as it is, and nothing (None, NaN, "") as
     （无） / (none), never "None"."""
-    if value is None or (isinstance(value, float) and value != value) or value == "":
+    if value is None or (isinstance(value, numbers.Real) and value != value) or value == "":
         return tr("rep_none", lang)
-    if isinstance(value, (int, float)):
-        return fmt.number(value, measure_unit, lang, digits=0 if float(value).is_integer() else 2)
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):  # numpy's too
+        return fmt.number(float(value), measure_unit, lang, digits=0 if float(value).is_integer() else 2)
     return str(value)
 
 
