@@ -22,6 +22,7 @@ with one Chinese line naming the variable (``SettingsError``), not a traceback.
 | cli_user | KPI_USER | — | the operating-system user (who the command line acts as) |
 | backup_dir | KPI_BACKUP_DIR | backup_dir | backups/ beside the SQLite file (where `init` keeps its pre-upgrade copy) |
 | log_file | KPI_LOG_FILE | log_file | none: event lines go to stderr (under systemd, the journal) |
+| allow_self_approval | KPI_ALLOW_SELF_APPROVAL | allow_self_approval | false: a change of figures needs two people (whoever uploaded a file or asked to withdraw a batch cannot approve it); true for an office with a single administrator |
 """
 from __future__ import annotations
 
@@ -100,6 +101,7 @@ class Settings(BaseSettings):
     user: str | None = Field(default=None, description="KPI_USER: who the command line acts as")
     backup_dir: str | None = None
     log_file: str | None = None
+    allow_self_approval: bool = False
 
     @field_validator("timezone")
     @classmethod
@@ -163,6 +165,7 @@ def load(**overrides: Any) -> Settings:
 
 _WHY_ZH = {
     "int_parsing": "应为整数（如 120）",
+    "bool_parsing": "应为 true 或 false",
     "float_parsing": "应为数字（如 12 或 0.5）",
     "literal_error": "应为 {expected} 之一",
     "greater_than_equal": "应不小于 {ge}",

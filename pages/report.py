@@ -65,13 +65,13 @@ with tab_up:
             pv = data.preview(content, file_name, scope)
         except ImportRejected as exc:
             st.error(t("rep_rejected", n=len(exc.issues)), icon=":material/block:")
-            st.markdown("\n".join(f"- {md(i.line(lang))}" for i in exc.issues[:50]))
+            st.markdown("\n".join(f"- {md(i.line(lang))}" for i in exc.issues))  # every one (at most 200)
         except DataAccessError as exc:
             st.error(ru.said(exc))
         else:
             st.info(t("rep_counts", title=rv.kind_label(pv.kind, lang), **pv.counts))
             st.dataframe(rv.changes_table(pv, lang), hide_index=True)
-            auto = me.can_review and scope is None and st.checkbox(t("rep_auto_approve"), key="rep_auto")
+            auto = me.can_auto_approve and st.checkbox(t("rep_auto_approve"), key="rep_auto")
             if st.button(t("rep_confirm"), type="primary", key="rep_confirm", icon=":material/upload:"):
                 try:
                     done = data.commit(content, file_name, me, auto, pv.fingerprint)
@@ -94,30 +94,32 @@ with tab_review:
         pick = st.selectbox(t("rep_pick"), list(rows), key="rep_pick",
                             format_func=lambda i: rv.batch_label(rows[i], names, lang, markdown=False))
         with st.expander(rv.batch_label(rows[pick], names, lang), expanded=True):
-            st.dataframe(rv.rows_table(data.batch_rows(pick), lang), hide_index=True)
+            choice = rv.review_choice(rows[pick], lang)
+            if choice.notice:
+                st.warning(choice.notice, icon=":material/undo:")
+            st.dataframe(rv.rows_table(data.batch_rows(pick), names, lang), hide_index=True)
             file_name, raw = data.batch_file(pick)
             st.download_button(t("rep_original"), raw, file_name=file_name, key=f"rep_raw_{pick}",
                                on_click="ignore", icon=":material/attach_file:")
             if me.can_review:
                 c1, c2, c3 = st.columns([3, 1, 1], vertical_alignment="bottom")
-                reason = c1.text_input(t("rep_reason"), key=f"rep_reason_{pick}")
-                if c2.button(t("rep_approve"), key=f"rep_ok_{pick}", type="primary"):
-                    ru.act(data.review, pick, "approve", me, message=f"#{pick}：{rv.status_label('approved', lang)}")
-                if c3.button(t("rep_return"), key=f"rep_back_{pick}"):
-                    ru.act(data.review, pick, "return", me, reason,
-                        message=f"#{pick}：{rv.status_label('returned', lang)}")
+                reason = c1.text_input(choice.reason_label, key=f"rep_reason_{pick}")
+                if c2.button(choice.approve_label, key=f"rep_ok_{pick}", type="primary"):
+                    ru.act(data.review, pick, "approve", me, message=choice.approved_message)
+                if c3.button(choice.return_label, key=f"rep_back_{pick}"):
+                    ru.act(data.review, pick, "return", me, reason, message=choice.returned_message)
     st.subheader(t("rep_returned_head", n=len(returned)))
     st.dataframe(rv.batch_table(returned, names, lang), hide_index=True)
 
 with tab_mine:
     mine = data.batches(None, None, me.actor)
     st.dataframe(rv.batch_table(mine, names, lang), hide_index=True)
-    live = [int(i) for i in mine.loc[mine["status"] != "withdrawn", "id"]]
+    live = rv.withdrawable(mine)
     if live:
         c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
         pick = c1.selectbox(t("rep_withdraw_pick"), live, format_func=lambda i: f"#{i}", key="rep_wd_pick")
         if c2.button(t("rep_withdraw"), key="rep_wd", icon=":material/undo:"):
-            ru.act(data.withdraw, pick, me, message=f"#{pick}：{rv.status_label('withdrawn', lang)}")
+            ru.act(data.withdraw, pick, me, message=rv.withdraw_message(mine, pick, lang))
 
 with tab_hist:
     tg = rv.reported_targets(data.targets(f.year))

@@ -370,7 +370,7 @@ def test_oidc_mode_uses_st_user_and_known_accounts_only(db, monkeypatch):
     at = _run(db[0], user={"is_logged_in": True, "email": "li.si@union.example"}, secrets=provider)
     assert at.session_state["auth_user"].role == "leader" and at.get("plotly_chart")
     at = _run(db[0], user={"is_logged_in": True, "email": "who@else.example"}, secrets=provider)
-    assert at.error[0].value == "账号“who@else.example”未开通或已停用，请联系管理员"
+    assert at.error[0].value == "账号“who\u200b@else.example”未开通或已停用，请联系管理员"  # no mailto: link
 
 
 @pytest.mark.parametrize("script", PAGES)
@@ -415,7 +415,7 @@ def test_user_text_is_never_rendered_as_markup(db, monkeypatch):
     assert [e.value for e in at.sidebar.text] == ["<b>王</b> [点我](http://evil.example) :red[x]（领导）"]
     shown = [e.value for e in at.markdown] + [e.value for e in at.caption]
     assert not [v for v in shown if "evil.example" in v]
-    assert gate.plain("账号“[x](http://e)”") == "账号“\\[x\\]\\(http\\://e\\)”"
+    assert gate.plain("账号“[x](http://e)”") == "账号“\\[x\\]\\(http\\:\u200b//e\\)”"  # no autolink either
 
 
 # --- the cookie route itself (ASGI, without a server) -------------------------------------------

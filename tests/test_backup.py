@@ -261,14 +261,18 @@ NEWER_THAN_0005 = ("registry_changes",)  # migration 0007
 
 def _as_revision_0005(src, dest):
     """The head backup of a database whose registry entries have no versions, rewritten as the
-    0005 program would have written it (facilities and union_orgs without the two 0006 columns)."""
+    0005 program would have written it (facilities and union_orgs without the two 0006 columns,
+    import_batches without the four of 0011)."""
     import hashlib
 
-    dropped = {"replaces_id", "superseded_at", "retired"}  # 0006; projects/targets.retired 0012 (all false)
+    dropped_of = {"facilities": {"replaces_id", "superseded_at"}, "union_orgs": {"replaces_id", "superseded_at"},
+                  "projects": {"retired"}, "targets": {"retired"},  # 0012 (all false)
+                  "import_batches": {"withdraw_requested_by", "withdraw_requested_at", "withdraw_reason",
+                                     "withdrawn_by"}}  # 0006's, 0011's
     with zipfile.ZipFile(src) as zin:
         doc = json.loads(zin.read("manifest.json"))
         tables = {name: zin.read(f"tables/{name}.jsonl") for name in doc["tables"]}
-    for name in ("facilities", "union_orgs", "projects", "targets"):
+    for name, dropped in dropped_of.items():
         cols = doc["tables"][name]["columns"]
         keep = [i for i, c in enumerate(cols) if c not in dropped]
         lines = []

@@ -34,16 +34,18 @@ def test_every_writer_bumps_the_version_once(tiny):
     assert data_version.current(tiny) == v + 2  # an approval
     assert overview_actual(tiny, "T01") == before + 6
     reviewing.withdraw(tiny, done.batch_id, user=ROOT, now=NOW + dt.timedelta(minutes=5))
-    assert data_version.current(tiny) == v + 3  # a withdrawal
+    assert data_version.current(tiny) == v + 3  # a withdrawal request (the figures stay)
+    reviewing.review(tiny, done.batch_id, "approve", reviewer=reviewer(), now=NOW + dt.timedelta(minutes=6))
+    assert data_version.current(tiny) == v + 4  # the withdrawal approved by a second person
     edits.update_milestone(tiny, ROOT, 2023, "M1", done_on="2023-05-29")
-    assert data_version.current(tiny) == v + 4  # a plan edit
+    assert data_version.current(tiny) == v + 5  # a plan edit
     allocations.set_allocation(tiny, ROOT, 2023, "T01", A, 61)
-    assert data_version.current(tiny) == v + 5  # an allocation
+    assert data_version.current(tiny) == v + 6  # an allocation
     decisions.create_decision(tiny, ROOT, year=2023, meeting_date=dt.date(2023, 6, 30), note="补报",
                               owner="鲁山县总工会", due_date=dt.date(2023, 7, 7), unit_code=B)
-    assert data_version.current(tiny) == v + 6  # a 督办 decision
+    assert data_version.current(tiny) == v + 7  # a 督办 decision
     with tiny.connect() as conn:
-        assert len(conn.execute(select(AuditLog.id)).all()) == 6  # one audit entry, one bump per change
+        assert len(conn.execute(select(AuditLog.id)).all()) == 7  # one audit entry, one bump per change
 
 
 def test_one_transaction_bumps_once_however_many_entries(engine):

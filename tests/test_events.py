@@ -116,7 +116,7 @@ def event_lines():
 
 def test_sign_ins_and_imports_write_one_line_each_without_secrets(tiny, event_lines):
     """The writers call the event log: a failed and a good sign-in, an unknown name, an import, an
-    approval and a withdrawal, each one line; no password, no figure."""
+    approval, a withdrawal request and its approval, each one line; no password, no figure."""
     import datetime as dt
 
     from data_access.accounts import sessions, users
@@ -137,7 +137,8 @@ def test_sign_ins_and_imports_write_one_line_each_without_secrets(tiny, event_li
     done = commit.commit(tiny, xlsx([prow(value=6)]), "w26.xlsx", actor="zhangsan", allowed_units=(A,),
                          now=dt.datetime(2023, 6, 30, 18))
     review.review(tiny, done.batch_id, "approve", reviewer=root, now=dt.datetime(2023, 6, 30, 19))
-    review.withdraw(tiny, done.batch_id, user=root, now=dt.datetime(2023, 7, 1, 9))
+    review.withdraw(tiny, done.batch_id, user=root, now=dt.datetime(2023, 7, 1, 9))  # a request
+    review.review(tiny, done.batch_id, "approve", reviewer=admin("shenhe"), now=dt.datetime(2023, 7, 1, 10))
     mine = [ln for ln in event_lines if ln.split()[0] in
             ("event=login_failure", "event=login", "event=import", "event=approval", "event=withdraw")]
     assert mine == [
@@ -147,6 +148,7 @@ def test_sign_ins_and_imports_write_one_line_each_without_secrets(tiny, event_li
         "event=login user=zhangsan",
         f"event=import user=zhangsan unit={A} batch={done.batch_id} rows=1 new=1 changed=0",
         f"event=approval user=root batch={done.batch_id}",
-        f"event=withdraw user=root unit={A} batch={done.batch_id}",
+        f"event=withdraw user=root unit={A} batch={done.batch_id} reason=requested",
+        f"event=withdraw user=shenhe unit={A} batch={done.batch_id} reason=approved",
     ]
     assert not any("Secret" in ln or "Yingcheng" in ln or "lisi" in ln for ln in event_lines)

@@ -273,7 +273,8 @@ def test_unchanged_rows_are_not_stored_again(tiny):
     assert [c.action for c in pv.changes] == ["unchanged", "new"]
     before = dump(tiny)
     with pytest.raises(ImportRejected, match="与已入库数据完全相同"):
-        committing.commit(tiny, xlsx([prow(value=6, note="复核无误")]), "c.xlsx", actor="x", now=NOW)
+        committing.commit(tiny, csv_file([prow(value=6)]), "c.csv", actor="x", now=NOW)  # a new 备注 alone would
+        # be a correction (tests/test_note_correction.py); a blank one is not
     assert dump(tiny) == before
 
 
@@ -313,7 +314,9 @@ def test_review_return_and_withdraw(tiny):
     assert t01(tiny) == base + 4
     with pytest.raises(DataAccessError, match="无权撤回"):
         reviewing.withdraw(tiny, ok.batch_id, user=reporter("鲁山填报员", B), now=NOW)
-    reviewing.withdraw(tiny, ok.batch_id, user=reporter("新华填报员", A), now=NOW)
+    assert reviewing.withdraw(tiny, ok.batch_id, user=reporter("新华填报员", A), now=NOW) == "withdraw_requested"
+    assert t01(tiny) == base + 4  # a request: the figures stay until a reviewer approves it
+    assert reviewing.review(tiny, ok.batch_id, "approve", reviewer=reviewer("审核员"), now=NOW) == "withdrawn"
     assert t01(tiny) == base
     with tiny.connect() as conn:  # withdrawn rows are kept, just no longer counted
         kept = conn.execute(select(ProgressReport.value)
@@ -415,6 +418,8 @@ def test_facility_registry_new_change_and_withdraw(tiny):
     assert standing(approved.date()) == standing_july_3 - 1
     assert overview_actual(tiny, "T07", approved.date()) == july_3
     reviewing.withdraw(tiny, done.batch_id, user=admin("x"), now=withdrawn)
+    assert station_2() == ("closed", D(2023, 6, 15), "饮水")  # asked for: nothing changes yet
+    reviewing.review(tiny, done.batch_id, "approve", reviewer=reviewer("r"), now=withdrawn)
     assert station_2() == ("open", None, "饮水")
     assert [v[0] for v in versions()] == ["open", "closed", "open"]  # every version kept
     assert standing(approved.date()) == standing_july_3 - 1  # the past is not rewritten
@@ -430,12 +435,14 @@ def test_registry_batch_cannot_be_withdrawn_under_a_later_change(tiny):
     later = committing.commit(tiny, xlsx([frow(services="饮水、充电、热饭")], FACILITY_HEAD, "设施登记"), "f2.xlsx",
                             actor="x", now=stamp(2), approver=admin())
     assert later.counts["changed"] == 1
+    reviewing.withdraw(tiny, first.batch_id, user=admin("x"), now=stamp(3))  # a request
     before = dump(tiny)
     with pytest.raises(DataAccessError, match=f"已被批次#{later.batch_id}修改，无法撤回"):
-        reviewing.withdraw(tiny, first.batch_id, user=admin("x"), now=stamp(3))
+        reviewing.review(tiny, first.batch_id, "approve", reviewer=reviewer("r"), now=stamp(3))
     assert dump(tiny) == before  # nothing written
     reviewing.withdraw(tiny, later.batch_id, user=admin("x"), now=stamp(3))
-    reviewing.withdraw(tiny, first.batch_id, user=admin("x"), now=stamp(4))
+    reviewing.review(tiny, later.batch_id, "approve", reviewer=reviewer("r"), now=stamp(3))
+    reviewing.review(tiny, first.batch_id, "approve", reviewer=reviewer("r"), now=stamp(4))
     points = queries.facility_points(tiny, 2023, D(2023, 7, 4))
     assert "新华区测试驿站" not in set(points["name"])
     # as known on 2 and 3 July, each view shows the version in force then
@@ -517,13 +524,21 @@ def test_cli_import_review_history_withdraw(tiny_url, tmp_path, capsys, monkeypa
     assert "不能重复导入" in capsys.readouterr().err
     assert cli.main(["--url", tiny_url, "review", str(batch_id), "return"]) == 2
     assert "退回时必须填写退回原因" in capsys.readouterr().err
+    assert cli.main(["--url", tiny_url, "review", str(batch_id), "approve"]) == 2
+    assert "本人上传的批次，须由另一位审核员或管理员审核" in capsys.readouterr().err  # two people
+    monkeypatch.setenv("KPI_USER", "李审")
     assert cli.main(["--url", tiny_url, "review", str(batch_id), "approve"]) == 0
     assert f"批次#{batch_id}：已通过" in capsys.readouterr().out
     assert cli.main(history) == 0
     lines = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("2023-01-07")]
     assert [ln.split()[2] for ln in lines] == ["7.0", "9.0", "11.0"]
     assert lines[-1].split()[-1] == "★" and "★" not in lines[0] and "★" not in lines[1]
+    monkeypatch.setenv("KPI_USER", "王芳")
     assert cli.main(["--url", tiny_url, "withdraw", str(batch_id)]) == 0
+    assert f"批次#{batch_id}的撤回申请已提交" in capsys.readouterr().out
+    monkeypatch.setenv("KPI_USER", "李审")
+    assert cli.main(["--url", tiny_url, "review", str(batch_id), "approve"]) == 0
+    assert f"批次#{batch_id}：已撤回" in capsys.readouterr().out
     assert cli.main(history) == 0
     lines = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("2023-01-07")]
     assert "已撤回" in lines[-1] and lines[1].split()[-1] == "★"
@@ -566,11 +581,12 @@ def test_audit_log_is_a_record_of_one_format(tiny):
                             ).all() == [(done.batch_id, 2, None)]
     reviewing.review(tiny, done.batch_id, "approve", reviewer=reviewer("审核员"), now=NOW)
     reviewing.withdraw(tiny, done.batch_id, user=admin("管理员"), now=NOW)
+    reviewing.review(tiny, done.batch_id, "approve", reviewer=reviewer("审核员"), now=NOW)
     log = audit.entries(tiny).iloc[::-1]
     assert [tuple(r) for r in log[["actor", "action", "entity"]].values] == [
         ("新华填报员", "import", "import_batches"), ("审核员", "update", "facilities"),
-        ("审核员", "approve", "import_batches"), ("管理员", "revert", "facilities"),
-        ("管理员", "withdraw", "import_batches")]
+        ("审核员", "approve", "import_batches"), ("管理员", "withdraw_request", "import_batches"),
+        ("审核员", "revert", "facilities"), ("审核员", "withdraw", "import_batches")]
     applied = json.loads(log.iloc[1]["after"])
     assert applied == {"batch_id": done.batch_id, "closed_on": "2023-06-15", "status": "closed"}
     with tiny.connect() as conn:

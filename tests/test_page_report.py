@@ -55,7 +55,8 @@ def test_page_lists_pending_batches_with_their_rows(report_db):
     box = expander(at, batch_id)
     assert box.label == f"#{batch_id} · 周进度填报 · 新华区 · w26.xlsx · 王芳 · 2023-06-30 18:00 · 待审核"
     rows = box.dataframe[0].value
-    assert rows.values.tolist() == [["T01", A, "2023-06-24~2023-06-30", None, 6.0, "新增"]]
+    assert list(rows.columns) == ["项目", "单位", "周期", "原值", "新值", "变动", "备注"]
+    assert rows.values.tolist() == [["T01 群众性文化活动", "新华区", "2023-06-24~2023-06-30", "（无）", "6场次", "新增", ""]]
     assert [b.label for b in box.button] == ["通过", "退回"]
     assert any(e.label == "下载模板" for e in at.get("download_button"))
 

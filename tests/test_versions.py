@@ -8,7 +8,8 @@ The story (tiny_data, T01 of 新华区 A for the week 24–30 June 2023; tiny ha
 - 30 June 12:00  batch 2: 9 (a correction), pending
 - 30 June 14:00  batch 3: 11, pending, never approved
 - 1 July 09:00   batch 2 approved
-- 2 July 09:00   batch 2 withdrawn
+- 2 July 08:00   the administrator asks to withdraw batch 2 (it still counts)
+- 2 July 09:00   batch 2 withdrawn: a reviewer approves the request
 So by the end of 30 June the figure is 6 (the correction waits), of 1 July 9, of 2 and 3 July 6 again;
 and what was known on 1 July stays 9 after the withdrawal.
 """
@@ -48,7 +49,8 @@ def story(request, tmp_path_factory):
     never = committing.commit(engine, xlsx([prow(value=11)]), "eleven.xlsx", actor=me.username,
                               now=T(2023, 6, 30, 14))
     reviewing.review(engine, fix.batch_id, "approve", reviewer=reviewer(), now=T(2023, 7, 1, 9))
-    reviewing.withdraw(engine, fix.batch_id, user=admin(), now=T(2023, 7, 2, 9))
+    reviewing.withdraw(engine, fix.batch_id, user=admin(), now=T(2023, 7, 2, 8))
+    reviewing.review(engine, fix.batch_id, "approve", reviewer=reviewer(), now=T(2023, 7, 2, 9))
     yield engine, first.batch_id, fix.batch_id, never.batch_id
     teardown()
 

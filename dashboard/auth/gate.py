@@ -283,7 +283,7 @@ def _oidc(lang: str) -> AuthUser:
         st.title(tr("app_title", lang))
         err = st.session_state.pop("auth_oidc_error", None)
         if err:
-            st.error(tr("auth_oidc_error", lang, reason=err))
+            st.error(tr("auth_oidc_error", lang, reason=plain(err)))
         st.button(tr("auth_oidc_sign_in", lang), on_click=_oidc_login, type="primary", key="auth_oidc")
         _stop(lang)
     claim = settings.oidc_user_claim()

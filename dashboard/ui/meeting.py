@@ -180,7 +180,7 @@ def _flash() -> None:
 
 
 def _error(exc: DataAccessError, lang: str) -> None:
-    st.error(exc.message_en if lang == "en" else exc.message_zh, icon=":material/error:")
+    st.error(md(exc.message_en if lang == "en" else exc.message_zh), icon=":material/error:")  # may quote a note
 
 
 def decision_forms(b: meeting.Briefing, lang: str) -> None:

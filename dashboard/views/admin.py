@@ -69,6 +69,7 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "reset_password": ("重置密码", "Password reset"), "change_password": ("修改密码", "Password changed"),
     "disable": ("停用", "Disabled"), "enable": ("启用", "Enabled"),
     "retire": ("移出计划", "Retired"), "restore": ("恢复到计划", "Back in the plan"),
+    "withdraw_request": ("申请撤回", "Withdrawal requested"), "withdraw_refused": ("驳回撤回申请", "Withdrawal refused"),
 }
 
 ENTITIES: dict[str, tuple[str, str]] = {

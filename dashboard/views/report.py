@@ -6,6 +6,7 @@ templates, the same code path as the command line.
 from __future__ import annotations
 
 import hashlib
+import numbers
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -18,7 +19,8 @@ from data_access.reporting import batches as batch_list
 from data_access.reporting import preview as previewing
 from data_access.reporting.kinds import KINDS
 from data_access.schema.accounts import ROLE_ADMIN, ROLE_REPORTER
-from data_access.schema.models import BATCH_PENDING, BATCH_RETURNED, MEASURE_REPORTED
+from data_access.accounts import permissions
+from data_access.schema.models import BATCH_APPROVED, BATCH_PENDING, BATCH_RETURNED, BATCH_WITHDRAWN, MEASURE_REPORTED
 from data_access.errors import DataAccessError
 
 from dashboard.i18n import register, tr
@@ -66,10 +68,19 @@ register({
     "rep_late": ("逾期{n}周", "{n} week(s) late"),
     "rep_ok": ("按时", "On time"),
     "rep_error": ("操作失败：{msg}", "Failed: {msg}"),
+    "rep_none": ("（无）", "(none)"),
+    "rep_wd_request": ("撤回申请：{who}于{at}提出，原因：{reason}。批准后，本批次的数字从批准之日起不再计入看板；驳回则照常计入。",
+                       "Withdrawal requested by {who} on {at}; reason: {reason}. Once approved, this batch's figures no longer count from that day on; refused, they count as before."),
+    "rep_wd_approve": ("批准撤回", "Approve the withdrawal"),
+    "rep_wd_refuse": ("驳回撤回申请", "Refuse the withdrawal"),
+    "rep_wd_refuse_reason": ("驳回原因", "Reason for refusing"),
+    "rep_wd_asked": ("#{id}：撤回申请已提交，须由另一位审核员批准；批准前数字照常计入。",
+                     "#{id}: withdrawal requested; another reviewer must approve it, and until then the figures count."),
+    "rep_wd_refused": ("#{id}：撤回申请已驳回，数字照常计入。", "#{id}: withdrawal refused; the figures count as before."),
 })
 
 STATUS_EN = {"pending": "Pending", "approved": "Approved", "returned": "Returned", "withdrawn": "Withdrawn",
-             None: "Loaded directly"}
+             batch_list.WITHDRAW_REQUESTED: "Withdrawal requested", None: "Loaded directly"}
 ACTION_EN = {"new": "New", "changed": "Changed", "unchanged": "Unchanged"}
 
 
@@ -122,6 +133,13 @@ class Identity:
     def can_upload(self) -> bool:
         return self.scope is None or bool(self.scope)
 
+    @property
+    def can_auto_approve(self) -> bool:
+        """Whether the upload tab offers "approve on import": a city-wide reviewer, and only where one
+        person may approve their own upload (KPI_ALLOW_SELF_APPROVAL; the data layer refuses it
+        otherwise, reporting.commit)."""
+        return self.can_review and self.scope is None and permissions.may_approve_own()
+
 
 def identity_from(user: auth.AuthUser | None) -> Identity:
     """The signed-in user's rights on this page, from data_access.auth (the same rules the command
@@ -146,7 +164,8 @@ def changes_table(pv: previewing.Preview, lang: str) -> pd.DataFrame:
     return df.rename(columns=_headers(lang, {
         "line": ("行", "Row"), "action": ("变动", "Change"), "unit_code": ("单位", "Unit"),
         "item": ("项目", "Item"), "period": ("周期", "Period"), "old": ("原值", "Stored"),
-        "new": ("新值", "New"), "pending_elsewhere": ("其他待审批次", "Other pending batches")}))
+        "new": ("新值", "New"), "pending_elsewhere": ("其他待审批次", "Other pending batches"),
+        "note": ("备注", "Note")}))
 
 
 def batch_label(row: Any, unit_names: dict[str, str], lang: str, markdown: bool = True) -> str:
@@ -171,11 +190,79 @@ def batch_table(df: pd.DataFrame, unit_names: dict[str, str], lang: str) -> pd.D
     return out[list(cols)].rename(columns=cols)
 
 
-def rows_table(df: pd.DataFrame, lang: str) -> pd.DataFrame:
-    out = df.assign(action=df["action"].map(ACTION_EN if lang == "en" else previewing.ACTION_ZH))
+def shown_value(value: Any, measure_unit: str, lang: str) -> str:
+    """A figure of the review tab as people read it: 6场次, 1.5万人 (data_access.present.fmt; two
+    decimals when it has any), a registry's 列名=值 text as it is, and nothing (None, NaN, "") as
+    （无） / (none), never "None"."""
+    if value is None or (isinstance(value, numbers.Real) and value != value) or value == "":
+        return tr("rep_none", lang)
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):  # numpy's too
+        return fmt.number(float(value), measure_unit, lang, digits=0 if float(value).is_integer() else 2)
+    return str(value)
+
+
+def rows_table(df: pd.DataFrame, unit_names: dict[str, str], lang: str) -> pd.DataFrame:
+    """What a batch brings, for its reviewer (`df`: reporting.review.batch_rows): the target's code
+    and name (T01 群众性文化活动), the unit's name, the week, the old and new figure with their
+    unit ((无) when there was none), the change and the clerk's 备注."""
+    name = df["item_en" if lang == "en" else "item_zh"].fillna("")
+    out = pd.DataFrame({
+        "item": [f"{code} {n}".strip() for code, n in zip(df["item"], name)],
+        "unit": df["unit_code"].map(lambda u: unit_names.get(u, u)),
+        "period": df["period"],
+        "old": [shown_value(v, u, lang) for v, u in zip(df["old"], df["measure_unit"])],
+        "new": [shown_value(v, u, lang) for v, u in zip(df["new"], df["measure_unit"])],
+        "action": df["action"].map(ACTION_EN if lang == "en" else previewing.ACTION_ZH),
+        "note": df["note"].map(lambda n: n if isinstance(n, str) else ""),
+    })
     return out.rename(columns=_headers(lang, {
-        "item": ("项目", "Item"), "unit_code": ("单位", "Unit"), "period": ("周期", "Period"),
-        "old": ("原值", "Before"), "new": ("新值", "New"), "action": ("变动", "Change")}))
+        "item": ("项目", "Item"), "unit": ("单位", "Unit"), "period": ("周期", "Period"),
+        "old": ("原值", "Before"), "new": ("新值", "New"), "action": ("变动", "Change"),
+        "note": ("备注", "Note")}))
+
+
+@dataclass(frozen=True)
+class ReviewChoice:
+    """What the review tab offers for one waiting batch: an upload to approve or return, or a
+    withdrawal to approve or refuse. `notice`: the withdrawal request in words (markdown-safe)."""
+
+    withdrawal: bool
+    notice: str | None
+    approve_label: str
+    return_label: str
+    reason_label: str
+    approved_message: str
+    returned_message: str
+
+
+def review_choice(row: Any, lang: str) -> ReviewChoice:
+    """The buttons and messages for batch `row` (a row of reporting.batches.batches)."""
+    bid = int(row.id)
+    if row.status != batch_list.WITHDRAW_REQUESTED:
+        return ReviewChoice(False, None, tr("rep_approve", lang), tr("rep_return", lang), tr("rep_reason", lang),
+                            f"#{bid}：{status_label(BATCH_APPROVED, lang)}",
+                            f"#{bid}：{status_label(BATCH_RETURNED, lang)}")
+    at = pd.Timestamp(row.withdraw_requested_at)
+    reason = row.withdraw_reason if isinstance(row.withdraw_reason, str) and row.withdraw_reason else "—"
+    notice = tr("rep_wd_request", lang, who=md(row.withdraw_requested_by),
+                at=f"{fmt.date(at.date(), lang)} {at:%H:%M}", reason=md(reason))
+    return ReviewChoice(True, notice, tr("rep_wd_approve", lang), tr("rep_wd_refuse", lang),
+                        tr("rep_wd_refuse_reason", lang), f"#{bid}：{status_label(BATCH_WITHDRAWN, lang)}",
+                        tr("rep_wd_refused", lang, id=bid))
+
+
+def withdrawable(mine: pd.DataFrame) -> list[int]:
+    """The batches of "my submissions" one may still withdraw or ask to: not withdrawn, no request waiting."""
+    return [int(i) for i in mine.loc[~mine["status"].isin([BATCH_WITHDRAWN, batch_list.WITHDRAW_REQUESTED]), "id"]]
+
+
+def withdraw_message(mine: pd.DataFrame, batch_id: int, lang: str) -> str:
+    """What the page says after withdrawing `batch_id`: an approved batch becomes a request
+    (reporting.review.withdraw), any other is withdrawn at once."""
+    status = mine.set_index("id").loc[batch_id, "status"]
+    if status == BATCH_APPROVED:
+        return tr("rep_wd_asked", lang, id=batch_id)
+    return f"#{batch_id}：{status_label(BATCH_WITHDRAWN, lang)}"
 
 
 def history_table(df: pd.DataFrame, unit_zh: str, lang: str) -> pd.DataFrame:
@@ -252,13 +339,16 @@ def reported_targets(targets: pd.DataFrame) -> pd.DataFrame:
     return targets[targets["measure"] == MEASURE_REPORTED].set_index("target_code")
 
 
-WAITING = (BATCH_PENDING, BATCH_RETURNED)
-"""The batch states the review tab lists: waiting for a reviewer, or sent back to the county."""
+WAITING = (BATCH_PENDING, batch_list.WITHDRAW_REQUESTED, BATCH_RETURNED)
+"""The batch states the review tab lists: waiting for a reviewer (an upload, or the withdrawal of
+an approved batch), or sent back to the county."""
 
 
 def split_waiting(batches: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(pending, returned) rows of the review tab's batches (columns of reporting.batches.batches)."""
-    return batches[batches["status"] == BATCH_PENDING], batches[batches["status"] == BATCH_RETURNED]
+    """(waiting for a reviewer: pending uploads and withdrawal requests, returned) rows of the review
+    tab's batches (columns of reporting.batches.batches)."""
+    waiting = batches["status"].isin([BATCH_PENDING, batch_list.WITHDRAW_REQUESTED])
+    return batches[waiting], batches[batches["status"] == BATCH_RETURNED]
 
 
 def history_units(scope: tuple[str, ...] | None, all_codes: list[str],

@@ -7,6 +7,11 @@
 | 审核员 reviewer | all | — | approve / return | record, update | — | — |
 | 管理员 admin | all | any unit | approve / return | record, update | edit | manage |
 
+Two people for a change of figures (`require_second_person`): nobody approves a batch they uploaded
+themselves, nor the withdrawal of an approved batch they asked for, unless the setting
+KPI_ALLOW_SELF_APPROVAL (`settings.allow_self_approval`, default off) allows it (an office with a
+single administrator). Withdrawing an approved batch is a request (reporting.review).
+
 `may_*` answer yes/no (for hiding a widget); `require_*` raise `PermissionDenied` (a
 DataAccessError with a Chinese and an English message) and are what the data layer calls before it
 writes, so a forged URL, upload or command line meets the same refusal as a hidden widget.
@@ -15,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from data_access import settings
 from data_access.accounts.identity import AuthUser
 from data_access.errors import DataAccessError
 from data_access.schema.accounts import ROLE_ADMIN, ROLE_LEADER, ROLE_NAMES_ZH, ROLE_REPORTER, ROLE_REVIEWER, VIEW_UNIT
@@ -142,6 +148,26 @@ def may_review(user: AuthUser | None) -> bool:
 def require_review(user: AuthUser | None) -> AuthUser:
     """`user` if it may review a batch (see `may_review`), else PermissionDenied."""
     return require_role(user, *REVIEW_ROLES)
+
+
+def may_approve_own() -> bool:
+    """Whether one person may approve their own upload or withdrawal request (setting
+    KPI_ALLOW_SELF_APPROVAL, default off: a change of figures needs a second person)."""
+    return settings.get().allow_self_approval
+
+
+def require_second_person(approver: str, asked_by: str | None, batch_id: int | None, what_zh: str,
+                          what_en: str) -> None:
+    """PermissionDenied when `approver` (a user name) is the one who asked (`asked_by`: who uploaded
+    the batch, or who asked to withdraw it) and self-approval is not allowed (`may_approve_own`).
+    `what_zh`/`what_en`: the request in words (上传的批次 / 提出的撤回申请); `batch_id` None: a file
+    being uploaded."""
+    if asked_by is not None and approver == asked_by and not may_approve_own():
+        which = f"批次#{batch_id}" if batch_id is not None else "此文件"
+        raise PermissionDenied(
+            f"{which}是账号“{approver}”本人{what_zh}，须由另一位审核员或管理员审核（两人经手）",
+            f"{'Batch #%d' % batch_id if batch_id is not None else 'This file'}: “{approver}” cannot approve "
+            f"{what_en} of their own; a second reviewer must")
 
 
 def may_withdraw(user: AuthUser | None, batch_unit: str | None) -> bool:

@@ -128,7 +128,8 @@ def _cmd_review(args: argparse.Namespace) -> str:
 
 def _cmd_withdraw(args: argparse.Namespace) -> str:
     engine = _engine(args)
-    withdraw(engine, args.batch, user=_operator(args, engine), reason=args.reason)
+    if withdraw(engine, args.batch, user=_operator(args, engine), reason=args.reason) == batches.WITHDRAW_REQUESTED:
+        return f"批次#{args.batch}的撤回申请已提交：经另一位审核员批准（review {args.batch} approve）后其数据才不再计入看板。"
     return f"批次#{args.batch}已撤回：其数据不再计入看板（原始记录仍保留）。"
 
 

@@ -8,7 +8,8 @@ One module per thing it owns:
 - checks      which kind a header is, which column is which, and every row's checks
 - context     what the checks know of the database and the moment; the reporting week
 - preview     what a file would change; commit: storing it in one transaction
-- review      approve / return / withdraw, who may (may_review, may_withdraw), the review tab's rows
+- review      approve / return / withdraw (an approved batch: a request a second person approves),
+              who may (may_review, may_withdraw), the review tab's rows
 - history     every version of a figure, and who reported when
 - batches     the import batches table; pending: registry changes waiting for review
 - templates   the Excel templates; issues: the problems a file is refused with; geo: unit areas

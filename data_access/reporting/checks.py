@@ -136,13 +136,15 @@ def check_rows(table: Table, kind: ReportKind, ctx: Context) -> tuple[list[Row],
                 values[col.key] = parse_cell(col, raw[col.key], ctx)
             except CellError as exc:
                 bad.append(issue(line, col.key, str(exc), exc.en))
-        if not bad:
+        parsed = not bad
+        if parsed:
             shown = {c.key: cells[index[c.key]] if index[c.key] < len(cells) else None for c in infos}
             bad = [issue(line, k, zh, en) for k, zh, en in template_mismatch(values, shown, ctx)]
             bad += [issue(line, k, m) for k, m in kind.check(values, ctx)]
-            unit = values["unit_code"]
-            if ctx.allowed_units is not None and unit not in ctx.allowed_units:
-                bad.append(issue(line, "unit_code", f"无权上报{ctx.units[unit].name_zh}（{unit}）的数据"))
+        unit = values.get("unit_code")  # the uploader's right is checked whatever else is wrong in the row
+        if unit is not None and ctx.allowed_units is not None and unit not in ctx.allowed_units:
+            bad.append(issue(line, "unit_code", f"无权上报{ctx.units[unit].name_zh}（{unit}）的数据"))
+        if parsed:
             key = tuple(values.get(k) for k in kind.key)
             if key in seen:
                 bad.append(issue(line, None, f"与第{seen[key]}行重复（{kind.key_text}）"))

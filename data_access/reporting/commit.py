@@ -22,7 +22,7 @@ from data_access.errors import DataAccessError
 from data_access.reporting.issues import ImportRejected, Issue
 from data_access.reporting.kinds import KINDS
 from data_access.reporting.preview import Prepared, prepare
-from data_access.accounts.permissions import may_review
+from data_access.accounts.permissions import may_review, require_second_person
 from data_access.reporting.review import decide, refusal
 from data_access.schema.models import BATCH_APPROVED, BATCH_PENDING, ImportBatch, Unit
 
@@ -55,7 +55,8 @@ def commit(engine: Engine, data: bytes, file_name: str, *, actor: str,
            year: int | None = None, kind: str | None = None, approver: AuthUser | None = None,
            expect: str | None = None) -> Committed:
     """Check `data` again and store it in one transaction as a new batch: pending, or with an
-    `approver` approved on upload by that user (refused unless review.may_review). `expect`: the fingerprint of
+    `approver` approved on upload by that user (refused unless review.may_review, and when the
+    approver is the uploader `actor` unless KPI_ALLOW_SELF_APPROVAL). `expect`: the fingerprint of
     the preview the user confirmed; if what is stored has changed since, nothing is written and the
     user is asked to look again."""
     if not actor:
@@ -63,6 +64,8 @@ def commit(engine: Engine, data: bytes, file_name: str, *, actor: str,
     if approver is not None and not may_review(approver):
         raise refusal(approver, "无权进行此操作（导入即通过审核），需要：审核员、管理员",
                       "may not approve on upload; needs: reviewer, admin")
+    if approver is not None:  # two people for a change of figures (checked again by review.decide)
+        require_second_person(approver.username, actor, None, "上传的文件", "an upload")
     try:
         with engine.begin() as conn:
             prep = prepare(conn, data, file_name, now=now or clock.now(), year=year, kind=kind,

@@ -99,17 +99,18 @@ def preview(engine: Engine, data: bytes, file_name: str, *, allowed_units: Itera
                        allowed_units=allowed_units).preview
 
 
-CHANGE_COLUMNS = ["line", "action", "unit_code", "item", "period", "old", "new", "pending_elsewhere"]
+CHANGE_COLUMNS = ["line", "action", "unit_code", "item", "period", "old", "new", "pending_elsewhere", "note"]
 
 
 def changes_frame(pv: Preview) -> pd.DataFrame:
     """The preview as a table (for the page and the command line). Columns: CHANGE_COLUMNS; item is
     the target code, industry/platform or entry name; old/new the figure, or for a registry entry
-    the changed fields as 列名=值 text; pending_elsewhere: other pending batches with this figure."""
+    the changed fields as 列名=值 text; pending_elsewhere: other pending batches with this figure;
+    note: the row's 备注 (weekly progress; a new note alone makes a correction), else empty."""
     kind = KINDS[pv.kind]
     out = []
     for c in pv.changes:
         item, period, old, new = kind.describe(c)
         out.append((c.line, c.action, c.values["unit_code"], item, period, old, new,
-                    "、".join(f"#{b}" for b in c.pending_elsewhere)))
+                    "、".join(f"#{b}" for b in c.pending_elsewhere), c.values.get("note") or ""))
     return pd.DataFrame(out, columns=CHANGE_COLUMNS)

@@ -174,6 +174,12 @@ class ImportBatch(Base):
     # When an approved batch was withdrawn: its rows count for as-of dates before this moment only,
     # so a past meeting's figures do not change afterwards.
     withdrawn_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # A withdrawal of an approved batch waits for a second person (reporting.review, 0011): who asked,
+    # when and why while it waits (the batch still counts); who approved it once it is withdrawn.
+    withdraw_requested_by: Mapped[str | None] = mapped_column(String(64))
+    withdraw_requested_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    withdraw_reason: Mapped[str | None] = mapped_column(Text)
+    withdrawn_by: Mapped[str | None] = mapped_column(String(64))
 
 
 class ProgressReport(Base):

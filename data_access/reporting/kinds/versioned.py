@@ -59,6 +59,7 @@ class VersionedKind(ReportKind):
                 stored.setdefault(tuple(r[1:1 + n]), []).append(r)
         latest = versions.latest(self.figure, ctx.now, *narrow)
         in_force = {tuple(r[1:1 + n]): r for r in conn.execute(select(latest))}
+        notes = self._notes(conn, [r.id for r in in_force.values()])
         changes = []
         for row in rows:
             key = self.figure_key(row.values, ctx)
@@ -68,12 +69,23 @@ class VersionedKind(ReportKind):
             if now is None:
                 action, old = "new", None
             else:
-                old = {"value": now.value, "recorded_at": now.recorded_at, "batch_id": now.batch_id}
-                action = "unchanged" if same(float(now.value), float(new_value)) else "changed"
+                old = {"value": now.value, "recorded_at": now.recorded_at, "batch_id": now.batch_id,
+                       "note": notes.get(now.id)}
+                # a new 备注 alone is a correction too (same figure, the note updated); a blank one is not
+                new_note = row.values.get("note")
+                same_note = not new_note or new_note == notes.get(now.id)
+                action = "unchanged" if same(float(now.value), float(new_value)) and same_note else "changed"
             changes.append(Change(row.line, action, row.values, old, pending_elsewhere=pending))
         recorded = [r.recorded_at for rs in stored.values() for r in rs]
         fp = fingerprint((r.id, r.status) for rs in stored.values() for r in rs)
         return Planned(changes, fp, max(recorded) if recorded else None)
+
+    def _notes(self, conn: Connection, ids: list[int]) -> dict[int, Any]:
+        """id -> the clerk's 备注 of stored versions (a table without a note column: none)."""
+        t = self.figure.table
+        if not ids or not hasattr(t, "note"):
+            return {}
+        return {int(i): note for i, note in conn.execute(select(t.id, t.note).where(t.id.in_(ids)))}
 
     def write(self, conn: Connection, changes: list[Change], ctx: Context, batch_id: int,
               recorded_at: dt.datetime, actor: str) -> None:
