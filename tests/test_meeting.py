@@ -157,12 +157,15 @@ def test_summary_in_chinese_and_english(tiny):
                      "新建户外劳动者爱心驿站1家、新建基层工会1家。本周无进展：其中新业态劳动者会员。")
     assert zh[2] == "所有目标均达到或超过序时进度。"  # T11 is 尚无数据, not behind
     assert zh[3] == "1个单位有目标滞后序时，较多的是鲁山县（1项）。"  # B's T07 (see above)
-    assert zh[4] == "本周未报送：鲁山县。"
+    # the week due on 13 Jan is 1–6 Jan (due 9 Jan): B's came on the deadline day, on time
+    assert zh[4] == "各单位本周均已报送。"
     assert zh[5] == "暂无督办事项。"
     en = summary.summary(b, "en")
     assert en[0] == ("As of 13 Jan 2023, the whole city: of 5 targets, ahead of pace 4, on pace 0, behind 0, "
                      "no data yet 1 (first period not closed).")
-    assert "Did not report this week: Lushan County." in en
+    assert "Every unit reported this week." in en
+    late = summary.summary(briefing.build_briefing(tiny, 2023, D(2023, 1, 23)), "zh")
+    assert "本周未报送：新华区、鲁山县。" in late  # 14–20 Jan, due 23 Jan: A's waits for review
 
 
 def test_a_closed_years_summary_reads_as_the_year_end(tiny):

@@ -91,6 +91,10 @@ def test_a_briefing_reopens_as_it_was(tiny):
     later = briefing.build_briefing(tiny, 2023, D(2023, 1, 13), known=D(2023, 1, 16))
     assert later.overview.set_index("target_code").loc["T01", "actual"] == 19
     assert later.known == D(2023, 1, 16)
+    from data_access.meeting import summary
+
+    assert summary.summary(later, "zh")[0].endswith("（按2023年1月16日所知，含此前审核通过的补报与更正。）")
+    assert "as known" not in summary.summary(b, "en")[0].lower()
 
 
 def test_latest_report_day_of_a_view(tiny):
@@ -287,3 +291,15 @@ def test_definitions_on_the_page(sample_db_url, page, lang):
     at = open_page(sample_db_url, page, {"lang": lang})
     (box,) = [e for e in at.expander if e.label == texts.DEFINITIONS_TITLE[lang == "en"]]
     assert box.markdown[0].value == texts.definitions(lang)
+
+
+def test_the_sidebar_goes_back_to_now(corrected_url):
+    """A view as known on 8 Jan 2024 says so in the sidebar; 显示当前所知 drops known= from the link
+    and shows the correction again."""
+    at = open_page(corrected_url, "overview.py", {"known": "2024-01-08"})
+    assert any(c.value.startswith("按2024年1月8日所知") for c in at.sidebar.caption)
+    at.checkbox(key="w_known_now").check().run()
+    assert not at.exception
+    assert at.session_state["filters"].known is None and "known" not in at.query_params
+    (spec,) = plotly_specs(at)
+    assert by_row(spec, "done", "text")["T01"] == "1,045 / 1,000场次"
