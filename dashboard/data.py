@@ -29,10 +29,10 @@ import streamlit as st
 from sqlalchemy.engine import Engine
 from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
-from data_access import data_version, geo, settings
+from data_access import clock, data_version, geo, settings
 from data_access.db import make_engine
 from data_access.errors import DataAccessError
-from data_access.kpis import new_economy as ne, queries, tables
+from data_access.kpis import known as knowledge, new_economy as ne, queries, tables
 from data_access.meeting import briefing as meeting, tables as bx
 from data_access.reporting import batches as batch_list, commit as committing, history as figures, templates
 from data_access.reporting import preview as previewing, review as reviewing
@@ -92,6 +92,46 @@ def scoped(fn: F) -> F:
 
     setattr(wrapper, "scoped", True)  # tests check that every reader with `units` has it
     return wrapper  # type: ignore[return-value]
+
+
+KNOWN_KEY = "view_known"
+"""Session key of the view's knowledge date K (a date; None: now), set by filters/state.py."""
+VIEW = "view"
+"""Default of every reader's `known`: the view's K (the link's ?known=, else now). A date asks for
+figures as known at the end of that day; None asks for now."""
+
+
+def _view_known() -> dt.date | None:
+    if get_script_run_ctx() is None:
+        return None
+    value = st.session_state.get(KNOWN_KEY)
+    return value if isinstance(value, dt.date) else None
+
+
+def viewed(fn: F) -> F:
+    """Resolve the reader's `known` argument: VIEW becomes the view's K (`KNOWN_KEY`: a date, or
+    None for now) before the cache is consulted, so the cache is keyed by the K actually read and
+    every page honours a link's ?known= without passing it."""
+    signature = inspect.signature(fn)
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        if bound.arguments.get("known") == VIEW:
+            bound.arguments["known"] = _view_known()
+        return fn(*bound.args, **bound.kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def moment(known: dt.date | None) -> dt.date | dt.datetime:
+    """K for the data layer (`data_access.kpis.known`): the date, or the organisation's now."""
+    return clock.now() if known is None else known
+
+
+Known = dt.date | None | str
+"""A reader's `known`: VIEW (default), a date, or None (now)."""
 
 
 _VERSION_KEY = "_kpi_data_version"
@@ -189,36 +229,57 @@ def visible_units(units: tuple[str, ...] | None = None) -> tuple[str, ...] | Non
 # --- figures ------------------------------------------------------------------------------------
 
 
+@viewed
+@_cached()
+def view_latest(year: int, as_of: dt.date, known: Known = VIEW) -> dt.date | None:
+    """最新填报日期 of the view (`tables.latest_known_day`): periods through `as_of`, as known at K."""
+    return tables.latest_known_day(engine(), year, as_of, moment(_k(known)))
+
+
+def _k(known: Known) -> dt.date | None:
+    return known if isinstance(known, dt.date) else None
+
+
 @scoped
+@viewed
 @_cached(256)
-def target_overview(year: int, as_of: dt.date, units: tuple[str, ...] | None) -> pd.DataFrame:
-    return tables.target_overview(engine(), year, as_of, units)
+def target_overview(year: int, as_of: dt.date, units: tuple[str, ...] | None,
+                    known: Known = VIEW) -> pd.DataFrame:
+    return tables.target_overview(engine(), year, as_of, units, known=moment(_k(known)))
 
 
 @scoped
+@viewed
 @_cached(256)
 def unit_breakdown(year: int, as_of: dt.date, units: tuple[str, ...] | None,
-                   target_code: str | None = None) -> pd.DataFrame:
-    return tables.unit_breakdown(engine(), year, as_of, units, target_code)
+                   target_code: str | None = None, known: Known = VIEW) -> pd.DataFrame:
+    return tables.unit_breakdown(engine(), year, as_of, units, target_code, known=moment(_k(known)))
 
 
 @scoped
+@viewed
 @_cached(256)
 def cumulative_series(year: int, as_of: dt.date, target_code: str,
-                      units: tuple[str, ...] | None) -> pd.DataFrame:
-    return tables.cumulative_series(engine(), year, as_of, target_code, units)
+                      units: tuple[str, ...] | None, known: Known = VIEW) -> pd.DataFrame:
+    return tables.cumulative_series(engine(), year, as_of, target_code, units, known=moment(_k(known)))
 
 
 @scoped
+@viewed
 @_cached(128)
-def facility_points(year: int, as_of: dt.date, units: tuple[str, ...] | None) -> pd.DataFrame:
-    return queries.facility_points(engine(), year, as_of, units)
+def facility_points(year: int, as_of: dt.date, units: tuple[str, ...] | None,
+                    known: Known = VIEW) -> pd.DataFrame:
+    with knowledge.recorded_by(moment(_k(known))):
+        return queries.facility_points(engine(), year, as_of, units)
 
 
 @scoped
+@viewed
 @_cached(128)
-def facility_counts(year: int, as_of: dt.date, units: tuple[str, ...] | None) -> pd.DataFrame:
-    return queries.facility_counts(engine(), year, as_of, units)
+def facility_counts(year: int, as_of: dt.date, units: tuple[str, ...] | None,
+                    known: Known = VIEW) -> pd.DataFrame:
+    with knowledge.recorded_by(moment(_k(known))):
+        return queries.facility_counts(engine(), year, as_of, units)
 
 
 # --- the map ------------------------------------------------------------------------------------
@@ -231,20 +292,22 @@ def boundaries(path: Path) -> list[dict[str, Any]]:
 
 
 @scoped
+@viewed
 @_cached(32)
 def map_drawing(year: int, as_of: dt.date, units: tuple[str, ...] | None, area: tuple[str, ...] | None,
                 counties: tuple[str, ...], kind: str, shade_by: str, kinds_shown: tuple[str, ...], lang: str,
-                tile_url: str | None) -> drawing.Drawn:
+                tile_url: str | None, known: Known = VIEW) -> drawing.Drawn:
     """The map, its legend and tables, made once per filter (at 100x the city has ten thousand points,
     and shaping them and writing the deck's JSON took over a second per rerun). `area` is
     `visible_units()`: the shading covers what the viewer may read, the table the filter's `units`."""
     target = map_view.kind_target(targets(year), kind)
-    overview = target_overview(year, as_of, units) if target else None
+    k = _k(known)
+    overview = target_overview(year, as_of, units, known=k) if target else None
     return drawing.drawing(
         boundaries(geo.boundary_file()), units_df=_all_units(), area=area,
-        breakdown=unit_breakdown(year, as_of, area, target) if target else None,
-        area_counts=facility_counts(year, as_of, area), counts=facility_counts(year, as_of, units),
-        points=facility_points(year, as_of, units), overview=overview, target=target,
+        breakdown=unit_breakdown(year, as_of, area, target, known=k) if target else None,
+        area_counts=facility_counts(year, as_of, area, known=k), counts=facility_counts(year, as_of, units, known=k),
+        points=facility_points(year, as_of, units, known=k), overview=overview, target=target,
         counties=counties, kind=kind, shade_by=shade_by, kinds_shown=kinds_shown, lang=lang, tile_url=tile_url)
 
 
@@ -252,49 +315,75 @@ def map_drawing(year: int, as_of: dt.date, units: tuple[str, ...] | None, area: 
 
 
 @scoped
+@viewed
 @_cached(512)
 def ne_members(as_of: dt.date, units: tuple[str, ...] | None, by: tuple[str, ...] = (),
-               since: dt.date | None = None, until_month: dt.date | None = None) -> pd.DataFrame:
-    return ne.members(engine(), as_of, units, by=by, since=since, until_month=until_month)
+               since: dt.date | None = None, until_month: dt.date | None = None,
+               known: Known = VIEW) -> pd.DataFrame:
+    with knowledge.recorded_by(moment(_k(known))):
+        return ne.members(engine(), as_of, units, by=by, since=since, until_month=until_month)
 
 
 @scoped
+@viewed
 @_cached(512)
 def ne_orgs(as_of: dt.date, units: tuple[str, ...] | None, by: tuple[str, ...] = (),
-            founded_since: dt.date | None = None) -> pd.DataFrame:
-    return ne.orgs(engine(), as_of, units, by=by, founded_since=founded_since)
+            founded_since: dt.date | None = None, known: Known = VIEW) -> pd.DataFrame:
+    with knowledge.recorded_by(moment(_k(known))):
+        return ne.orgs(engine(), as_of, units, by=by, founded_since=founded_since)
 
 
 @scoped
+@viewed
 @_cached(64)
-def new_economy(year: int, as_of: dt.date, units: tuple[str, ...] | None, lang: str) -> dict[str, Any]:
+def new_economy(year: int, as_of: dt.date, units: tuple[str, ...] | None, lang: str,
+                known: Known = VIEW) -> dict[str, Any]:
     """Everything the new-economy page shows (views.new_economy.model), made once per filter and
     language (shaping two dozen cached frames and judging every unit's series took ~250 ms)."""
-    reads = ne_view.Reads(members=ne_members, orgs=ne_orgs, overview=target_overview,
-                          series=cumulative_series, units=_all_units())
+    base = _k(known) or clock.today()  # K = now reads as the end of today, so the reads are cached
+
+    def at(reader: Callable[..., Any], pos: int) -> Callable[..., Any]:
+        """`reader` with K moved back as far as its D is before `as_of` (`known.earlier`)."""
+        def read(*args: Any, **kwargs: Any) -> Any:
+            day = args[pos] if len(args) > pos else kwargs["as_of"]
+            return reader(*args, known=knowledge.earlier(base, as_of, day), **kwargs)
+        return read
+
+    reads = ne_view.Reads(members=at(ne_members, 0), orgs=at(ne_orgs, 0), overview=at(target_overview, 1),
+                          series=at(cumulative_series, 1), units=_all_units())
     return ne_view.model(year, queries.plan_year_bounds(engine(), year), as_of, units, lang, reads)
 
 
 # --- the weekly meeting -------------------------------------------------------------------------
 
 
-@scoped
-@_cached(64)
-def briefing_figures(year: int, as_of: dt.date, units: tuple[str, ...] | None) -> meeting.Briefing:
-    return meeting.build_briefing(engine(), year, as_of, units, with_decisions=False)
+# A briefing's `known`: VIEW is the link's ?known= if it carries one, else None, which here means
+# the meeting date's end: a past briefing reopens as (D = its date, K = its date), as it was.
 
 
 @scoped
+@viewed
 @_cached(64)
-def briefing_tables(year: int, as_of: dt.date, units: tuple[str, ...] | None, lang: str) -> dict[str, Any]:
+def briefing_figures(year: int, as_of: dt.date, units: tuple[str, ...] | None,
+                     known: Known = VIEW) -> meeting.Briefing:
+    return meeting.build_briefing(engine(), year, as_of, units, with_decisions=False, known=_k(known))
+
+
+@scoped
+@viewed
+@_cached(64)
+def briefing_tables(year: int, as_of: dt.date, units: tuple[str, ...] | None, lang: str,
+                    known: Known = VIEW) -> dict[str, Any]:
     """The briefing's formatted tables, made once per filter and language (each making took ~60 ms)."""
-    return bx.tables(briefing_figures(year, as_of, units), lang)
+    return bx.tables(briefing_figures(year, as_of, units, known=_k(known)), lang)
 
 
 @scoped
-def briefing(year: int, as_of: dt.date, units: tuple[str, ...] | None) -> meeting.Briefing:
+@viewed
+def briefing(year: int, as_of: dt.date, units: tuple[str, ...] | None,
+             known: Known = VIEW) -> meeting.Briefing:
     """The cached figures of the briefing, with its decisions read afresh (they change in the meeting)."""
-    return meeting.with_decisions(briefing_figures(year, as_of, units), engine())
+    return meeting.with_decisions(briefing_figures(year, as_of, units, known=_k(known)), engine())
 
 
 # --- reporting ----------------------------------------------------------------------------------
@@ -318,10 +407,15 @@ def batch_file(batch_id: int) -> tuple[str, bytes]:
 
 
 @scoped
+@viewed
 @_cached()
-def submission_status(year: int, as_of: dt.date, units: tuple[str, ...] | None = None) -> pd.DataFrame:
-    """Who reported when, for the units the viewer may see (a 13-row table: filtered after reading)."""
-    df = figures.submission_status(engine(), year, dt.datetime.combine(as_of, dt.time(23, 59, 59)))
+def submission_status(year: int, as_of: dt.date, units: tuple[str, ...] | None = None,
+                      known: Known = VIEW) -> pd.DataFrame:
+    """Who reported when, for the units the viewer may see (a 13-row table: filtered after reading),
+    judged by the one deadline rule at the earlier of K and the end of `as_of` (D)."""
+    k = _k(known)
+    now = clock.now() if k is None else dt.datetime.combine(k, dt.time(23, 59, 59))
+    df = figures.submission_status(engine(), year, now, as_of=as_of)
     return df if units is None else df[df["unit_code"].isin(units)].reset_index(drop=True)
 
 

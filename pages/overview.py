@@ -7,7 +7,7 @@ import streamlit as st
 
 from dashboard.charts import progress
 from dashboard import data
-from dashboard.ui import widgets
+from dashboard.ui import definitions, widgets
 from dashboard.views import overview as ov_view
 from dashboard.i18n import t
 from dashboard.filters.state import current
@@ -32,7 +32,7 @@ for col, (label, value, colour) in zip(st.columns(len(tiles)), tiles):
 left, right = st.columns([2.4, 1], gap="medium")
 with left:
     st.markdown(f"**{t('ov_chart_title')}**")
-    rows = ov_view.bullet_table(ov, f.lang, data.projects(f.year))
+    rows = ov_view.bullet_table(ov, f.lang, data.projects(f.year), as_of=f.as_of)
     fig = progress.bullet_rows(rows, ov_view.text_column_titles(f.lang),
                              target_label=t("ov_target_line"), **ov_view.BULLET_LAYOUT[f.lang])
     st.plotly_chart(fig, config=PLOT_CONFIG, key="ov_bullets")
@@ -40,17 +40,19 @@ with left:
 with right:
     st.markdown(f"**{t('ov_attention')}**")
     with st.container(border=True):
-        st.caption(t("ov_att_targets"))
+        st.caption(ov_view.attention_text("ov_att_targets", ov, f.lang))
         lines = ov_view.behind_targets(ov, f.lang)
-        st.markdown("\n".join(f"- {line}" for line in lines) or t("ov_att_none_targets"))
-        st.caption(t("ov_att_units"))
+        st.markdown("\n".join(f"- {line}" for line in lines) or ov_view.attention_text("ov_att_none_targets", ov, f.lang))
+        st.caption(ov_view.attention_text("ov_att_units", ov, f.lang))
         behind = ov_view.behind_unit_rows(ub, ov)
         lines = ov_view.unit_lines(behind, f.lang, ATTENTION_UNITS_SHOWN, per_unit=1)
-        st.markdown("\n".join(f"- {line}" for line in lines) or t("ov_att_none_units"))
+        st.markdown("\n".join(f"- {line}" for line in lines) or ov_view.attention_text("ov_att_none_units", ov, f.lang))
         if len(behind):
-            with st.expander(t("ov_att_more", n=len(behind))):
+            with st.expander(ov_view.attention_text("ov_att_more", ov, f.lang, n=len(behind))):
                 widgets.table(ov_view.behind_units_table(behind, f.lang), hide_index=True)
     st.markdown(f"**{t('ov_milestones')}**")
     with st.container(border=True):
         ms_lines = ov_view.milestone_lines(ms, f.as_of, f.lang)
         st.markdown("\n".join(f"- {line}" for _, line in ms_lines) or t("ov_ms_none"))
+
+definitions.show(f.lang)  # 口径说明 (data_access.present.texts.definitions)

@@ -4,7 +4,7 @@ import streamlit as st
 
 from dashboard.charts import progress
 from dashboard import data
-from dashboard.ui import targets as tu, widgets
+from dashboard.ui import definitions, targets as tu, widgets
 from dashboard.views import targets as tv
 from dashboard.i18n import t
 from dashboard.views.overview import amount, tile_html
@@ -25,7 +25,7 @@ code = tu.pick_target(codes, titles)
 
 row = tv.target_row(ov, code)
 unit_zh = str(row["unit_zh"])
-for col, (label, value, colour, note) in zip(st.columns(6), tv.headline(row, f.lang)):
+for col, (label, value, colour, note) in zip(st.columns(6), tv.headline(row, f.lang, f.as_of)):
     col.container(border=True, height=118).markdown(
         tile_html(label, value, colour, inline=False, size="1.4rem", note=note), unsafe_allow_html=True)
 
@@ -69,3 +69,5 @@ with series_col:
     widgets.table(table, hide_index=True, height=300)
     widgets.download_buttons(table, t("tg_file_series", code=code), key="tg_dl_series",
                         sheet=t("tg_series_table"))
+
+definitions.show(f.lang)  # 口径说明 (data_access.present.texts.definitions)

@@ -5,7 +5,7 @@ from tests.apptest_support import open_page
 def test_date_outside_the_plan_year_warns_instead_of_crashing(sample_db_url):
     at = open_page(sample_db_url, "overview.py", {"as_of": "2030-01-01"})
     assert [w.value for w in at.warning if "链接" in w.value] == [
-        "链接中的日期“2030-01-01”不在所选计划年度内（2023-01-01 至 2023-12-31），已改为最新填报日期。"]
+        "链接中的日期“2030-01-01”不在所选计划年度内（2023-01-01 至 2023-12-31），已改为默认日期。"]
     assert at.session_state["filters"].as_of.isoformat() == "2023-12-31"
     assert at.get("plotly_chart")  # the page itself was drawn
 

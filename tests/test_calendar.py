@@ -108,7 +108,7 @@ def test_plan_year_of_a_date():
 
 
 def test_default_as_of_of_a_plan_year():
-    assert calendar.default_as_of(*Y2023, latest=D(2024, 1, 3), today=D(2023, 6, 1)) == D(2024, 1, 3)
+    # D is the period axis: a correction recorded on 3 Jan 2024 no longer drags 2023's view there
     assert calendar.default_as_of(*Y2023, today=D(2023, 6, 1)) == D(2023, 6, 1)  # today inside
     assert calendar.default_as_of(*Y2023, today=D(2025, 6, 1)) == D(2023, 12, 31)  # a past year: its end
     assert calendar.default_as_of(*Y2024, today=D(2023, 6, 1)) == D(2024, 1, 1)  # a future one: its start
@@ -118,10 +118,12 @@ def test_default_as_of_of_a_plan_year():
 
 def test_default_view():
     years = {2023: Y2023, 2024: Y2024}
-    # the year whose latest figure arrived last (2023's late corrections after 2024 began)
-    assert calendar.default_view(years, {2023: D(2024, 1, 9), 2024: D(2024, 1, 8)}) == (2023, D(2024, 1, 9))
-    assert calendar.default_view(years, {2023: D(2023, 12, 29), 2024: D(2024, 1, 8)}) == (2024, D(2024, 1, 8))
-    assert calendar.default_view(years, {2023: D(2024, 1, 8), 2024: D(2024, 1, 8)}) == (2023, D(2024, 1, 8))
+    # the year whose latest figure arrived last (2023's late corrections after 2024 began), through
+    # today held inside it (D; the corrections count through K = now, not by moving D)
+    nine = D(2024, 1, 9)
+    assert calendar.default_view(years, {2023: D(2024, 1, 9), 2024: D(2024, 1, 8)}, nine) == (2023, D(2023, 12, 31))
+    assert calendar.default_view(years, {2023: D(2023, 12, 29), 2024: D(2024, 1, 8)}, nine) == (2024, nine)
+    assert calendar.default_view(years, {2023: D(2024, 1, 8), 2024: D(2024, 1, 8)}, nine) == (2023, D(2023, 12, 31))
     # without any figure: the latest plan year, today held inside it
     assert calendar.default_view(years, {}, today=D(2024, 5, 1)) == (2024, D(2024, 5, 1))
     assert calendar.default_view(years, {}, today=D(2023, 5, 1)) == (2024, D(2024, 1, 1))

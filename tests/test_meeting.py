@@ -126,17 +126,23 @@ def test_a_closed_year_lists_the_missed_targets_and_units(tiny):
 
 
 def test_reporting_status(tiny):
+    """The week due at the meeting (the shared deadline rule, `calendar.due_week_end`): on Friday 13
+    Jan the week 1–6 Jan, due Monday 9 Jan. A's report came on 6 Jan, B's on the deadline day
+    (9 Jan 10:00): both on time."""
     rep = briefing.build_briefing(tiny, 2023, MEETING).reporting.set_index("unit_code")
     # T01 is the only reported target; A and B have allocations, C (市总本级) none
-    assert list(rep.index) == [B, A]  # did not report first
+    assert list(rep.index) == [A, B]
     assert rep.loc[A, ["expected", "reported", "missing", "state"]].tolist() == [1, 1, "", "complete"]
-    # B's 7–13 Jan report is in a batch approved only on 14 Jan
-    assert rep.loc[B, ["expected", "reported", "missing", "state"]].tolist() == [1, 0, "T01", "none"]
+    assert rep.loc[B, ["expected", "reported", "missing", "state"]].tolist() == [1, 1, "", "complete"]
+    # B's 7–13 Jan report is in a batch approved only on 14 Jan: not yet counted
     assert rep.loc[B, "last_period_end"] == D(2023, 1, 6)
-    # a week later: A's 14–20 Jan report waits for review, B sent nothing: neither reported
+    # Friday 20 Jan: the week 7–13 Jan (due 16 Jan) came on time from both (B's batch approved 14 Jan)
     later = briefing.week_reporting(tiny, 2023, D(2023, 1, 20)).set_index("unit_code")
-    assert later["state"].to_dict() == {A: "none", B: "none"}
+    assert later["state"].to_dict() == {A: "complete", B: "complete"}
     assert later["last_period_end"].to_dict() == {A: D(2023, 1, 13), B: D(2023, 1, 13)}
+    # Monday 23 Jan: the week 14–20 Jan is due; A's report waits for review, B sent nothing
+    due = briefing.week_reporting(tiny, 2023, D(2023, 1, 23)).set_index("unit_code")
+    assert due["state"].to_dict() == {A: "none", B: "none"}
     only_a = briefing.week_reporting(tiny, 2023, MEETING, [A])
     assert list(only_a["unit_code"]) == [A]
 
@@ -151,12 +157,15 @@ def test_summary_in_chinese_and_english(tiny):
                      "新建户外劳动者爱心驿站1家、新建基层工会1家。本周无进展：其中新业态劳动者会员。")
     assert zh[2] == "所有目标均达到或超过序时进度。"  # T11 is 尚无数据, not behind
     assert zh[3] == "1个单位有目标滞后序时，较多的是鲁山县（1项）。"  # B's T07 (see above)
-    assert zh[4] == "本周未报送：鲁山县。"
+    # the week due on 13 Jan is 1–6 Jan (due 9 Jan): B's came on the deadline day, on time
+    assert zh[4] == "各单位本周均已报送。"
     assert zh[5] == "暂无督办事项。"
     en = summary.summary(b, "en")
     assert en[0] == ("As of 13 Jan 2023, the whole city: of 5 targets, ahead of pace 4, on pace 0, behind 0, "
                      "no data yet 1 (first period not closed).")
-    assert "Did not report this week: Lushan County." in en
+    assert "Every unit reported this week." in en
+    late = summary.summary(briefing.build_briefing(tiny, 2023, D(2023, 1, 23)), "zh")
+    assert "本周未报送：新华区、鲁山县。" in late  # 14–20 Jan, due 23 Jan: A's waits for review
 
 
 def test_a_closed_years_summary_reads_as_the_year_end(tiny):

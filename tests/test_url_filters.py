@@ -44,11 +44,36 @@ def test_other_year_defaults_to_its_end_when_it_has_no_reports():
     assert to_params(f, DEF) == {"year": "2022"}  # its default date stays out of the URL
 
 
-def test_as_of_may_pass_year_end_when_reports_came_later():
-    d = Defaults(**{**DEF.__dict__, "latest_by_year": {2023: D(2024, 1, 3)}})
-    assert default_as_of(2023, d) == D(2024, 1, 3)
-    assert as_of_range(2023, d) == (D(2023, 1, 1), D(2024, 1, 3))
+def test_the_period_axis_stays_in_the_plan_year_when_reports_came_later():
+    """A correction to 2023 recorded on 3 Jan 2024 (issue: two dates): 2023 still opens at D = 31
+    Dec 2023 (K = now counts the correction); the picker offers the year only."""
+    d = Defaults(**{**DEF.__dict__, "latest_by_year": {2023: D(2024, 1, 3)}, "today": D(2024, 1, 9)})
+    assert default_as_of(2023, d) == D(2023, 12, 31)
+    assert as_of_range(2023, d) == (D(2023, 1, 1), D(2023, 12, 31))
     assert as_of_range(2022, d) == (D(2022, 1, 1), D(2022, 12, 31))
+    f, warnings = parse_filters({}, d)
+    assert (f.as_of, f.known, warnings) == (D(2023, 12, 31), None, [])
+    # an old link "2023 as of 5 Jan 2024" opens as D = 31 Dec 2023, K = 5 Jan 2024: what it showed
+    f, warnings = parse_filters({"as_of": ["2024-01-05"]}, d)
+    assert (f.as_of, f.known, warnings) == (D(2023, 12, 31), D(2024, 1, 5), [])
+    assert to_params(f, d) == {"known": "2024-01-05"}
+
+
+def test_known_in_the_link():
+    d = Defaults(**{**DEF.__dict__, "today": D(2024, 1, 9)})
+    f, warnings = parse_filters({"as_of": ["2023-06-30"], "known": ["2023-06-30"]}, d)
+    assert (f.as_of, f.known, warnings) == (D(2023, 6, 30), D(2023, 6, 30), [])
+    assert query_string(f, d) == "?as_of=2023-06-30&known=2023-06-30"
+    again, _ = parse_filters({k: [v] for k, v in to_params(f, d).items()}, d)
+    assert again == f
+    # a knowledge date after today is now; a malformed one is refused
+    f, warnings = parse_filters({"known": ["2024-01-10"]}, d)
+    assert f.known is None and warnings == [("warn_known_future", {"value": "2024-01-10"})]
+    f, warnings = parse_filters({"known": ["2024-1-5"]}, d)
+    assert f.known is None and warnings == [("warn_bad_date", {"value": "2024-1-5"})]
+    # no known=: K is now
+    f, _ = parse_filters({"as_of": ["2023-06-30"]}, d)
+    assert f.known is None and to_params(f, d) == {"as_of": "2023-06-30"}
 
 
 def test_round_trip_with_extra_page_params():

@@ -9,31 +9,43 @@ from __future__ import annotations
 
 import streamlit as st
 
+from data_access import clock
 from data_access.kpis import calendar
 from data_access.present import fmt
 
 from dashboard import viewer
 from dashboard import data
-from dashboard.i18n import t, tr
+from dashboard.i18n import register, t, tr
 from dashboard.ui.safe_text import md
 from dashboard.filters.url import FILTER_KEYS, Defaults, Filters, as_of_range, parse_filters, to_params
 
+register({
+    "warn_known_future": ("链接中的知悉日期“{value}”晚于今天，已改为按当前所知。",
+                          "The knowledge date “{value}” in the link is after today; showing what is known now."),
+    "filter_known_is": ("按{day}所知（不含此后的填报与更正）",
+                        "As known on {day} (later reports and corrections left out)"),
+    "filter_known_now": ("显示当前所知", "Show what is known now"),
+})
+
 _FILTERS = "filters"
+KNOWN_KEY = data.KNOWN_KEY  # the view's K (None: now), read by dashboard/data.py's readers
 _WARNINGS = "filter_warnings"
 _SEEN_PARAMS = "filter_seen_params"
 
 
 def defaults() -> Defaults:
-    """Default filters: the plan year with the latest report, as of the day that report arrived."""
+    """Default filters: the plan year with the latest report (`calendar.default_view`), through
+    today held inside it (a past year: its last day), as known now."""
     years = data.plan_years()
     if years.empty:
         raise LookupError("no plan year")
     year_list = [int(y) for y in years["year"]]
     ranges = {int(r.year): (r.start_date, r.end_date) for r in years.itertuples()}
     latest = {y: day for y in year_list if (day := data.latest_report_date(y)) is not None}
-    year, as_of = calendar.default_view(ranges, latest)
+    today = clock.today()
+    year, as_of = calendar.default_view(ranges, latest, today)
     return Defaults(year=year, as_of=as_of, unit_codes=list(data.units()["code"]),
-                    years=year_list, year_ranges=ranges, latest_by_year=latest)
+                    years=year_list, year_ranges=ranges, latest_by_year=latest, today=today)
 
 
 def _url_params() -> dict[str, list[str]]:
@@ -60,6 +72,7 @@ def setup(d: Defaults) -> Filters:
     st.session_state[_FILTERS] = f
     st.session_state[_WARNINGS] = list(st.session_state.get(_WARNINGS, [])) + scope_warnings
     st.session_state["lang"] = f.lang
+    st.session_state[KNOWN_KEY] = f.known
     _sync_url(f, d)
     return f
 
@@ -91,8 +104,11 @@ def _on_change(d: Defaults) -> None:
         from dashboard.filters.url import default_as_of
 
         as_of = default_as_of(year, d)
+    known = None if ss.get("w_known_now") else f.known
     ss[_FILTERS], ss[_WARNINGS] = viewer.clamp_filters(
-        Filters(tuple(ss.get("w_county", f.counties)), year, as_of, ss.get("w_lang") or f.lang))
+        Filters(tuple(ss.get("w_county", f.counties)), year, as_of, ss.get("w_lang") or f.lang, known))
+    ss[KNOWN_KEY] = ss[_FILTERS].known
+    ss["w_known_now"] = False
     _sync_url(ss[_FILTERS], d)
 
 
@@ -117,6 +133,9 @@ def sidebar(d: Defaults) -> Filters:
         st.date_input(t("filter_as_of"), key="w_as_of", min_value=start, max_value=end,
                       on_change=_on_change, args=(d,), format="YYYY-MM-DD")
         st.caption(fmt.date(f.as_of, f.lang))
+        if f.known is not None:
+            st.caption(t("filter_known_is", day=fmt.date(f.known, f.lang)))
+            st.checkbox(t("filter_known_now"), key="w_known_now", on_change=_on_change, args=(d,))
         st.segmented_control(t("filter_lang"), options=["zh", "en"], key="w_lang",
                              format_func=lambda v: "中文" if v == "zh" else "English",
                              on_change=_on_change, args=(d,))
@@ -131,3 +150,8 @@ def scope_label(f: Filters) -> str:
     col = "name_en" if f.lang == "en" else "name_zh"
     sep = ", " if f.lang == "en" else "、"
     return sep.join(str(unit_df[col].get(c, c)) for c in f.counties)
+
+
+def knowledge_note(f: Filters) -> str:
+    """'按2023年6月30日所知（…）' when the view's K is not now, else ''."""
+    return "" if f.known is None else tr("filter_known_is", f.lang, day=fmt.date(f.known, f.lang))

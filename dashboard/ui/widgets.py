@@ -11,7 +11,7 @@ from data_access.present import exports, fmt
 
 from dashboard import data
 from dashboard.i18n import current_lang, t
-from dashboard.filters.state import current, scope_label
+from dashboard.filters.state import current, knowledge_note, scope_label
 from dashboard.ui import status_style
 
 
@@ -21,10 +21,10 @@ def banner() -> None:
     info = data.dataset_info()
     if info.get("dataset") == "sample":
         st.info(t("banner_sample"), icon=":material/science:")
-    latest = data.latest_report_date()
+    latest = data.view_latest(f.year, f.as_of)  # of this view: periods through D, known at K
     st.caption(
         t("banner_last_report", as_of=fmt.date(f.as_of, f.lang), latest=fmt.date(latest, f.lang))
-        + "　" + t("banner_scope", scope=scope_label(f))
+        + "　" + t("banner_scope", scope=scope_label(f)) + ("　" + knowledge_note(f) if f.known else "")
     )
 
 

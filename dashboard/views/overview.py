@@ -51,6 +51,15 @@ register({
     "ov_att_missed": ("完成率{share}", "{share} achieved"),
     "ov_att_etc": (" 等", " etc."),
     "ov_att_count": ("{n}项滞后", "{n} behind"),
+    # a closed year (kpis.metrics.FINAL_STATUSES): the year's result, not a pace
+    "ov_att_targets_final": ("未达成的目标", "Targets not achieved"),
+    "ov_att_units_final": ("未完成分配任务的单位", "Units short of their allocation"),
+    "ov_att_none_targets_final": ("全部目标均已达成。", "Every target was achieved."),
+    "ov_att_none_units_final": ("各单位均已完成分配任务。", "Every unit reached its allocations."),
+    "ov_att_more_final": ("全部 {n} 项单位未完成明细", "All {n} unit shortfalls"),
+    "ov_att_count_final": ("{n}项未完成", "{n} short"),
+    "ov_done": ("已完成", "Done"),
+    "ov_runs_to": ("至{day}", "to {day}"),
     "ov_milestones": ("重点工作节点", "Milestones"),
     "ov_ms_none": ("本年度没有工作节点。", "No milestones this year."),
     "ms_done": ("已完成", "Done"),
@@ -157,9 +166,40 @@ def text_column_titles(lang: str) -> dict[str, str]:
     return {k: tr(f"ov_col_{k}", lang) for k in TEXT_COLUMNS}
 
 
-def bullet_table(ov: pd.DataFrame, lang: str, projects: pd.DataFrame | None = None) -> pd.DataFrame:
+def runs_to_note(runs_to: Any, as_of: dt.date | None, lang: str) -> str:
+    """'至6月23日' / 'to 23 Jun' when a figure runs to another day than the view's as-of date
+    (`kpis.calendar.runs_to`: the end of the last complete week or month), else ''. Nothing
+    before the first period (尚无数据 says it) or without `as_of`."""
+    if as_of is None or _missing(runs_to) or runs_to == as_of:
+        return ""
+    day = f"{runs_to.month}月{runs_to.day}日" if lang == "zh" else f"{runs_to.day} {runs_to:%b}"
+    return tr("ov_runs_to", lang, day=day)
+
+
+def weekly_text(row: Any, unit_zh: str, lang: str) -> str:
+    """The weekly amount a row still needs, or 已完成 once its target (allocation) is reached (the
+    table's `done`); '—' once the year is over (nothing is needed any more)."""
+    if bool(row.get("done", False)):
+        return tr("ov_done", lang)
+    return amount(row["required_weekly"], unit_zh, lang)
+
+
+def closed(ov: pd.DataFrame) -> bool:
+    """Whether the view shows a closed plan year (`final`: at or after its last day)."""
+    return bool(len(ov)) and bool(ov["final"].fillna(False).astype(bool).all())
+
+
+def attention_text(key: str, ov: pd.DataFrame, lang: str, **values: Any) -> str:
+    """An attention-list text (`ov_att_targets`, `ov_att_units`, `ov_att_none_targets`,
+    `ov_att_none_units`, `ov_att_more`): in a closed year its final wording (未达成, not 滞后序时)."""
+    return tr(f"{key}_final" if closed(ov) else key, lang, **values)
+
+
+def bullet_table(ov: pd.DataFrame, lang: str, projects: pd.DataFrame | None = None,
+                 as_of: dt.date | None = None) -> pd.DataFrame:
     """Rows for charts.bullet_rows from kpis.target_overview: a heading per project, then its
-    targets with shares of the annual target and the text columns of TEXT_COLUMNS.
+    targets with shares of the annual target and the text columns of TEXT_COLUMNS. With `as_of`,
+    序时进度 of a target whose figures run to another day says that day (`runs_to_note`).
 
     `projects` (code, name_zh, name_en in plan order) adds headings for projects without any
     quantified target; without it the headings come from `ov`."""
@@ -186,7 +226,8 @@ def bullet_table(ov: pd.DataFrame, lang: str, projects: pd.DataFrame | None = No
                 "bar_labels": fmt.percent(r["completion"], lang, 0) if has_target
                 else tr("ov_no_alloc", lang),
                 "done": f"{bare(r['actual'], unit, lang)} / {amount(target, unit, lang)}",
-                "pace": amount(r["expected"], unit, lang),
+                "pace": _with_note(amount(r["expected"], unit, lang),
+                                   runs_to_note(r.get("runs_to"), as_of, lang)),
                 "status": status_text(r["status"], lang) if has_target else "—",
                 "status_colour": STATUS_COLOURS.get(r["status"]) if has_target
                 else NO_TARGET_COLOUR,
@@ -198,6 +239,10 @@ def bullet_table(ov: pd.DataFrame, lang: str, projects: pd.DataFrame | None = No
                 _missing(r["forecast"]) and float(r["forecast"]) < target else TEXT_COLOUR,
             })
     return pd.DataFrame(rows)
+
+
+def _with_note(text: str, note: str) -> str:
+    return f"{text}<br><span style='font-size:12px'>{note}</span>" if note else text
 
 
 def behind_targets(ov: pd.DataFrame, lang: str) -> list[str]:
@@ -244,9 +289,9 @@ def tiles(ov: pd.DataFrame, ms: pd.DataFrame, as_of: dt.date, lang: str) -> list
 
 
 def behind_unit_rows(ub: pd.DataFrame, ov: pd.DataFrame) -> pd.DataFrame:
-    """(unit, target) pairs behind pace on the unit's own allocation, worst first.
-    `ub` from kpis.unit_breakdown, `ov` from kpis.target_overview (for names and units)."""
-    b = ub[(ub["status"] == STATUS_BEHIND) & (ub["allocation"] > 0)]
+    """(unit, target) pairs behind pace on the unit's own allocation (in a closed year: 未达成),
+    worst first. `ub` from kpis.unit_breakdown, `ov` from kpis.target_overview (names, units)."""
+    b = ub[ub["status"].isin((STATUS_BEHIND, metrics.STATUS_MISSED)) & (ub["allocation"] > 0)]
     names = ov.set_index("target_code")[["name_zh", "name_en", "unit_zh"]]
     b = b.merge(names, left_on="target_code", right_index=True, how="inner")
     return b.sort_values(["pace_ratio", "gap"], ascending=[True, False]).reset_index(drop=True)
@@ -272,7 +317,8 @@ def behind_units_table(rows: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 def unit_lines(rows: pd.DataFrame, lang: str, limit: int, per_unit: int = 2) -> list[str]:
     """One markdown line per unit behind pace (most targets behind first, then the worst ratio):
-    '▼ **卫东区** 4项：T06 每周需0.2家、T11 每周需30人 等'."""
+    '▼ **卫东区** 4项滞后：T06 每周需1家、T11 每周需30人 等'; in a closed year the shortfalls with
+    the share achieved: '✖ **卫东区** 2项未完成：T06 完成率50.0%、T11 完成率80.0%'."""
     if rows.empty:
         return []
     order = (rows.groupby("unit_code", sort=False)
@@ -282,13 +328,16 @@ def unit_lines(rows: pd.DataFrame, lang: str, limit: int, per_unit: int = 2) -> 
     for code, g in order.head(limit).iterrows():
         first = rows[rows["unit_code"] == code]
         name = first.iloc[0]["unit_name_en" if lang == "en" else "unit_name_zh"]
-        needs = [tr("ov_att_need", lang, code=r["target_code"],
-                    weekly=amount(r["required_weekly"], str(r["unit_zh"]), lang))
+        final = bool((first["status"] == metrics.STATUS_MISSED).all())
+        needs = [f"{r['target_code']} " + tr("ov_att_missed", lang, share=fmt.percent(r["completion"], lang))
+                 if final else tr("ov_att_need", lang, code=r["target_code"],
+                                  weekly=amount(r["required_weekly"], str(r["unit_zh"]), lang))
                  for _, r in first.head(per_unit).iterrows()]
         more = tr("ov_att_etc", lang) if len(first) > per_unit else ""
         colon, sep = ("：", "、") if lang == "zh" else (": ", ", ")
-        out.append(f"{STATUS_ICONS[STATUS_BEHIND]} **{name}** "
-                   f"{tr('ov_att_count', lang, n=int(g['n']))}{colon}{sep.join(needs)}{more}")
+        icon = STATUS_ICONS[metrics.STATUS_MISSED if final else STATUS_BEHIND]
+        count = tr("ov_att_count_final" if final else "ov_att_count", lang, n=int(g["n"]))
+        out.append(f"{icon} **{name}** {count}{colon}{sep.join(needs)}{more}")
     return out
 
 

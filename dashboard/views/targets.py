@@ -16,7 +16,7 @@ from data_access.present import fmt
 
 from dashboard.i18n import register, tr
 from dashboard.ui.status_style import STATUS_COLOURS, status_text as status_label, status_word
-from dashboard.views.overview import NO_TARGET_COLOUR, TEXT_COLOUR, amount, bare
+from dashboard.views.overview import NO_TARGET_COLOUR, TEXT_COLOUR, amount, bare, runs_to_note, weekly_text
 
 register({
     "tg_pick": ("选择目标", "Target"),
@@ -94,9 +94,11 @@ def target_titles(ov: pd.DataFrame, lang: str) -> dict[str, str]:
     return {r["target_code"]: target_title(r, lang) for _, r in ov.iterrows()}
 
 
-def headline(row: Any, lang: str) -> list[tuple[str, str, str, str]]:
+def headline(row: Any, lang: str, as_of: dt.date | None = None) -> list[tuple[str, str, str, str]]:
     """(label, value, colour, note) for the tiles of one target_overview row, all plain text; the
-    note is the smaller line under the value (the forecast's range), '' for the others."""
+    note is the smaller line under the value: the forecast's range, and under 序时进度 the day the
+    figures run to when it is not `as_of` (`runs_to_note`); '' for the others. 每周需完成 reads
+    已完成 once the target is reached."""
     unit = str(row["unit_zh"])
     forecast = amount(row["forecast"], unit, lang)
     forecast_range = ""
@@ -106,12 +108,13 @@ def headline(row: Any, lang: str) -> list[tuple[str, str, str, str]]:
     return [
         (tr("tg_m_done", lang), f"{bare(row['actual'], unit, lang)} / "
                                 f"{amount(row['target'], unit, lang)}", TEXT_COLOUR, ""),
-        (tr("tg_m_pace", lang), amount(row["expected"], unit, lang), TEXT_COLOUR, ""),
+        (tr("tg_m_pace", lang), amount(row["expected"], unit, lang), TEXT_COLOUR,
+         runs_to_note(row.get("runs_to"), as_of, lang)),
         (tr("tg_m_status", lang), status_label(row["status"], lang),
          STATUS_COLOURS.get(row["status"], TEXT_COLOUR), ""),
         (tr("tg_m_week", lang), fmt.signed(week, unit, lang), TEXT_COLOUR, ""),
         (tr("tg_m_forecast", lang), forecast, TEXT_COLOUR, forecast_range),
-        (tr("tg_m_weekly", lang), amount(row["required_weekly"], unit, lang), TEXT_COLOUR, ""),
+        (tr("tg_m_weekly", lang), weekly_text(row, unit, lang), TEXT_COLOUR, ""),
     ]
 
 
@@ -152,7 +155,7 @@ def unit_bullet_table(ub: pd.DataFrame, unit_zh: str, lang: str) -> pd.DataFrame
             "status": status_label(r["status"], lang) if has else "—",
             "status_colour": STATUS_COLOURS.get(r["status"]) if has else NO_TARGET_COLOUR,
             "rank": tr("tg_rank_n", lang, n=int(r["rank"])) if not pd.isna(r["rank"]) else "—",
-            "weekly": amount(r["required_weekly"], unit_zh, lang) if has else "—",
+            "weekly": weekly_text(r, unit_zh, lang) if has else "—",
         })
     return pd.DataFrame(rows)
 
@@ -204,10 +207,13 @@ def series_table(series: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 
 def chart_labels(row: Any, as_of: dt.date, lang: str) -> tuple[dict[str, str], dict[str, str]]:
-    """(legend names, on-chart texts) for charts.cumulative_chart from a target_overview row."""
+    """(legend names, on-chart texts) for charts.cumulative_chart from a target_overview row; the
+    cumulative label names the day the figures run to (`runs_to`), `as_of` before the first period."""
     unit = str(row["unit_zh"])
     names = {k: tr(f"tg_{k}", lang) for k in ("actual", "pace", "forecast", "range", "target")}
-    day = f"{as_of.month}月{as_of.day}日" if lang == "zh" else f"{as_of.day} {as_of:%b}"
+    runs = row.get("runs_to")
+    shown = as_of if runs is None or pd.isna(runs) else runs
+    day = f"{shown.month}月{shown.day}日" if lang == "zh" else f"{shown.day} {shown:%b}"
     rng = "—"
     if not pd.isna(row["forecast_low"]) and not pd.isna(row["forecast_high"]):
         rng = f"{bare(row['forecast_low'], unit, lang)}–{bare(row['forecast_high'], unit, lang)}"

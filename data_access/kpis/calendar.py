@@ -15,12 +15,16 @@ or picks a default year. The rules, each with its reason in the function's docst
 | the date a target's figures run to | `runs_to` | weekly: none yet; daily: 5 Jan |
 | how many of its periods have closed by then | `periods_closed` | 0 |
 | whether the plan year is over (final statuses) | `year_over` | no |
+| the deadline of a week's report | `report_deadline` | Friday 30 Dec 2022's: Monday 2 Jan 2023 |
+| the latest week already due (judged inside the year) | `due_week_end` | Fri 30 Dec 2022 (before 2023: none) |
 | the plan year of a date | `plan_year_of` | 2023 |
-| the default as-of date of a plan year | `default_as_of` | its latest report, else today held in the year |
+| the default as-of date D of a plan year | `default_as_of` | today held in the year |
 | the default view (year, as-of) | `default_view` | the year whose latest figure arrived last |
 | the year a new plan year defaults to | `new_plan_year` | the one after the latest |
 
 "Today" is always the organisation's (`data_access.clock`), never the server's. Pure: no database.
+What "runs to" and the deadline mean in words a leader reads: the 口径说明,
+`data_access.present.texts.definitions` (its GRACE_DAYS is this module's).
 """
 from __future__ import annotations
 
@@ -178,6 +182,40 @@ def periods_closed(cadence: str, runs_to_day: dt.date | None, start: dt.date,
     return weeks
 
 
+GRACE_DAYS = 3
+"""Days after a reporting week's last day by which its report is due: a week ending on Friday is
+due by the end of the Monday after it (`report_deadline`)."""
+
+
+def report_deadline(period_end: dt.date) -> dt.date:
+    """The last day on which the report of a week ending `period_end` is on time: GRACE_DAYS
+    later (Friday 23 June 2023 -> Monday 26 June). A report recorded by the end of this day is
+    on time, one recorded the day after is late (`deadline_cutoff`).
+
+    Why one rule: the meeting page's reporting table and the report page's 上报情况 both judge
+    lateness with it (meeting.briefing.week_reporting, reporting.history.submission_status), so
+    they cannot disagree about a unit that reported on the deadline day."""
+    return period_end + dt.timedelta(days=GRACE_DAYS)
+
+
+def deadline_cutoff(period_end: dt.date) -> dt.datetime:
+    """The first instant after the deadline of the week ending `period_end`: a report recorded
+    before it is on time."""
+    return dt.datetime.combine(report_deadline(period_end) + dt.timedelta(days=1), dt.time())
+
+
+def due_week_end(day: dt.date, start: dt.date, end: dt.date) -> dt.date | None:
+    """The last day of the latest reporting week of the plan year [`start`, `end`] whose deadline
+    (`report_deadline`) falls on or before `day`; None when none is due yet.
+
+    Judged inside the year only: `day` is held at the year's last day, so a view or a check made
+    in January (corrections to last year) asks about the year's weeks as they stood at its end and
+    never finds every unit late for weeks that belong to no plan year (on 3 January 2024 the due
+    week of 2023 is the one ending Friday 22 December, whose deadline, 25 December, is in the
+    year; on Monday 3 July 2023 it is the week ending Friday 30 June)."""
+    return last_reporting_week_end(min(day, end) - dt.timedelta(days=GRACE_DAYS), start, end)
+
+
 def year_over(as_of: dt.date, end: dt.date) -> bool:
     """Whether a view as of `as_of` shows a plan year ending `end` as closed: at and after its last
     day (the end of `end` is the end of the year). Its statuses are then final (`metrics.
@@ -219,26 +257,23 @@ def plan_year_of(day: dt.date, years: YearRanges | Iterable[tuple[int, dt.date, 
     return begun[-1] if begun else rows[0][0]
 
 
-def default_as_of(start: dt.date, end: dt.date, latest: dt.date | None = None,
-                  today: dt.date | None = None) -> dt.date:
-    """The as-of date a plan year [`start`, `end`] is shown at when none is chosen: the day its
-    latest figure became known (`latest`, which may fall after `end`: late corrections); without
-    any figure, today held inside the year: today for the current year, its last day for a past
-    year, its first day for a future one.
+def default_as_of(start: dt.date, end: dt.date, today: dt.date | None = None) -> dt.date:
+    """The as-of date D (the period axis, `kpis.known`) a plan year [`start`, `end`] is shown at
+    when none is chosen: today held inside the year: today for the current year, its last day for
+    a past year, its first day for a future one.
 
-    Why: the latest report day shows everything known so far (the as-of rules count a report
-    from the day it arrived), and a date inside the year keeps the pace line meaningful.
-    `today`: the organisation's today (`clock.today()`) unless given."""
-    if latest is not None:
-        return latest
+    Why not the day the latest figure arrived: that mixed the two axes. A correction to 2023
+    recorded on 9 January 2024 dragged 2023's view to 9 January; now 2023 shows its periods
+    through 31 December as known now (K = now), the correction counted. `today`: the
+    organisation's today (`clock.today()`) unless given."""
     return min(max(clock.today() if today is None else today, start), end)
 
 
 def default_view(years: YearRanges, latest_by_year: Mapping[int, dt.date],
                  today: dt.date | None = None) -> tuple[int, dt.date]:
-    """(plan year, as-of date) shown when nothing is chosen: the plan year whose latest figure
-    became known last (the earliest such year on a tie), at `default_as_of`; without any figure,
-    the latest plan year at `default_as_of` (today held inside it).
+    """(plan year, as-of date D) shown when nothing is chosen: the plan year whose latest figure
+    became known last (the earliest such year on a tie), else the latest plan year; at
+    `default_as_of` (today held inside it), as known now.
 
     Why: the dashboard opens on what the city federation is working on now, which is the year
     still receiving figures (in January that may be last year's late corrections). LookupError
@@ -248,7 +283,7 @@ def default_view(years: YearRanges, latest_by_year: Mapping[int, dt.date],
         raise LookupError("no plan year")
     known = {y: d for y, d in latest_by_year.items() if y in years}
     year = max(sorted(known), key=lambda y: known[y]) if known else max(years)
-    return year, default_as_of(*years[year], known.get(year), today)
+    return year, default_as_of(*years[year], today)
 
 
 def new_plan_year(years: Iterable[int], today: dt.date | None = None) -> int:

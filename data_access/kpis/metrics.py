@@ -1,6 +1,8 @@
 """Pure metric functions: 序时进度, status, forecast, required rate. No database, no streamlit.
 
 All thresholds live here, in `THRESHOLDS`, so that every page and export judges pace the same way.
+The leaders' wording of these rules (expected to date, the status bands, the year-end rule) is the
+口径说明, `data_access.present.texts.definitions`, which takes its numbers from here.
 """
 from __future__ import annotations
 

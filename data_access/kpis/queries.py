@@ -37,7 +37,7 @@ from sqlalchemy import (
 
 from data_access.errors import DataAccessError
 from data_access.kpis import calendar, registry, scope, versions
-from data_access.kpis.known import cutoff as cutoff, visible as visible  # re-exported: readers use queries.*
+from data_access.kpis.known import cutoff as cutoff, moment, visible as visible  # re-exported: readers use queries.*
 from data_access.schema.models import (
     BATCH_APPROVED,
     FACILITY_CARE_STATION,
@@ -285,7 +285,7 @@ def _reported_facts(year: int, start: dt.date, end: dt.date, as_of: dt.date, uni
                     target_ids: Sequence[int] | None = None) -> Select[Any]:
     pr = ProgressReport
     latest = versions.latest(
-        versions.PROGRESS, as_of,
+        versions.PROGRESS, moment(as_of),  # K: known.recorded_by, else the end of as_of
         pr.target_id.in_(select(Target.id).where(Target.year == year)),
         pr.period_start >= start,
         pr.period_end <= min(as_of, end),
@@ -338,7 +338,7 @@ def ne_membership_latest(as_of: dt.date, units: Units, since: dt.date | None = N
     ]
     if since is not None:
         clauses.append(m.month >= since)
-    latest = versions.latest(versions.MEMBERSHIP, as_of, *clauses, name="ne_ranked")
+    latest = versions.latest(versions.MEMBERSHIP, moment(as_of), *clauses, name="ne_ranked")
     return select(
         latest.c.month, latest.c.unit_code, latest.c.industry, latest.c.platform,
         latest.c.value.label("new_members"),

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Any, Sequence
 
 import pandas as pd
 from sqlalchemy import Engine
 
-from data_access.kpis import calendar, metrics, queries
+from sqlalchemy import and_, case, func, select
+
+from data_access.kpis import calendar, known as knowledge, metrics, queries
+from data_access.kpis.known import Moment
+from data_access.schema.models import Facility, ImportBatch, NeMembership, ProgressReport, Target, UnionOrg
 
 OVERVIEW_COLUMNS = [
     "target_code", "project_code", "project_name_zh", "project_name_en", "name_zh", "name_en",
@@ -106,7 +110,8 @@ def pace_of(actual: float, target: float, measure: str, unit_zh: str, pace_curve
     - required_weekly: the coming week's need after runs_to (`metrics.required_weekly_rate`,
       following the plan curve; whole things unless the unit is money); 0 when done, NaN when the
       year is over (nothing is needed any more);
-    - done: actual >= target > 0 (the presentation writes 已完成); final: the year is over."""
+    - done: actual >= target > 0 (the presentation writes 已完成); final: the year is over.
+    In words, on the overview and the targets page: `data_access.present.texts.definitions`."""
     final = calendar.year_over(as_of, end)
     cadence = calendar.cadence_of(measure)
     runs = calendar.runs_to(cadence, as_of, start, end)
@@ -126,8 +131,10 @@ def pace_of(actual: float, target: float, measure: str, unit_zh: str, pace_curve
 
 def target_overview(engine: Engine, year: int, as_of: dt.date,
                     units: Sequence[str] | None = None, *,
-                    week_ago_by_unit: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Every target of `year` as known on `as_of`, for the chosen units (None: whole city).
+                    week_ago_by_unit: pd.DataFrame | None = None,
+                    known: Moment | None = None) -> pd.DataFrame:
+    """Every target of `year` for periods through `as_of` (D) as known at `known` (K; None: the
+    end of `as_of`, see `kpis.known`), for the chosen units (None: whole city).
 
     Columns (amounts in the target's base unit, unit_zh/unit_en):
       target_code, project_code, project_name_zh, project_name_en, name_zh, name_en, unit_zh,
@@ -143,7 +150,14 @@ def target_overview(engine: Engine, year: int, as_of: dt.date,
       (expected - actual, positive when behind); runs_to (date the figures run to, None before
       the first period); done (target reached); final (the year is over: the status is its result).
     `week_ago_by_unit`: `queries.progress_by_unit` as of the week ago, when the caller has read it.
+    The week ago is the view a week earlier on both axes (D - 7 as known at K - 7).
     """
+    with knowledge.recorded_by(known):
+        return _target_overview(engine, year, as_of, units, week_ago_by_unit, known)
+
+
+def _target_overview(engine: Engine, year: int, as_of: dt.date, units: Sequence[str] | None,
+                     week_ago_by_unit: pd.DataFrame | None, known: Moment | None) -> pd.DataFrame:
     start, end = queries.plan_year_bounds(engine, year)
     tg = queries.targets(engine, year)
     if tg.empty:
@@ -156,7 +170,8 @@ def target_overview(engine: Engine, year: int, as_of: dt.date,
     week_ago_day = calendar.week_ago(as_of)
     if week_ago_day >= start:
         if week_ago_by_unit is None:
-            week_ago_by_unit = queries.progress_by_unit(engine, year, week_ago_day, units)
+            with knowledge.recorded_by(knowledge.week_before(known)):
+                week_ago_by_unit = queries.progress_by_unit(engine, year, week_ago_day, units)
         week_ago = week_ago_by_unit.groupby("target_code")["actual"].sum()
     else:  # a week earlier the year had not begun: nothing was done yet
         week_ago = pd.Series(dtype=float)
@@ -203,9 +218,11 @@ UNIT_COLUMNS = [
 
 def unit_breakdown(engine: Engine, year: int, as_of: dt.date,
                    units: Sequence[str] | None = None,
-                   target_code: str | None = None, *, by_unit: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Each unit against its own allocation, per target, as known on `as_of` (`by_unit`:
-    `queries.progress_by_unit` as of `as_of`, when the caller has read it).
+                   target_code: str | None = None, *, by_unit: pd.DataFrame | None = None,
+                   known: Moment | None = None) -> pd.DataFrame:
+    """Each unit against its own allocation, per target, for periods through `as_of` as known at
+    `known` (`kpis.known`; None: the end of `as_of`) (`by_unit`: `queries.progress_by_unit` of the
+    same view, when the caller has read it).
 
     Columns: target_code, unit_code, unit_name_zh, unit_name_en, allocation (base unit), actual,
     expected (序时进度 of the allocation at runs_to), completion (actual/allocation), pace_ratio,
@@ -219,7 +236,10 @@ def unit_breakdown(engine: Engine, year: int, as_of: dt.date,
     if target_code is not None:
         tg = tg[tg["target_code"] == target_code]
     alloc = queries.allocations(engine, year, units)
-    prog = queries.progress_by_unit(engine, year, as_of, units) if by_unit is None else by_unit
+    if by_unit is None:
+        with knowledge.recorded_by(known):
+            by_unit = queries.progress_by_unit(engine, year, as_of, units)
+    prog = by_unit
     unit_names = queries.units(engine).set_index("code")
     merged = alloc.merge(prog, on=["target_code", "unit_code"], how="outer")
     merged = merged[merged["target_code"].isin(tg["target_code"])]
@@ -257,8 +277,9 @@ def unit_breakdown(engine: Engine, year: int, as_of: dt.date,
 
 
 def cumulative_series(engine: Engine, year: int, as_of: dt.date, target_code: str,
-                      units: Sequence[str] | None = None) -> pd.DataFrame:
-    """Cumulative actual of one target at each day it moved, and the pace line, as known on as_of.
+                      units: Sequence[str] | None = None, *, known: Moment | None = None) -> pd.DataFrame:
+    """Cumulative actual of one target at each day it moved, and the pace line, for periods
+    through as_of as known at `known` (`kpis.known`; None: the end of as_of).
 
     Columns: day (date), actual_cum (cumulative actual, NaN after as_of), expected_cum (序时进度
     amount). Rows: 1 Jan, every day with an increment up to as_of, every month end of the year
@@ -268,7 +289,8 @@ def cumulative_series(engine: Engine, year: int, as_of: dt.date, target_code: st
     tg = queries.targets(engine, year).set_index("target_code")
     curve = tg.loc[target_code, "pace_curve"]
     value = float(_target_values(engine, year, tg.reset_index(), units)[target_code])
-    daily = queries.progress_by_day(engine, year, as_of, units, target_codes=[target_code])
+    with knowledge.recorded_by(known):
+        daily = queries.progress_by_day(engine, year, as_of, units, target_codes=[target_code])
     month_ends = [queries.month_end(dt.date(start.year, m, 1)) for m in range(1, 13)]
     days = sorted({start, min(as_of, end), *daily["day"], *[d for d in month_ends if d <= end]})
     cum = cumulative_at(daily, days)
@@ -278,3 +300,38 @@ def cumulative_series(engine: Engine, year: int, as_of: dt.date, target_code: st
         "expected_cum": [value * metrics.expected_fraction(d, start, end, curve) for d in days],
     })
     return out
+
+
+def latest_known_day(engine: Engine, year: int, as_of: dt.date,
+                     known: Moment | None = None) -> dt.date | None:
+    """最新填报日期 of a view: the day the latest figure *of that view* became known, i.e. the latest
+    recorded_at (or its batch's approval, if later) among the rows the view counts: reports of
+    `year`'s targets for periods through `as_of` (D), facilities opened and unions founded in the
+    year by D, membership months of the year complete by D, recorded and approved by `known` (K;
+    None: the end of D, `kpis.known`). None when the view counts nothing. So a view as of 30 June
+    2023 as known then never names a later day, and a view with K = now names the day of the
+    latest correction it counts."""
+    start, end = queries.plan_year_bounds(engine, year)
+    day = min(as_of, end)
+    month_last = queries.last_complete_month(day)
+    b = ImportBatch
+    with knowledge.recorded_by(known):
+        k_end = knowledge.cutoff(day)
+        parts: list[tuple[Any, Any]] = [
+            (ProgressReport, and_(ProgressReport.target_id.in_(select(Target.id).where(Target.year == year)),
+                                  ProgressReport.period_start >= start, ProgressReport.period_end <= day)),
+            (Facility, and_(Facility.opened_on >= start, Facility.opened_on <= day)),
+            (UnionOrg, and_(UnionOrg.founded_on >= start, UnionOrg.founded_on <= day)),
+            (NeMembership, and_(NeMembership.month >= start, NeMembership.month <= month_last)),
+        ]
+        stmts = []
+        for table, in_view in parts:
+            became = case((and_(b.reviewed_at.is_not(None), b.reviewed_at > table.recorded_at), b.reviewed_at),
+                          else_=table.recorded_at)
+            stmts.append(select(func.max(became)).select_from(table)
+                         .outerjoin(b, b.id == table.batch_id)
+                         .where(in_view, table.recorded_at < k_end, knowledge.visible(table.batch_id, day)))
+        with engine.connect() as conn:
+            read = [queries._as_date(conn.execute(stmt).scalar()) for stmt in stmts]
+    days = [d for d in read if d is not None]
+    return max(days) if days else None

@@ -17,9 +17,10 @@ import datetime as dt
 from collections.abc import Sequence
 
 import pandas as pd
-from sqlalchemy import Engine, and_, case, func, select
+from sqlalchemy import ColumnElement, Engine, and_, case, false, func, select
 
-from data_access.kpis import calendar, metrics, queries, scope, tables
+from data_access.kpis import calendar, known as knowledge, metrics, queries, scope, tables
+from data_access.kpis.known import Moment
 from data_access.meeting.decisions import DECISION_COLUMNS, list_decisions
 from data_access.meeting.texts import tx
 from data_access.meeting.week import week_start
@@ -47,6 +48,7 @@ class Briefing:
     behind_counties: pd.DataFrame
     reporting: pd.DataFrame  # per unit: expected / reported this week, state
     decisions: pd.DataFrame
+    known: dt.date | None = None  # the knowledge date K when it is not the meeting date's end
 
     @property
     def week_start(self) -> dt.date:
@@ -65,12 +67,20 @@ def _units(units: Sequence[str] | None) -> tuple[str, ...] | None:
 
 
 def build_briefing(engine: Engine, year: int, meeting_date: dt.date,
-                   units: Sequence[str] | None = None, *, with_decisions: bool = True) -> Briefing:
-    """The briefing of `meeting_date` as known at the end of that day. Each set of facts is read
-    once: per unit as of the date and as of a week earlier (shared by the overview's week change,
-    the units' breakdown and the county changes), per day as of the date (the overview's series)."""
+                   units: Sequence[str] | None = None, *, with_decisions: bool = True,
+                   known: Moment | None = None) -> Briefing:
+    """The briefing of `meeting_date` (D) as known at `known` (K; None: the end of that day, so a
+    past briefing reopens exactly as it was; `kpis.known`). Each set of facts is read once: per
+    unit as of the date and as of a week earlier (shared by the overview's week change, the units'
+    breakdown and the county changes), per day as of the date (the overview's series)."""
+    with knowledge.recorded_by(known):
+        return _build_briefing(engine, year, meeting_date, units, with_decisions, known)
+
+
+def _build_briefing(engine: Engine, year: int, meeting_date: dt.date, units: Sequence[str] | None,
+                    with_decisions: bool, known: Moment | None) -> Briefing:
     units = _units(units)
-    now, ago = _by_unit(engine, year, meeting_date, units)
+    now, ago = _by_unit(engine, year, meeting_date, units, known)
     overview = tables.target_overview(engine, year, meeting_date, units, week_ago_by_unit=ago)
     breakdown = tables.unit_breakdown(engine, year, meeting_date, units, by_unit=now)
     names = queries.units(engine)[["code", "name_zh", "name_en", "sort_order"]]
@@ -83,7 +93,7 @@ def build_briefing(engine: Engine, year: int, meeting_date: dt.date,
         behind_targets=behind_targets(overview),
         behind_counties=behind_counties(breakdown, overview),
         reporting=week_reporting(engine, year, meeting_date, units),
-        decisions=decisions,
+        decisions=decisions, known=knowledge.label(known),
     )
 
 
@@ -111,14 +121,15 @@ COUNTY_CHANGE_COLUMNS = ["unit_code", "unit_name_zh", "unit_name_en", "target_co
 
 
 def _by_unit(engine: Engine, year: int, meeting_date: dt.date,
-             units: Sequence[str] | None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Progress per target and unit known at the end of the date and a week earlier (empty when
-    the year had not begun then)."""
+             units: Sequence[str] | None, known: Moment | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Progress per target and unit of the view (through the date, as known at K in force) and of
+    the view a week earlier on both axes (`known.week_before`; empty when the year had not begun)."""
     start, _end = queries.plan_year_bounds(engine, year)
     now = queries.progress_by_unit(engine, year, meeting_date, units)
     before_day = calendar.week_ago(meeting_date)
-    ago = (queries.progress_by_unit(engine, year, before_day, units) if before_day >= start
-           else now.iloc[0:0])
+    with knowledge.recorded_by(knowledge.week_before(known)):
+        ago = (queries.progress_by_unit(engine, year, before_day, units) if before_day >= start
+               else now.iloc[0:0])
     return now, ago
 
 
@@ -209,23 +220,38 @@ REPORTING_COLUMNS = ["unit_code", "unit_name_zh", "unit_name_en", "expected", "r
 
 
 def week_reporting(engine: Engine, year: int, meeting_date: dt.date,
-                   units: Sequence[str] | None = None) -> pd.DataFrame:
+                   units: Sequence[str] | None = None, *, known: Moment | None = None) -> pd.DataFrame:
     """Per unit that owes weekly reports (an allocation > 0 of a reported target): how many of those
-    targets it reported for a period ending in the meeting's week, as known on the meeting date.
-    Counted as the dashboards count (approved or loaded reports only), so the briefing's figures and
-    this list agree; whether a county sent its files on time, pending review or not, is
-    importer.submission_status, the reporting page's question.
+    targets it reported on time for the week due at the meeting (`calendar.due_week_end`: the
+    latest week whose deadline, `calendar.report_deadline`, has come by the meeting date, judged
+    inside the plan year). On time: recorded by the end of the deadline day; the day after is late.
+    The one deadline rule the report page's 上报情况 uses too (reporting.history.submission_status).
+    Counted as the dashboards count (approved or loaded reports only, as known at `known`, K; None:
+    the end of the meeting date), so the briefing's figures and this list agree; a file still
+    waiting for review counts on the report page, not here.
 
-    Columns: unit_code, unit_name_zh, unit_name_en, expected (targets owed), reported (targets with
-    a report this week), missing (codes, comma-separated), last_period_end (latest period the unit
-    ever reported, None if never), state: none | partial | complete. Units that did not report at
-    all come first. Only whether a period was reported matters here, so every version of a report
-    counts the same as its latest (a corrected report was still reported).
+    Columns: unit_code, unit_name_zh, unit_name_en, expected (targets owed), reported (targets
+    reported on time for the due week), missing (codes, comma-separated), last_period_end (latest
+    period the unit ever reported, None if never), state: none | partial | complete (complete for
+    everyone while no week is due yet). Units that did not report at all come first. Only whether
+    a period was reported matters here, so every version of a report counts the same as its latest
+    (a corrected report was still reported).
     """
+    with knowledge.recorded_by(known):
+        return _week_reporting(engine, year, meeting_date, units)
+
+
+def _week_reporting(engine: Engine, year: int, meeting_date: dt.date,
+                    units: Sequence[str] | None) -> pd.DataFrame:
     units = _units(units)
     pr = ProgressReport
-    first = week_start(meeting_date)
-    in_week = and_(pr.period_end >= first, pr.period_end <= meeting_date)
+    start, end = queries.plan_year_bounds(engine, year)
+    due = calendar.due_week_end(meeting_date, start, end)
+    in_week: ColumnElement[bool]
+    if due is None:
+        in_week = false()
+    else:
+        in_week = and_(pr.period_end == due, pr.recorded_at < calendar.deadline_cutoff(due))
     stmt = (
         select(pr.unit_code, Target.code,
                func.sum(case((in_week, 1), else_=0)).label("week_rows"),
@@ -255,7 +281,7 @@ def week_reporting(engine: Engine, year: int, meeting_date: dt.date,
         if not owed_codes and mine.empty:
             continue
         done = set(mine.loc[mine["week_rows"].fillna(0).astype(int) > 0, "target_code"])
-        missing = [c for c in owed_codes if c not in done]
+        missing = [c for c in owed_codes if c not in done] if due is not None else []
         last = queries._as_date(mine["last"].max()) if not mine.empty else None
         reported = len(done & set(owed_codes)) if owed_codes else len(done)
         state = (REPORT_COMPLETE if not missing else REPORT_NONE if not done else REPORT_PARTIAL)

@@ -13,6 +13,10 @@ from data_access.present.status import shown_statuses
 from data_access.schema.decisions import CLOSED_STATES
 
 
+tx.register({"sum_known": ("（按{day}所知，含此前审核通过的补报与更正。）",
+                           "(As known on {day}, with the late reports and corrections approved by then.)")})
+
+
 def short_name(name: str) -> str:
     """A target's name without its parenthesised gloss: 群众性文化活动（千场…） -> 群众性文化活动."""
     for mark in ("（", " ("):
@@ -71,6 +75,8 @@ def summary(b: Briefing, lang: str = "zh", top: int = 3) -> list[str]:
         waiting = counts[metrics.STATUS_NOT_STARTED]
         out = [tx("sum_status_waiting", lang, waiting=waiting, **status_values) if waiting
                else tx("sum_status", lang, **status_values)]
+    if b.known is not None and b.known != b.meeting_date:  # the page says which K it shows
+        out[0] += ("" if lang == "zh" else " ") + tx("sum_known", lang, day=fmt.date(b.known, lang))
 
     week = week_label(b, lang)
     moved = b.changes[b.changes["change"] != 0]

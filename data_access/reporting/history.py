@@ -15,7 +15,7 @@ from data_access.reporting.context import as_date, load_context
 from data_access.reporting.kinds import get as get_kind
 from data_access.schema.models import BATCH_APPROVED, BATCH_PENDING, BATCH_RETURNED, BATCH_WITHDRAWN, ImportBatch, PlanYear, ProgressReport, Target, Unit
 
-GRACE_DAYS = 3  # a week (Saturday–Friday) is due by the Monday after it
+GRACE_DAYS = calendar.GRACE_DAYS  # a week (Saturday–Friday) is due by the Monday after it (the one rule: calendar)
 
 HISTORY_COLUMNS = ["period_start", "period_end", "value", "recorded_at", "reporter", "batch_id",
                    "file_name", "status", "in_force", "note"]
@@ -63,50 +63,65 @@ STATUS_COLUMNS = ["unit_code", "name_zh", "name_en", "kind", "last_period_end", 
 
 
 def due_period_end(now: dt.datetime, start: dt.date, end: dt.date) -> dt.date | None:
-    """The end of the latest reporting week whose deadline (GRACE_DAYS after it) has passed."""
-    return calendar.last_reporting_week_end(now.date() - dt.timedelta(days=GRACE_DAYS), start, end)
+    """The end of the latest reporting week whose deadline has come by `now`
+    (`calendar.due_week_end`, judged inside the plan year)."""
+    return calendar.due_week_end(now.date(), start, end)
 
 
-def submission_status(engine: Engine, year: int, now: dt.datetime | None = None) -> pd.DataFrame:
+def submission_status(engine: Engine, year: int, now: dt.datetime | None = None, *,
+                      as_of: dt.date | None = None) -> pd.DataFrame:
     """Has each unit sent its weekly figures on time? The reporting page's question, about the
-    county office's duty: a file waiting for review counts as sent. (The weekly briefing asks another
-    question, which figures of the week the dashboards count: meeting.week_reporting.)
+    county office's duty: a file waiting for review counts as sent. (The weekly briefing counts
+    only figures the dashboards count, meeting.week_reporting, by the same deadline rule.)
 
-    Columns: STATUS_COLUMNS, all as known at `now` (a past date shows the state of that day).
-    last_period_end: the latest week the unit has sent (approved, pending or loaded); last_upload_at:
-    its latest upload of any kind (withdrawn ones aside); pending/returned: counts of its batches in
-    those states; due_period_end: the latest week already due; late: the unit has not sent that
-    week; weeks_behind: how many weeks are missing up to it."""
+    Judged at `now` (K, default the organisation's now) for a view through `as_of` (D, default
+    now's date): at the earlier of K and the end of D, inside the plan year (`calendar.
+    due_week_end`), so a correction sent in January neither makes every unit late nor moves the
+    check past the year. Columns: STATUS_COLUMNS. last_period_end: the latest week the unit has
+    sent (approved, pending or loaded) by then; last_upload_at: its latest upload of any kind
+    (withdrawn ones aside); pending/returned: counts of its batches in those states;
+    due_period_end: the latest week already due; late: the unit's report of that week was not
+    recorded by its deadline (`calendar.report_deadline`: on the deadline day on time, the day
+    after late); weeks_behind: weeks missing up to it (at least 1 when late)."""
     now = now or clock.now()
+    day = as_of if as_of is not None else now.date()
+    at = min(now, dt.datetime.combine(day, dt.time(23, 59, 59)))
     pr, b = ProgressReport, ImportBatch
+    sent_clause = or_(pr.batch_id.is_(None), b.status.in_([BATCH_APPROVED, BATCH_PENDING]))
     with engine.connect() as conn:
         start_raw, end_raw = conn.execute(select(PlanYear.start_date, PlanYear.end_date)
                                           .where(PlanYear.year == year)).one()
         start, end = as_date(start_raw), as_date(end_raw)
         assert start is not None and end is not None
+        due = calendar.due_week_end(at.date(), start, end)
         units = conn.execute(select(Unit.code, Unit.name_zh, Unit.name_en, Unit.kind)
                              .where(Unit.active.is_(True)).order_by(Unit.sort_order, Unit.code)).all()
         sent = dict(conn.execute(
             select(pr.unit_code, func.max(pr.period_end)).join(Target, Target.id == pr.target_id)
             .outerjoin(b, b.id == pr.batch_id)
-            .where(Target.year == year, pr.recorded_at <= now,
-                   or_(pr.batch_id.is_(None), b.status.in_([BATCH_APPROVED, BATCH_PENDING])))
+            .where(Target.year == year, pr.recorded_at <= at, sent_clause)
             .group_by(pr.unit_code)).all())
-        known = and_(b.uploaded_at <= now, b.status != BATCH_WITHDRAWN)
+        on_time: set[str] = set()
+        if due is not None:
+            on_time = set(conn.execute(
+                select(pr.unit_code).distinct().join(Target, Target.id == pr.target_id)
+                .outerjoin(b, b.id == pr.batch_id)
+                .where(Target.year == year, pr.period_end == due, sent_clause, pr.recorded_at <= at,
+                       pr.recorded_at < calendar.deadline_cutoff(due))).scalars())
+        known = and_(b.uploaded_at <= at, b.status != BATCH_WITHDRAWN)
         uploads = dict(conn.execute(select(b.unit_code, func.max(b.uploaded_at)).where(known)
                                     .group_by(b.unit_code)).all())
         counts = conn.execute(select(b.unit_code, b.status, func.count())
                               .where(known, b.status.in_([BATCH_PENDING, BATCH_RETURNED]))
                               .group_by(b.unit_code, b.status)).all()
     by_status = {(u, s): n for u, s, n in counts}
-    due = due_period_end(now, start, end)
     rows = []
     for code, name_zh, name_en, kind in units:
         last = as_date(sent.get(code))
-        late = due is not None and (last is None or last < due)
+        late = due is not None and code not in on_time
         behind = 0
         if late and due is not None:
-            behind = ((due - (last or start - dt.timedelta(days=1))).days + 6) // 7
+            behind = max(1, ((due - (last or start - dt.timedelta(days=1))).days + 6) // 7)
         rows.append((code, name_zh, name_en, kind, last, uploads.get(code),
                      by_status.get((code, BATCH_PENDING), 0), by_status.get((code, BATCH_RETURNED), 0),
                      due, late, behind))
