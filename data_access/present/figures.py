@@ -281,7 +281,8 @@ def completion_value(share: Any) -> float | None:
     """The share as shown (0.529 for 52.9%)."""
     if _missing(share):
         return None
-    return _round(float(share) * 100, 1) / 100
+    percent = (Decimal(repr(float(share))) * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return float(percent / 100)
 
 
 percent = completion
