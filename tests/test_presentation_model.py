@@ -88,7 +88,8 @@ def test_weekly_rate_needed():
     assert f.weekly(0.3, GROUPS, "en") == "about 1 collective every 3 weeks"
     assert f.weekly(0.7, GROUPS) == "1个"                # 1/0.7 = 1.4 weeks: every week
     assert f.weekly_phrase(17.9, EVENTS) == "每周需18场次"
-    assert f.weekly_phrase(17.9, EVENTS, "en") == "18 events a week"
+    assert f.weekly_phrase(17.9, EVENTS, "en") == "needs 18 events a week"
+    assert f.weekly_phrase(0.2, GROUPS, "en") == "needs about 1 collective every 5 weeks"
     assert f.weekly_phrase(0.2, GROUPS) == "约每5周1个"
     assert f.weekly(0, GROUPS) == "已完成" and f.weekly(0, GROUPS, "en") == "done"
     assert f.weekly(11234.5, MONEY) == "1.12万元"        # money: the amount rule

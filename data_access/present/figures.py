@@ -61,12 +61,13 @@ DASH = "—"
 @dataclass(frozen=True)
 class Unit:
     """A target's unit: its Chinese and English words, its kind (COUNT or MONEY) and, for money,
-    whether every figure of the target reads in 万 (`wan`)."""
+    whether every figure of the target reads in 万 (`wan`; None: each figure from 10,000 on, for
+    a unit known without its target)."""
 
     zh: str
     en: str
     kind: str = COUNT
-    wan: bool = False
+    wan: bool | None = False
 
     def word(self, lang: str, value: float | None = None) -> str:
         """The unit word in `lang`; in English the singular for exactly one (1 station)."""
@@ -91,8 +92,8 @@ def unit_of(unit_zh: str, unit_en: str = "", target: float | None = None) -> Uni
     `target` (in its base unit; decides whether a 元 target reads in 万元)."""
     unit_zh, unit_en = str(unit_zh or ""), str(unit_en or "")
     if unit_zh in MONEY_UNITS:
-        wan = unit_zh == "元" and target is not None and not _missing(target) and abs(float(target)) >= WAN
-        return Unit(unit_zh, unit_en or "yuan", MONEY, wan)
+        wan: bool | None = None if target is None or _missing(target) else abs(float(target)) >= WAN
+        return Unit(unit_zh, unit_en or "yuan", MONEY, wan if unit_zh == "元" else False)
     return Unit(unit_zh, unit_en, COUNT)
 
 
@@ -122,7 +123,7 @@ def _wan(value: float, unit: Unit, lang: str) -> bool:
     if lang == "en":
         return False
     if unit.kind == MONEY:
-        return unit.wan
+        return abs(value) >= WAN if unit.wan is None else unit.wan
     return unit.zh in WAN_COUNT_UNITS and abs(value) >= WAN
 
 
@@ -228,24 +229,33 @@ def weekly_value(rate: Any, unit: Unit, lang: str = "zh") -> float | None:
         return None
     r = float(rate)
     if unit.kind == COUNT and r > 0:
-        if r < 1:
-            return _round(r, 4)
+        if r < 1:  # shown as 1 every n weeks: the rate 1/n
+            return 1 / _every(r)
         return float(math.ceil(_round(r, 6)))
     return shown(r, unit, lang)
 
 
+def _every(rate: float) -> int:
+    """n of '1 every n weeks' for a rate under one a week: 1/rate rounded down (at least 1)."""
+    return max(1, int(Decimal(repr(1 / rate + 1e-9)).quantize(Decimal(1), rounding=ROUND_DOWN)))
+
+
 WEEKLY_WORDS = {"done": ("已完成", "done"), "every": ("约每{n}周1{unit}", "about 1 {unit} every {n} weeks"),
-                "weekly": ("每周需{amount}", "{amount} a week")}
+                "weekly": ("每周需{amount}", "needs {amount} a week"),
+                "needs": ("{text}", "needs {text}")}
 
 
 def weekly_phrase(rate: Any, unit: Unit, lang: str = "zh") -> str:
-    """The weekly rate in a sentence: '每周需18场次' / '18 events a week', '约每5周1个',
-    '已完成'; '—' when missing."""
+    """The weekly rate in a sentence: '每周需18场次' / 'needs 18 events a week', '约每5周1个' /
+    'needs about 1 collective every 5 weeks', '已完成' / 'done'; '—' when missing."""
     text = weekly(rate, unit, lang)
     v = weekly_value(rate, unit, lang)
-    if v is None or v == 0 or (unit.kind == COUNT and v < 1 and text != amount(1, unit, lang)):
+    i = 1 if lang == "en" else 0
+    if v is None or v == 0:
         return text
-    return WEEKLY_WORDS["weekly"][1 if lang == "en" else 0].format(amount=text)
+    if unit.kind == COUNT and v < 1 and text != amount(1, unit, lang):
+        return WEEKLY_WORDS["needs"][i].format(text=text)
+    return WEEKLY_WORDS["weekly"][i].format(amount=text)
 
 
 def weekly(rate: Any, unit: Unit, lang: str = "zh") -> str:
@@ -258,7 +268,7 @@ def weekly(rate: Any, unit: Unit, lang: str = "zh") -> str:
     if v == 0:
         return WEEKLY_WORDS["done"][zh_en]
     if unit.kind == COUNT and v < 1:
-        n = int(Decimal(repr(1 / v)).quantize(Decimal(1), rounding=ROUND_DOWN))
+        n = _every(v)
         if n <= 1:
             return amount(1, unit, lang)
         return WEEKLY_WORDS["every"][zh_en].format(n=n, unit=unit.word(lang, 1))
