@@ -127,3 +127,9 @@ def test_figures_of_a_row():
         "status": "滞后序时"}
     en = f.figures(row, "en")
     assert en["forecast_range"] == "88–105 lectures" and en["status"] == "Behind pace"
+
+
+def test_no_forecast_without_a_target_for_the_scope():
+    # 市总本级 alone has no allocation of T06: nothing to forecast, on every surface
+    assert f.forecast(0.0, 0.0, 0.0, STATIONS, "zh", target=0.0) == ("—", "")
+    assert f.forecast(12.0, 10.0, 14.0, STATIONS, "zh", target=50.0) == ("12家", "10–14家")

@@ -129,7 +129,7 @@ def _unit(row: Any, lang: str) -> figures.Unit:
 def forecast_text(row: Any, lang: str) -> str:
     """'347场次' and, on a smaller second line, the range '347–533场次' (`figures.forecast`)."""
     point, rng = figures.forecast(row["forecast"], row["forecast_low"], row["forecast_high"],
-                                  _unit(row, lang), lang)
+                                  _unit(row, lang), lang, target=row.get("target"))
     return f"{point}<br><span style='font-size:12px'>{rng}</span>" if rng else point
 
 

@@ -102,7 +102,7 @@ def headline(row: Any, lang: str) -> list[tuple[str, str, str, str]]:
     note is the smaller line under the value (the forecast's range), '' for the others."""
     unit = figures.row_unit(row)
     forecast, forecast_range = figures.forecast(row["forecast"], row["forecast_low"], row["forecast_high"],
-                                                unit, lang)
+                                                unit, lang, target=row["target"])
     return [
         (tr("tg_m_done", lang), f"{bare(row['actual'], unit, lang)} / "
                                 f"{amount(row['target'], unit, lang)}", TEXT_COLOUR, ""),
@@ -219,7 +219,8 @@ def chart_labels(row: Any, as_of: dt.date, lang: str) -> tuple[dict[str, str], d
     unit = figures.row_unit(row)
     names = {k: tr(f"tg_{k}", lang) for k in ("actual", "pace", "forecast", "range", "target")}
     day = f"{as_of.month}月{as_of.day}日" if lang == "zh" else f"{as_of.day} {as_of:%b}"
-    rng = figures.forecast(row["forecast"], row["forecast_low"], row["forecast_high"], unit, lang)[1] or "—"
+    rng = figures.forecast(row["forecast"], row["forecast_low"], row["forecast_high"], unit, lang,
+                           target=row["target"])[1] or "—"
     texts = {
         "actual": tr("tg_label_actual", lang, day=day, value=amount(row["actual"], unit, lang)),
         "forecast": tr("tg_label_forecast", lang, value=amount(row["forecast"], unit, lang),

@@ -299,8 +299,13 @@ percent = completion
 """Every percentage follows the one rule of `completion`."""
 
 
-def forecast(point: Any, low: Any, high: Any, unit: Unit, lang: str = "zh") -> tuple[str, str]:
-    """(the year-end forecast, its range): ('347场次', '300–533场次'); '' for a missing range."""
+def forecast(point: Any, low: Any, high: Any, unit: Unit, lang: str = "zh",
+             target: Any = None) -> tuple[str, str]:
+    """(the year-end forecast, its range): ('347场次', '300–533场次'); '' for a missing range.
+    With no `target` for the scope (0: e.g. 市总本级 alone, nothing allocated) there is nothing to
+    forecast: ('—', '')."""
+    if target is not None and not _missing(target) and float(target) <= 0:
+        return DASH, ""
     point_text = amount(point, unit, lang)
     if _missing(point) or _missing(low) or _missing(high):
         return point_text, ""
@@ -359,7 +364,8 @@ def figures(row: Mapping[str, Any], lang: str = "zh", *, target_key: str = "targ
     with target_key='allocation' and the target's `unit`) as text in `lang`."""
     u = unit or row_unit(row)
     get = row.get
-    point, rng = forecast(get("forecast"), get("forecast_low"), get("forecast_high"), u, lang)
+    point, rng = forecast(get("forecast"), get("forecast_low"), get("forecast_high"), u, lang,
+                          target=row[target_key])
     return {
         "done": amount(row["actual"], u, lang),
         "target": amount(row[target_key], u, lang),
