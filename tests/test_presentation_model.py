@@ -133,3 +133,7 @@ def test_no_forecast_without_a_target_for_the_scope():
     # 市总本级 alone has no allocation of T06: nothing to forecast, on every surface
     assert f.forecast(0.0, 0.0, 0.0, STATIONS, "zh", target=0.0) == ("—", "")
     assert f.forecast(12.0, 10.0, 14.0, STATIONS, "zh", target=50.0) == ("12家", "10–14家")
+
+
+def test_large_percentages_have_no_thousands_separator():
+    assert f.completion(10.167) == "1016.7%"

@@ -284,7 +284,7 @@ def completion(share: Any, lang: str = "zh") -> str:
 
 
 def _digits_fixed(value: float, places: int) -> str:
-    return f"{value:,.{places}f}"
+    return f"{value:.{places}f}"  # a percentage without a thousands separator (1016.7%)
 
 
 def completion_value(share: Any) -> float | None:
