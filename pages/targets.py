@@ -24,7 +24,7 @@ titles = tv.target_titles(ov, f.lang)
 code = tu.pick_target(codes, titles)
 
 row = tv.target_row(ov, code)
-unit_zh = str(row["unit_zh"])
+unit_zh = tv.row_unit(row)  # the target's units (present.figures)
 for col, (label, value, colour, note) in zip(st.columns(6), tv.headline(row, f.lang, f.as_of)):
     col.container(border=True, height=118).markdown(
         tile_html(label, value, colour, inline=False, size="1.4rem", note=note), unsafe_allow_html=True)

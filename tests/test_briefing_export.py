@@ -13,7 +13,6 @@ from pypdf import PdfReader
 
 from data_access.meeting import charts, excel
 from data_access.cli import main as cli
-from data_access.present import fmt
 from data_access.kpis import tables
 from data_access.meeting import briefing, summary
 from data_access.db import make_engine
@@ -46,6 +45,15 @@ def cli_files(sample_db_url, tmp_path_factory):
     return out
 
 
+def as_shown(value, unit_zh, target):
+    """The rounding of the presentation model, written out here: counts whole (half up); people
+    from 10,000 on and money of a target of 10,000 元 or more to 0.01万 (100)."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    step = 100 if (unit_zh == "人" and abs(value) >= 10000) or (unit_zh == "元" and target >= 10000) else 1
+    return float((Decimal(repr(float(value))) / step).quantize(Decimal(1), ROUND_HALF_UP) * step)
+
+
 def plain(text: str) -> str:
     """pypdf's text with the gaps it puts between CJK glyphs of a CID font removed."""
     return re.sub(r"[\s\x00]+", "", text)
@@ -67,7 +75,7 @@ def test_pdf_has_targets_figures_filters_and_charts(cli_files, sample_engine):
         assert r.target_code in text
         assert summary.short_name(r.name_zh) in text
         assert plain(summary.amount(r.actual, r._asdict())) in text
-        assert plain(fmt.percent(r.completion)) in text
+        assert plain(f"{round(r.completion * 1000) / 10:.1f}%") in text
     # the summary's first sentence, and both charts as images
     assert plain(summary.summary(briefing.build_briefing(sample_engine, 2023, DAY, UNITS))[0]) in text
     assert sum(len(page.images) for page in reader.pages) == 2
@@ -88,15 +96,16 @@ def test_workbook_figures_equal_the_overview(cli_files, sample_engine):
     col = {name: head.index(name) for name in head}
     ov = tables.target_overview(sample_engine, 2023, DAY, UNITS)
     assert [r[col["编号"]] for r in body] == list(ov["target_code"])
-    for r, o in zip(body, ov.itertuples()):
-        assert r[col["年度目标"]] == pytest.approx(o.target)
-        assert r[col["已完成"]] == pytest.approx(o.actual)
-        assert r[col["序时进度"]] == pytest.approx(o.expected)
-        assert r[col["完成率"]] == pytest.approx(o.completion)
+    for r, o in zip(body, ov.itertuples()):  # the values as shown (rounded as the PDF shows them)
+        assert r[col["年度目标"]] == as_shown(o.target, o.unit_zh, o.target)
+        assert r[col["已完成"]] == as_shown(o.actual, o.unit_zh, o.target)
+        assert r[col["序时进度"]] == as_shown(o.expected, o.unit_zh, o.target)
+        assert r[col["完成率"]] == pytest.approx(round(o.completion * 1000) / 1000)
         assert r[col["状态"]] == o.status
     # the week's changes sheet: now minus a week earlier, as the overview's own columns
     changes = list(wb["本周变化"].iter_rows(min_row=2, values_only=True))
-    assert [c[4] for c in changes] == pytest.approx([a - (w or 0) for a, w in zip(ov["actual"], ov["actual_week_ago"])])
+    assert [c[4] for c in changes] == [as_shown(a - (w or 0), u, t) for a, w, u, t in
+                                       zip(ov["actual"], ov["actual_week_ago"], ov["unit_zh"], ov["target"])]
 
 
 def test_workbook_in_english_neutralises_formulas(sample_engine):

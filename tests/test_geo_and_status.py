@@ -73,9 +73,9 @@ def test_the_zones_note_names_the_units_tables_zones_without_a_polygon():
 
 def test_status_words_icons_and_colours_in_both_languages():
     assert [ss.status_text(s, "zh") for s in ss.STATUSES] == ["▲ 超序时", "● 达序时", "▼ 滞后序时"]
-    assert [ss.status_text(s, "en") for s in ss.STATUSES] == ["▲ Ahead", "● On pace", "▼ Behind"]
+    assert [ss.status_text(s, "en") for s in ss.STATUSES] == ["▲ Ahead of pace", "● On pace", "▼ Behind pace"]
     assert ss.status_text(None, "zh") == "—" and ss.status_text(float("nan"), "en") == "—"
-    assert ss.status_badge(STATUS_BEHIND, "en") == ":red-badge[▼ Behind]"
+    assert ss.status_badge(STATUS_BEHIND, "en") == ":red-badge[▼ Behind pace]"
     # every status has a look: the three of a running year, 尚无数据 before a first period has
     # closed, 达成 / 未达成 at and after the year's last day (#13)
     assert ss.STATUS_RGB == {STATUS_AHEAD: (26, 127, 55), STATUS_ON_PACE: (31, 111, 235),
@@ -97,7 +97,8 @@ def test_status_words_icons_and_colours_in_both_languages():
 def test_the_map_legend_and_tables_use_the_same_status_style():
     items = map_layers.legend_items("care_station", "status", ["care_station"], "en")
     status_items = [(i["label"], tuple(i["fill"])[:3]) for i in items if i["shape"] == "area"][:3]
-    assert status_items == [("Ahead", (26, 127, 55)), ("On pace", (31, 111, 235)), ("Behind", (207, 34, 46))]
+    assert status_items == [("Ahead of pace", (26, 127, 55)), ("On pace", (31, 111, 235)),
+                            ("Behind pace", (207, 34, 46))]
     rows = pd.DataFrame({"name_zh": ["鲁山县"], "name_en": ["Lushan"], "existing": [3], "new": [1],
                          "allocation": [2.0], "completion": [0.5], "status": [STATUS_BEHIND]})
     table = map_view.county_display(rows, None, "zh", whole_city=True)

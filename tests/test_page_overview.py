@@ -13,7 +13,7 @@ import pytest
 
 from dashboard.views import overview as v
 from data_access.kpis import metrics, tables
-from data_access.present import fmt, texts
+from data_access.present import figures, texts
 from tests import sample_expectations as E
 from tests.apptest_support import by_row, open_page, page_text, plotly_specs
 
@@ -21,7 +21,7 @@ AS_OF = dt.date(2023, 6, 30)
 YEAR_END = dt.date(2023, 12, 31)
 CASES = {"city": None, "lushan": (E.LUSHAN,), "two": E.TWO}
 ICONS = {"超序时": "▲", "达序时": "●", "滞后序时": "▼", "达成": "✔", "未达成": "✖"}
-EN_STATUS = {"超序时": "Ahead", "达序时": "On pace", "滞后序时": "Behind"}
+EN_STATUS = {"超序时": "Ahead of pace", "达序时": "On pace", "滞后序时": "Behind pace"}
 
 # Share of the year expected by 30 June (序时进度 / annual target), by hand. Linear targets:
 # 1 Jan..30 Jun is 31+28+31+30+31+30 = 181 days of 365. Seasonal (targets.csv pace_curve): the
@@ -160,7 +160,7 @@ def test_bullets_show_the_oracles_done_and_target(pages, case):
         point = max(r["done"] / FRACTION[code], r["done"])
         assert forecast[code].split("<br>")[0] == v.amount(point, _unit(code), "zh"), code
         change = r["done"] - E.done(code, AS_OF - dt.timedelta(days=7), units)
-        assert week[code] == fmt.signed(round(change, 1), _unit(code), "zh"), code
+        assert week[code] == figures.change(change, _unit(code), "zh"), code
     # Every target behind pace is listed with the weekly amount it needs (_need_by_hand: the plan
     # curve's share of the coming week, rounded up; was (target - done) / 26.29 unrounded).
     text = page_text(pages(case))
@@ -173,8 +173,12 @@ def test_bullets_show_the_oracles_done_and_target(pages, case):
         assert done["T08"] == "2.53万 / 6.8万元"
 
 
-def _unit(code: str) -> str:
-    return str(E.csv("targets").set_index("code").loc[code, "unit_zh"])
+def _unit(code: str):
+    """The target's unit for the presentation model: its words and (money scale) its city target."""
+    from data_access.present import figures
+
+    t = E.csv("targets").set_index("code").loc[code]
+    return figures.unit_of(str(t["unit_zh"]), str(t["unit_en"]), float(t["value"]))
 
 
 def test_city_columns_by_hand(pages):
@@ -186,17 +190,17 @@ def test_city_columns_by_hand(pages):
         "T09": "142 / 300家", "T10": "7.35万 / 15万人", "T11": "6,633 / 1.5万人"}
     pace = by_row(spec, "pace", "text")
     assert pace["T01"] == "520场次"    # 1000 × 0.52
-    assert pace["T02"] == "49.6场"     # 100 × 181/365 = 49.59
+    assert pace["T02"] == "50场"       # 100 × 181/365 = 49.59: a count, shown whole
     assert pace["T06"] == "20家"       # 50 × 0.40
-    assert pace["T07"] == "24.8家"     # 50 × 181/365 = 24.79
+    assert pace["T07"] == "25家"       # 50 × 181/365 = 24.79
     assert pace["T08"] == "30万元"     # 600000 × 0.50
     assert pace["T11"] == "7,438人"    # 15000 × 181/365 = 7438.4
     # Year-end forecast = done / share of the year expected (the run rate carried to 31 Dec).
     forecast = {k: t.split("<br>")[0] for k, t in by_row(spec, "forecast", "text").items()}
     assert forecast["T01"] == "1,017场次"  # 529 / 0.52 = 1017.3
-    assert forecast["T02"] == "94.8场"     # 47 × 365/181 = 94.78
-    assert forecast["T07"] == "60.5家"     # 30 × 365/181 = 60.50
-    assert forecast["T06"] == "32.5家"     # 13 / 0.40
+    assert forecast["T02"] == "95场"       # 47 × 365/181 = 94.78
+    assert forecast["T07"] == "60家"       # 30 × 365/181 = 60.497
+    assert forecast["T06"] == "33家"       # 13 / 0.40 = 32.5, half up
     for code in E.target_codes():
         point = E.done(code, AS_OF) / FRACTION[code]
         assert forecast[code] == v.amount(point, _unit(code), "zh"), code
@@ -206,7 +210,7 @@ def test_city_columns_by_hand(pages):
     assert week["T01"] == "+18场次" and week["T07"] == "+2家" and week["T11"] == "+1,344人"
     for code in E.target_codes():
         change = E.done(code, AS_OF) - E.done(code, AS_OF - dt.timedelta(days=7))
-        assert week[code] == fmt.signed(round(change, 1), _unit(code), "zh"), code
+        assert week[code] == figures.change(change, _unit(code), "zh"), code
 
 
 @pytest.mark.parametrize("case", list(CASES))
@@ -304,8 +308,9 @@ def test_year_end_outcome(pages):
             "- ✖ **T09 新建基层工会** 完成率95.7%") in text  # 287 / 300
     assert "尚无数据" not in text.replace(texts.definitions("zh"), "")  # every target has its result
     en = by_row(_spec(pages("city", "en", YEAR_END)), "done", "text")
-    assert (en["T05"], en["T06"], en["T07"]) == ("58 / 65 groups", "46 / 50 units", "53 / 50 units")
-    assert (en["T09"], en["T11"]) == ("287 / 300 units", "13,745 / 15,000 people")
+    # each target's own English unit word (the data's unit_en), not a generic one
+    assert (en["T05"], en["T06"], en["T07"]) == ("58 / 65 collectives", "46 / 50 classes", "53 / 50 stations")
+    assert (en["T09"], en["T11"]) == ("287 / 300 unions", "13,745 / 15,000 people")
 
 
 @pytest.mark.parametrize("case", ["city", "lushan"])
@@ -321,13 +326,13 @@ def test_english_overview(pages, case):
     text = page_text(at)
     assert "**Needs attention**" in text.splitlines()
     n_behind = sum(s == "滞后序时" for s in STATUS[case].values())
-    assert _tile(text, "▼ Behind") == str(n_behind)
+    assert _tile(text, "▼ Behind pace") == str(n_behind)
     done = by_row(spec, "done", "text")
     if case == "city":
         assert done["T11"] == "6,633 / 15,000 people" and done["T08"] == "297,600 / 600,000 yuan"
-        assert by_row(spec, "pace", "text")["T02"] == "49.6 sessions"
+        assert by_row(spec, "pace", "text")["T02"] == "50 lectures"  # 49.59, whole
     else:
-        assert done["T07"] == "5 / 6 units" and done["T10"] == "7,558 / 17,100 people"
+        assert done["T07"] == "5 / 6 stations" and done["T10"] == "7,558 / 17,100 people"
         assert "**Lushan County** 9 behind" in text
 
 
@@ -335,8 +340,8 @@ def test_english_overview(pages, case):
 
 
 def test_amount_and_range_formats():
-    assert v.amount(0.5479, "家", "zh") == "0.5家"
-    assert v.amount(24.8, "家", "zh") == "24.8家"
+    assert v.amount(0.5479, "家", "zh") == "1家"  # counts of whole things: no fractions
+    assert v.amount(24.8, "家", "zh") == "25家"
     assert v.amount(520.2, "场次", "zh") == "520场次"
     assert v.amount(297600, "元", "zh") == "29.76万元"
     assert v.bare(297600, "元", "zh") == "29.76万"
@@ -363,7 +368,7 @@ def test_milestone_state_as_of():
 
 def _ov_rows():
     base = dict(project_code="P4", project_name_zh="职工服务暖心工程", project_name_en="Services",
-                name_en="x", unit_zh="家", change_week=1.0, forecast=40.0, forecast_low=30.0,
+                name_en="x", unit_zh="家", unit_en="classes", change_week=1.0, forecast=40.0, forecast_low=30.0,
                 forecast_high=45.0)
     return pd.DataFrame([
         dict(base, target_code="T06", name_zh="职工子女爱心托管班", target=50.0, actual=10.0,
@@ -372,7 +377,7 @@ def _ov_rows():
              expected=25.0, completion=0.6, pace_ratio=1.2, status="超序时", required_weekly=0.8),
         dict(base, target_code="T08", name_zh="环卫工人免费早餐投入", target=0.0, actual=0.0,
              expected=0.0, completion=None, pace_ratio=None, status=None, required_weekly=0.0,
-             unit_zh="元"),
+             unit_zh="元", unit_en="yuan"),
     ])
 
 
@@ -382,14 +387,14 @@ def test_bullet_table_by_hand():
     assert rows.loc["P4", "header"] and rows.loc["P4", "label"] == "P4 职工服务暖心工程"
     assert rows.loc["T06", "actual_share"] == 0.2 and rows.loc["T06", "expected_share"] == 0.4
     assert rows.loc["T06", "done"] == "10 / 50家" and rows.loc["T06", "status"] == "▼ 滞后序时"
-    assert rows.loc["T06", "forecast"] == "40家<br><span style='font-size:12px'>30–45</span>"
+    assert rows.loc["T06", "forecast"] == "40家<br><span style='font-size:12px'>30–45家</span>"
     assert rows.loc["T06", "forecast_colour"] == v.STATUS_COLOURS["滞后序时"]  # 40 < 50
     assert rows.loc["T06", "week"] == "+1家"
     # No allocation for the chosen county: no status, no marker, said in words.
     assert rows.loc["T08", "bar_labels"] == "无分配任务" and rows.loc["T08", "status"] == "—"
     assert pd.isna(rows.loc["T08", "expected_share"])
     assert tables.status_counts(_ov_rows()) == {"超序时": 1, "达序时": 0, "滞后序时": 1, "total": 2}
-    assert v.behind_targets(_ov_rows(), "zh") == ["▼ **T06 职工子女爱心托管班** 每周需1.6家"]
+    assert v.behind_targets(_ov_rows(), "zh") == ["▼ **T06 职工子女爱心托管班** 每周需2家"]  # 1.6 rounded up
 
 
 def test_unit_lines_group_by_unit():
@@ -406,7 +411,7 @@ def test_unit_lines_group_by_unit():
     rows = v.behind_unit_rows(ub, _ov_rows())
     assert list(zip(rows["unit_code"], rows["target_code"])) == [("A", "T06"), ("A", "T07"), ("B", "T07")]
     lines = v.unit_lines(rows, "zh", limit=5, per_unit=1)
-    assert lines == ["▼ **甲区** 2项滞后：T06 每周需0.2家 等", "▼ **乙县** 1项滞后：T07 每周需0.1家"]
+    assert lines == ["▼ **甲区** 2项滞后：T06 约每5周1家 等", "▼ **乙县** 1项滞后：T07 约每10周1家"]
     table = v.behind_units_table(rows, "zh")
     assert list(table.columns) == ["单位", "目标", "完成", "序时进度", "分配任务", "每周需完成"]
-    assert table.iloc[0].tolist() == ["甲区", "T06 职工子女爱心托管班", "0家", "2家", "4家", "0.2家"]
+    assert table.iloc[0].tolist() == ["甲区", "T06 职工子女爱心托管班", "0家", "2家", "4家", "约每5周1家"]

@@ -100,10 +100,10 @@ def test_t07_cumulative_chart_against_the_registry(t07_city):
         [30, 30 * 365 / 181, 24 * 365 / 167, 30])
     texts = [a["text"] for a in cum["layout"]["annotations"]]
     assert "6月30日 累计 30家" in texts and "年度目标 50家" in texts
-    assert "预测 60.5家（52.5–60.5）" in texts
+    assert "预测 60家（52–60家）" in texts  # whole stations: 60.497 and 52.455–60.497, one unit
     tiles = _tiles(at)
     assert tiles["完成 / 年度目标"] == "30 / 50家"
-    assert tiles["序时进度"] == "24.8家"          # 50 × 181/365 = 24.79
+    assert tiles["序时进度"] == "25家"            # 50 × 181/365 = 24.79, whole stations
     assert tiles["状态"] == "▲ 超序时"            # 30 / 24.79 = 1.21
     assert tiles["较上周"] == "+2家"              # stations opened 29 June (2); none 24–28 June
     assert E.done("T07", AS_OF) - E.done("T07", AS_OF - dt.timedelta(days=7)) == 2
@@ -113,13 +113,13 @@ def test_t07_cumulative_chart_against_the_registry(t07_city):
 
 def test_t07_forecast_tile_shows_the_range_not_markup(t07_city):
     tile = _tiles(t07_city)["年末预测（区间）"]
-    assert tile.startswith("60.5家") and "&lt;" not in tile and "52.5–60.5" in tile
+    assert tile.startswith("60家") and "&lt;" not in tile and "52–60家" in tile
 
 
 def test_forecast_tile_in_english_shows_the_range_not_markup(sample_db_url):
     at = open_page(sample_db_url, "targets.py", {"as_of": AS_OF.isoformat(), "target": "T07", "lang": "en"})
     (tile,) = [m.value for m in at.markdown if m.value.startswith("Year-end forecast (range)<br>")]
-    assert "&lt;" not in tile and "52.5–60.5</span>" in tile
+    assert "&lt;" not in tile and "52–60 stations</span>" in tile
 
 
 def test_t07_units_each_against_own_allocation_and_ranking(t07_city):
@@ -241,19 +241,19 @@ def test_two_counties_in_english(sample_db_url):
     steps = E.cumulative_steps("T07", AS_OF, E.TWO)
     assert values(done["y"]) == pytest.approx([_cum_at(steps, d) for d in _days(done)])
     assert values(trace(cum, "Expected to date")["y"])[-1] == pytest.approx(10)
-    assert by_row(units, "done", "text") == {"410423": "5 / 6 units", "410481": "2 / 4 units"}
-    assert by_row(units, "status", "text") == {"410423": "▲ Ahead",     # 5 / 2.975 = 1.68
+    assert by_row(units, "done", "text") == {"410423": "5 / 6 stations", "410481": "2 / 4 stations"}
+    assert by_row(units, "status", "text") == {"410423": "▲ Ahead of pace",  # 5 / 2.975 = 1.68
                                                "410481": "● On pace"}  # 2 / 1.984 = 1.008
     assert by_row(units, "rank", "text") == {"410423": "#1", "410481": "#2"}  # 83% before 50%
     tiles = _tiles(at)
-    assert tiles["Done / annual target"] == "7 / 10 units"
-    assert tiles["Expected to date"] == "5 units"  # 10 × 181/365 = 4.96
-    assert tiles["Status"] == "▲ Ahead"            # 7 / 4.96 = 1.41
+    assert tiles["Done / annual target"] == "7 / 10 stations"
+    assert tiles["Expected to date"] == "5 stations"  # 10 × 181/365 = 4.96
+    assert tiles["Status"] == "▲ Ahead of pace"       # 7 / 4.96 = 1.41
     texts = [a["text"] for a in cum["layout"]["annotations"]]
-    assert "7 units by 30 Jun" in texts and "Annual target 10 units" in texts
+    assert "7 stations by 30 Jun" in texts and "Annual target 10 stations" in texts
     ranking = at.dataframe[0].value
     assert list(ranking["Unit"]) == ["Lushan County", "Wugang (county-level city)"]
-    assert list(ranking["Done (units)"]) == [5, 2]
+    assert list(ranking["Done (stations)"]) == [5, 2]
 
 
 def test_invalid_target_warns_in_chinese_and_falls_back(sample_db_url):
@@ -314,7 +314,7 @@ def test_unit_rows_and_ranking_by_hand():
     assert list(table.columns) == ["排名", "单位", "完成（家）", "分配任务（家）", "完成率（%）",
                                    "序时进度（家）", "状态", "每周需完成（家）"]
     assert table.iloc[0].tolist()[:7] == [1, "乙县", 2.0, 2.0, 100.0, 1.0, "超序时"]
-    assert table.iloc[1]["每周需完成（家）"] == 0.12
+    assert table.iloc[1]["每周需完成（家）"] == 0.125  # 0.115 a week: shown as 1 every 8 weeks
     assert pd.isna(table.iloc[2]["排名"]) and table.iloc[2]["状态"] == "—"
     en = tv.ranking_table(_ub(), "家", "en")
     assert list(en.columns[:3]) == ["Rank", "Unit", "Done (units)"]

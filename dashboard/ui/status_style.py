@@ -4,9 +4,8 @@ The statuses are data_access.kpis.metrics' ALL_STATUSES (the Chinese words thems
 database and the exports carry them): the three pace statuses of a running year (STATUS_AHEAD /
 STATUS_ON_PACE / STATUS_BEHIND), 尚无数据 before a target's first period has closed
 (STATUS_NOT_STARTED) and the year's result 达成 / 未达成 at and after its last day
-(FINAL_STATUSES). For each: the word in Chinese and English (metrics.STATUS_WORDS; the pace
-statuses keep the dashboard's short English, "Ahead" rather than "Ahead of pace", for badges and
-the map legend), a colour (data_access/present/status.py, the one table the briefing's files read
+(FINAL_STATUSES). For each: the word in Chinese and English (metrics.STATUS_WORDS, the same words
+as every other surface: "Behind pace", never a shorter "Behind"), a colour (data_access/present/status.py, the one table the briefing's files read
 too; hex, and as RGB for pydeck), an icon beside every word so that the status never depends on
 colour alone, and Streamlit's markdown badge colour. i18n registers STATUS_WORDS as the
 `status_<word>` keys.
@@ -21,7 +20,7 @@ from data_access.present import status as present_status
 __all__ = ["ALL_STATUSES", "FINAL_STATUSES", "STATUSES", "STATUS_BADGES", "STATUS_COLOURS", "STATUS_ICONS",
            "STATUS_RGB", "STATUS_WORDS", "NO_STATUS", "status_badge", "status_text", "status_word"]
 
-SHORT_EN = {STATUS_AHEAD: "Ahead", STATUS_ON_PACE: "On pace", STATUS_BEHIND: "Behind"}
+SHORT_EN: dict[str, str] = {}  # one set of English words everywhere (present.figures.status)
 STATUS_WORDS = {s: (zh, SHORT_EN.get(s, en)) for s, (zh, en) in metrics.STATUS_WORDS.items()}
 STATUS_COLOURS = {s: present_status.STATUS_COLOURS[s] for s in ALL_STATUSES}
 STATUS_RGB = {s: present_status.rgb(c) for s, c in STATUS_COLOURS.items()}

@@ -70,6 +70,6 @@ def download_buttons(df: pd.DataFrame, stem: str, key: str, sheet: str = "data")
     c1, c2 = st.columns(2)
     c1.download_button(t("download_csv"), lambda: exports.csv_bytes(df), file_name=f"{name}.csv",
                        mime="text/csv", on_click="ignore", key=f"{key}_csv", icon=":material/download:")
-    c2.download_button(t("download_xlsx"), lambda: exports.xlsx_bytes({sheet: df}), file_name=f"{name}.xlsx",
+    c2.download_button(t("download_xlsx"), lambda: exports.xlsx_bytes({sheet: df}, f.lang), file_name=f"{name}.xlsx",
                        on_click="ignore", mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        key=f"{key}_xlsx", icon=":material/download:")

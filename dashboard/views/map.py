@@ -19,7 +19,7 @@ from shapely.geometry import shape
 from shapely.ops import polylabel
 
 from data_access import geo, settings
-from data_access.present import fmt
+from data_access.present import figures, fmt
 from data_access.kpis.queries import FACILITY_MEASURES
 
 from dashboard.charts import map_layers
@@ -209,7 +209,7 @@ def county_display(rows: pd.DataFrame, total: Mapping[str, Any] | None, lang: st
         tr("map_col_existing", lang): rows["existing"].astype(int),
         tr("map_col_new", lang): rows["new"].astype(int),
         tr("map_col_allocation", lang): rows["allocation"].round().astype(int),
-        tr("map_col_completion", lang): [fmt.percent(v, lang) if pd.notna(v) else "—"
+        tr("map_col_completion", lang): [figures.completion(v, lang)
                                          for v in rows["completion"]],
         tr("map_col_status", lang): [status_text(s, lang) for s in rows["status"]],
     })
@@ -217,7 +217,7 @@ def county_display(rows: pd.DataFrame, total: Mapping[str, Any] | None, lang: st
         out.loc[len(out)] = [
             tr("map_total_city" if whole_city else "map_total", lang), int(rows["existing"].sum()),
             int(round(total["actual"])), int(round(total["target"])),
-            fmt.percent(total["completion"], lang) if pd.notna(total["completion"]) else "—",
+            figures.completion(total["completion"], lang),
             status_text(total["status"], lang),
         ]
     return out
@@ -232,7 +232,7 @@ def county_shading(rows: pd.DataFrame, kind: str, lang: str) -> pd.DataFrame:
         lines = [tr("map_tip_counts", lang, kind=kind_name, total=r.existing, new=r.new)]
         if r.allocation > 0:
             lines.append(tr("map_tip_alloc", lang, alloc=int(round(r.allocation)),
-                            completion=fmt.percent(r.completion, lang)))
+                            completion=figures.completion(r.completion, lang)))
             lines.append(f"{tr('map_col_status', lang)}：{status_text(r.status, lang)}")
         else:
             lines.append(tr("map_tip_no_alloc", lang))

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from data_access.kpis import queries
-from data_access.present import fmt
+from data_access.present import figures, fmt
 from data_access.kpis import new_economy as ne
 
 from dashboard.i18n import register, tr
@@ -317,8 +317,9 @@ def headline_tile(h: Headline, unit: str, lang: str) -> dict[str, Any]:
 
 def t11_line(t11: pd.Series, lang: str) -> str:
     """'全年目标…，序时…，完成…' under the T11 headline (markdown-safe: figures only)."""
-    return tr("ne_target_line", lang, target=fmt.number(t11["target"], "人", lang),
-              expected=fmt.number(t11["expected"], "人", lang), completion=fmt.percent(t11["completion"], lang))
+    u = figures.row_unit(t11)  # the T11 figures as every surface shows them (present.figures)
+    return tr("ne_target_line", lang, target=figures.amount(t11["target"], u, lang),
+              expected=figures.amount(t11["expected"], u, lang), completion=figures.completion(t11["completion"], lang))
 
 
 def t11_chart_labels(t11: pd.Series, lang: str) -> tuple[tuple[Any, Any, Any], dict[str, str], dict[str, str]]:
@@ -326,7 +327,8 @@ def t11_chart_labels(t11: pd.Series, lang: str) -> tuple[tuple[Any, Any, Any], d
     cumulative T11 chart."""
     forecast = (t11["forecast"], t11["forecast_low"], t11["forecast_high"])
     names = {k: tr(f"ne_{k}", lang) for k in ("actual", "pace", "range", "forecast")}
-    texts = {"actual": fmt.number(t11["actual"], "人", lang),
-             "forecast": tr("ne_forecast_text", lang, value=fmt.number(t11["forecast"], "人", lang)),
-             "target": tr("ne_target_text", lang, value=fmt.number(t11["target"], "人", lang))}
+    u = figures.row_unit(t11)
+    texts = {"actual": figures.amount(t11["actual"], u, lang),
+             "forecast": tr("ne_forecast_text", lang, value=figures.amount(t11["forecast"], u, lang)),
+             "target": tr("ne_target_text", lang, value=figures.amount(t11["target"], u, lang))}
     return forecast, names, texts

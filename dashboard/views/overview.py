@@ -11,12 +11,11 @@ from typing import Any
 import datetime as dt
 import html
 import math
-import re
 import textwrap
 
 import pandas as pd
 
-from data_access.present import fmt
+from data_access.present import figures, fmt
 from data_access.present.status import shown_statuses
 from data_access.kpis import tables, metrics
 from data_access.kpis.metrics import STATUS_BEHIND
@@ -89,35 +88,30 @@ def _missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
 
 
-def amount(value: Any, unit_zh: str, lang: str) -> str:
-    """fmt.number with one decimal for small fractional amounts (0.5家), none otherwise."""
-    if _missing(value):
-        return "—"
-    v = float(value)
-    digits = 1 if abs(v) < 100 and abs(v - round(v)) > 0.05 else 0
-    return fmt.number(v, unit_zh, lang, digits)
+def as_unit(unit: str | figures.Unit) -> figures.Unit:
+    """A `figures.Unit` (a bare Chinese unit word: its generic English word, no money scale)."""
+    return unit if isinstance(unit, figures.Unit) else figures.unit_of(unit, fmt.EN_UNITS.get(unit, unit))
 
 
-def bare(value: Any, unit_zh: str, lang: str) -> str:
-    """An amount without its unit ('25.1万', '251,000'), for ranges and 'a / b' pairs."""
-    text = amount(value, unit_zh, lang)
-    suffix = fmt.number(0, unit_zh, lang)[1:]  # the unit as fmt writes it ("人", " people")
-    return text[: -len(suffix)] if suffix and text.endswith(suffix) else text
+def amount(value: Any, unit: str | figures.Unit, lang: str) -> str:
+    """An amount by the presentation model (`present.figures.amount`)."""
+    return figures.amount(value, as_unit(unit), lang)
 
 
-def amount_range(low: Any, high: Any, unit_zh: str, lang: str) -> str:
-    """'25.1万–53.3万人' / '251,000–533,000 people': the unit once, at the end."""
-    if _missing(low) or _missing(high):
-        return "—"
-    return f"{bare(low, unit_zh, lang)}–{amount(high, unit_zh, lang)}"
+def bare(value: Any, unit: str | figures.Unit, lang: str) -> str:
+    """An amount without its unit ('25.1万', '251,000'), for 'a / b' pairs (`figures.bare`)."""
+    return figures.bare(value, as_unit(unit), lang)
+
+
+def amount_range(low: Any, high: Any, unit: str | figures.Unit, lang: str) -> str:
+    """'25.1万–53.3万人' / '251,000–533,000 people': one unit (`figures.amount_range`)."""
+    return figures.amount_range(low, high, as_unit(unit), lang)
 
 
 def short_name(name: str, lang: str, width: int | None = None) -> str:
     """A target name short enough for a chart row: parentheticals dropped, the part after '：'
     kept when the name is long, wrapped onto at most two lines (plotly <br>)."""
-    text = re.sub(r"（[^）]*）|\([^)]*\)", "", str(name)).strip()
-    if "：" in text and len(text) > 14:
-        text = text.split("：", 1)[1]
+    text = figures.short_name(name)  # the one short form; only wrapped here
     width = width or (14 if lang == "zh" else 30)
     if lang == "zh":
         lines = [text[i:i + width] for i in range(0, len(text), width)]
@@ -137,20 +131,15 @@ def _name(row: Any, lang: str) -> str:
     return str(row["name_en"] if lang == "en" else row["name_zh"])
 
 
-def _unit(row: Any, lang: str) -> str:
-    return str(row["unit_zh"])  # fmt.number translates the Chinese unit for English
+def _unit(row: Any, lang: str) -> figures.Unit:
+    return figures.row_unit(row)  # the target's own units (English word from the data)
 
 
 def forecast_text(row: Any, lang: str) -> str:
-    """'347场次' and, on a smaller second line, the range '347–533'."""
-    if _missing(row["forecast"]):
-        return "—"
-    unit = _unit(row, lang)
-    point = amount(row["forecast"], unit, lang)
-    if _missing(row["forecast_low"]) or _missing(row["forecast_high"]):
-        return point
-    rng = f"{bare(row['forecast_low'], unit, lang)}–{bare(row['forecast_high'], unit, lang)}"
-    return f"{point}<br><span style='font-size:12px'>{rng}</span>"
+    """'347场次' and, on a smaller second line, the range '347–533场次' (`figures.forecast`)."""
+    point, rng = figures.forecast(row["forecast"], row["forecast_low"], row["forecast_high"],
+                                  _unit(row, lang), lang, target=row.get("target"))
+    return f"{point}<br><span style='font-size:12px'>{rng}</span>" if rng else point
 
 
 TEXT_COLUMNS = ("done", "pace", "status", "week", "forecast")
@@ -176,12 +165,12 @@ def runs_to_note(runs_to: Any, as_of: dt.date | None, lang: str) -> str:
     return tr("ov_runs_to", lang, day=day)
 
 
-def weekly_text(row: Any, unit_zh: str, lang: str) -> str:
-    """The weekly amount a row still needs, or 已完成 once its target (allocation) is reached (the
-    table's `done`); '—' once the year is over (nothing is needed any more)."""
+def weekly_text(row: Any, unit: str | figures.Unit, lang: str) -> str:
+    """The weekly amount a row still needs (`present.figures.weekly`: whole counts, 约每5周1个), or
+    已完成 once its target (allocation) is reached (the table's `done`); '—' once the year is over."""
     if bool(row.get("done", False)):
         return tr("ov_done", lang)
-    return amount(row["required_weekly"], unit_zh, lang)
+    return figures.weekly(row["required_weekly"], as_unit(unit), lang)
 
 
 def closed(ov: pd.DataFrame) -> bool:
@@ -223,7 +212,7 @@ def bullet_table(ov: pd.DataFrame, lang: str, projects: pd.DataFrame | None = No
                 "actual_share": float(r["actual"]) / target if has_target else 0.0,
                 "expected_share": float(r["expected"]) / target if has_target else float("nan"),
                 "colour": STATUS_COLOURS.get(r["status"]) if has_target else NO_TARGET_COLOUR,
-                "bar_labels": fmt.percent(r["completion"], lang, 0) if has_target
+                "bar_labels": figures.completion(r["completion"], lang) if has_target
                 else tr("ov_no_alloc", lang),
                 "done": f"{bare(r['actual'], unit, lang)} / {amount(target, unit, lang)}",
                 "pace": _with_note(amount(r["expected"], unit, lang),
@@ -231,8 +220,7 @@ def bullet_table(ov: pd.DataFrame, lang: str, projects: pd.DataFrame | None = No
                 "status": status_text(r["status"], lang) if has_target else "—",
                 "status_colour": STATUS_COLOURS.get(r["status"]) if has_target
                 else NO_TARGET_COLOUR,
-                "week": fmt.signed(None if _missing(r["change_week"]) else
-                                   round(float(r["change_week"]), 1), unit, lang),
+                "week": figures.change(r["change_week"], unit, lang),
                 "forecast": forecast_text(r, lang) if has_target else "—",
                 # a forecast short of the target is flagged (the numbers say by how much)
                 "forecast_colour": STATUS_COLOURS[STATUS_BEHIND] if has_target and not
@@ -254,10 +242,9 @@ def behind_targets(ov: pd.DataFrame, lang: str) -> list[str]:
     out = []
     for _, r in behind.iterrows():
         if r["status"] == metrics.STATUS_MISSED:
-            need = tr("ov_att_missed", lang, share=fmt.percent(r["completion"], lang))
+            need = tr("ov_att_missed", lang, share=figures.completion(r["completion"], lang))
         else:
-            need = tr("ov_att_need", lang, code="", weekly=amount(r["required_weekly"], _unit(r, lang),
-                                                                  lang)).strip()
+            need = figures.weekly_phrase(r["required_weekly"], _unit(r, lang), lang)
         out.append(f"{STATUS_ICONS[r['status']]} **{r['target_code']} "
                    f"{one_line(_name(r, lang), lang)}** {need}")
     return out
@@ -292,7 +279,7 @@ def behind_unit_rows(ub: pd.DataFrame, ov: pd.DataFrame) -> pd.DataFrame:
     """(unit, target) pairs behind pace on the unit's own allocation (in a closed year: 未达成),
     worst first. `ub` from kpis.unit_breakdown, `ov` from kpis.target_overview (names, units)."""
     b = ub[ub["status"].isin((STATUS_BEHIND, metrics.STATUS_MISSED)) & (ub["allocation"] > 0)]
-    names = ov.set_index("target_code")[["name_zh", "name_en", "unit_zh"]]
+    names = ov.set_index("target_code")[["name_zh", "name_en", "unit_zh", "unit_en", "target"]]
     b = b.merge(names, left_on="target_code", right_index=True, how="inner")
     return b.sort_values(["pace_ratio", "gap"], ascending=[True, False]).reset_index(drop=True)
 
@@ -305,12 +292,12 @@ def behind_units_table(rows: pd.DataFrame, lang: str) -> pd.DataFrame:
     """behind_unit_rows as a display table with localised headers."""
     out = []
     for _, r in rows.iterrows():
-        unit = str(r["unit_zh"])
+        unit = figures.row_unit(r)  # the target's unit (its city target sets the money scale)
         out.append(dict(zip([tr(k, lang) for k in ATTENTION_COLUMNS], [
             r["unit_name_en"] if lang == "en" else r["unit_name_zh"],
             f"{r['target_code']} {one_line(_name(r, lang), lang)}",
             amount(r["actual"], unit, lang), amount(r["expected"], unit, lang),
-            amount(r["allocation"], unit, lang), amount(r["required_weekly"], unit, lang),
+            amount(r["allocation"], unit, lang), figures.weekly(r["required_weekly"], unit, lang),
         ])))
     return pd.DataFrame(out, columns=[tr(k, lang) for k in ATTENTION_COLUMNS])
 
@@ -329,9 +316,8 @@ def unit_lines(rows: pd.DataFrame, lang: str, limit: int, per_unit: int = 2) -> 
         first = rows[rows["unit_code"] == code]
         name = first.iloc[0]["unit_name_en" if lang == "en" else "unit_name_zh"]
         final = bool((first["status"] == metrics.STATUS_MISSED).all())
-        needs = [f"{r['target_code']} " + tr("ov_att_missed", lang, share=fmt.percent(r["completion"], lang))
-                 if final else tr("ov_att_need", lang, code=r["target_code"],
-                                  weekly=amount(r["required_weekly"], str(r["unit_zh"]), lang))
+        needs = [f"{r['target_code']} " + tr("ov_att_missed", lang, share=figures.completion(r["completion"], lang))
+                 if final else f"{r['target_code']} {figures.weekly_phrase(r['required_weekly'], figures.row_unit(r), lang)}"
                  for _, r in first.head(per_unit).iterrows()]
         more = tr("ov_att_etc", lang) if len(first) > per_unit else ""
         colon, sep = ("：", "、") if lang == "zh" else (": ", ", ")

@@ -12,11 +12,14 @@ import textwrap
 
 import pandas as pd
 
-from data_access.present import fmt
+from data_access.present import figures
 
 from dashboard.i18n import register, tr
 from dashboard.ui.status_style import STATUS_COLOURS, status_text as status_label, status_word
-from dashboard.views.overview import NO_TARGET_COLOUR, TEXT_COLOUR, amount, bare, runs_to_note, weekly_text
+from dashboard.views.overview import NO_TARGET_COLOUR, TEXT_COLOUR, amount, as_unit, bare, runs_to_note, weekly_text
+
+row_unit = figures.row_unit
+"""The `figures.Unit` of a target_overview row: what unit_bullet_table and ranking_table take."""
 
 register({
     "tg_pick": ("选择目标", "Target"),
@@ -99,12 +102,9 @@ def headline(row: Any, lang: str, as_of: dt.date | None = None) -> list[tuple[st
     note is the smaller line under the value: the forecast's range, and under 序时进度 the day the
     figures run to when it is not `as_of` (`runs_to_note`); '' for the others. 每周需完成 reads
     已完成 once the target is reached."""
-    unit = str(row["unit_zh"])
-    forecast = amount(row["forecast"], unit, lang)
-    forecast_range = ""
-    if not pd.isna(row["forecast_low"]) and not pd.isna(row["forecast_high"]):
-        forecast_range = f"{bare(row['forecast_low'], unit, lang)}–{bare(row['forecast_high'], unit, lang)}"
-    week = None if pd.isna(row["change_week"]) else round(float(row["change_week"]), 1)
+    unit = figures.row_unit(row)
+    forecast, forecast_range = figures.forecast(row["forecast"], row["forecast_low"], row["forecast_high"],
+                                                unit, lang, target=row["target"])
     return [
         (tr("tg_m_done", lang), f"{bare(row['actual'], unit, lang)} / "
                                 f"{amount(row['target'], unit, lang)}", TEXT_COLOUR, ""),
@@ -112,7 +112,7 @@ def headline(row: Any, lang: str, as_of: dt.date | None = None) -> list[tuple[st
          runs_to_note(row.get("runs_to"), as_of, lang)),
         (tr("tg_m_status", lang), status_label(row["status"], lang),
          STATUS_COLOURS.get(row["status"], TEXT_COLOUR), ""),
-        (tr("tg_m_week", lang), fmt.signed(week, unit, lang), TEXT_COLOUR, ""),
+        (tr("tg_m_week", lang), figures.change(row["change_week"], unit, lang), TEXT_COLOUR, ""),
         (tr("tg_m_forecast", lang), forecast, TEXT_COLOUR, forecast_range),
         (tr("tg_m_weekly", lang), weekly_text(row, unit, lang), TEXT_COLOUR, ""),
     ]
@@ -139,8 +139,10 @@ def _ranked(ub: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(["_unranked", "_rank"], kind="stable").drop(columns=["_unranked", "_rank"])
 
 
-def unit_bullet_table(ub: pd.DataFrame, unit_zh: str, lang: str) -> pd.DataFrame:
-    """Rows for charts.bullet_rows: one per unit (best rank on top), shares of its allocation."""
+def unit_bullet_table(ub: pd.DataFrame, unit_zh: str | figures.Unit, lang: str) -> pd.DataFrame:
+    """Rows for charts.bullet_rows: one per unit (best rank on top), shares of its allocation.
+    `unit_zh`: the target's unit (`row_unit`; a bare Chinese word reads with a generic English one)."""
+    unit = as_unit(unit_zh)
     rows = []
     for _, r in _ranked(ub).iterrows():
         alloc = float(r["allocation"])
@@ -150,12 +152,12 @@ def unit_bullet_table(ub: pd.DataFrame, unit_zh: str, lang: str) -> pd.DataFrame
             "actual_share": float(r["actual"]) / alloc if has else 0.0,
             "expected_share": float(r["expected"]) / alloc if has else float("nan"),
             "colour": STATUS_COLOURS.get(r["status"]) if has else NO_TARGET_COLOUR,
-            "bar_labels": fmt.percent(r["completion"], lang, 0) if has else tr("ov_no_alloc", lang),
-            "done": f"{bare(r['actual'], unit_zh, lang)} / {amount(alloc, unit_zh, lang)}",
+            "bar_labels": figures.completion(r["completion"], lang) if has else tr("ov_no_alloc", lang),
+            "done": f"{bare(r['actual'], unit, lang)} / {amount(alloc, unit, lang)}",
             "status": status_label(r["status"], lang) if has else "—",
             "status_colour": STATUS_COLOURS.get(r["status"]) if has else NO_TARGET_COLOUR,
             "rank": tr("tg_rank_n", lang, n=int(r["rank"])) if not pd.isna(r["rank"]) else "—",
-            "weekly": weekly_text(r, unit_zh, lang) if has else "—",
+            "weekly": weekly_text(r, unit, lang) if has else "—",
         })
     return pd.DataFrame(rows)
 
@@ -164,9 +166,12 @@ def unit_text_titles(lang: str) -> dict[str, str]:
     return {k: tr(f"tg_col_{k}", lang) for k in UNIT_TEXT_COLUMNS}
 
 
-def ranking_table(ub: pd.DataFrame, unit_zh: str, lang: str) -> pd.DataFrame:
-    """The ranking (排名) with localised headers and plain numbers, for display and download."""
-    u = fmt.EN_UNITS.get(unit_zh, unit_zh) if lang == "en" else unit_zh
+def ranking_table(ub: pd.DataFrame, unit_zh: str | figures.Unit, lang: str) -> pd.DataFrame:
+    """The ranking (排名) with localised headers and the numbers as shown (`present.figures`:
+    rounded as the bullets read them; completion in percent with one decimal), for display and
+    download."""
+    unit = as_unit(unit_zh)
+    u = unit.word(lang)
     cols = {
         "rank": tr("col_rank", lang), "unit": tr("col_unit", lang),
         "actual": f"{tr('col_actual', lang)}（{u}）" if lang == "zh" else f"{tr('col_actual', lang)} ({u})",
@@ -185,16 +190,22 @@ def ranking_table(ub: pd.DataFrame, unit_zh: str, lang: str) -> pd.DataFrame:
         has = float(r["allocation"]) > 0
         rows.append({
             cols["rank"]: r["rank"], cols["unit"]: unit_name(r, lang),
-            cols["actual"]: round(float(r["actual"]), 2),
-            cols["allocation"]: round(float(r["allocation"]), 2),
-            cols["completion"]: round(float(r["completion"]) * 100, 1) if has else None,
-            cols["expected"]: round(float(r["expected"]), 2),
+            cols["actual"]: figures.shown(r["actual"], unit, lang),
+            cols["allocation"]: figures.shown(r["allocation"], unit, lang),
+            cols["completion"]: _percent_shown(r["completion"]) if has else None,
+            cols["expected"]: figures.shown(r["expected"], unit, lang),
             cols["status"]: status_word(r['status'], lang) if has else "—",
-            cols["weekly"]: round(float(r["required_weekly"]), 2),
+            cols["weekly"]: figures.weekly_value(r["required_weekly"], unit, lang),
         })
     out = pd.DataFrame(rows, columns=list(cols.values()))
     out[cols["rank"]] = out[cols["rank"]].astype("Int64")
     return out
+
+
+def _percent_shown(share: Any) -> float | None:
+    """A share as the percentage shown (52.9 for 52.9%)."""
+    value = figures.completion_value(share)
+    return None if value is None else round(value * 100, 1)
 
 
 def series_table(series: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -209,14 +220,13 @@ def series_table(series: pd.DataFrame, lang: str) -> pd.DataFrame:
 def chart_labels(row: Any, as_of: dt.date, lang: str) -> tuple[dict[str, str], dict[str, str]]:
     """(legend names, on-chart texts) for charts.cumulative_chart from a target_overview row; the
     cumulative label names the day the figures run to (`runs_to`), `as_of` before the first period."""
-    unit = str(row["unit_zh"])
+    unit = figures.row_unit(row)
     names = {k: tr(f"tg_{k}", lang) for k in ("actual", "pace", "forecast", "range", "target")}
     runs = row.get("runs_to")
     shown = as_of if runs is None or pd.isna(runs) else runs
     day = f"{shown.month}月{shown.day}日" if lang == "zh" else f"{shown.day} {shown:%b}"
-    rng = "—"
-    if not pd.isna(row["forecast_low"]) and not pd.isna(row["forecast_high"]):
-        rng = f"{bare(row['forecast_low'], unit, lang)}–{bare(row['forecast_high'], unit, lang)}"
+    rng = figures.forecast(row["forecast"], row["forecast_low"], row["forecast_high"], unit, lang,
+                           target=row["target"])[1] or "—"
     texts = {
         "actual": tr("tg_label_actual", lang, day=day, value=amount(row["actual"], unit, lang)),
         "forecast": tr("tg_label_forecast", lang, value=amount(row["forecast"], unit, lang),

@@ -8,7 +8,7 @@ from typing import Any
 from data_access.kpis import metrics, tables
 from data_access.meeting.briefing import REPORT_NONE, REPORT_PARTIAL, Briefing, behind_by_unit
 from data_access.meeting.texts import tx
-from data_access.present import fmt
+from data_access.present import figures, fmt
 from data_access.present.status import shown_statuses
 from data_access.schema.decisions import CLOSED_STATES
 
@@ -18,24 +18,18 @@ tx.register({"sum_known": ("（按{day}所知，含此前审核通过的补报�
 
 
 def short_name(name: str) -> str:
-    """A target's name without its parenthesised gloss: 群众性文化活动（千场…） -> 群众性文化活动."""
-    for mark in ("（", " ("):
-        if mark in name:
-            return name.split(mark)[0]
-    return name
+    """The target's one short form (`present.figures.short_name`)."""
+    return figures.short_name(name)
 
 
 def _name(row: Any, lang: str) -> str:
     return short_name(str(row["name_en"] if lang == "en" else row["name_zh"]))
 
 
-def amount(value: Any, row: Any, lang: str = "zh") -> str:
-    """An amount of the row's target in its unit (English uses the target's own unit name);
-    small amounts keep one decimal so a rate of 0.4 a week does not read as 0."""
-    unit = row["unit_en"] if lang == "en" else row["unit_zh"]
-    small = value is not None and 0 < abs(float(value)) < 10
-    digits = 1 if small and round(float(value), 1) % 1 else 0
-    return fmt.number(value, unit, lang, digits=digits)
+def amount(value: Any, row: Any, lang: str = "zh", unit: figures.Unit | None = None) -> str:
+    """An amount of the row's target by the presentation model (`present.figures.amount`), in
+    `unit` or the unit of the row (unit_zh, unit_en, target)."""
+    return figures.amount(value, unit or figures.row_unit(row), lang)
 
 
 def week_label(b: Briefing, lang: str = "zh") -> str:
@@ -47,13 +41,12 @@ def week_label(b: Briefing, lang: str = "zh") -> str:
     return f"{head}–{last.month}月{last.day}日"
 
 
-def _change_item(row: Any, lang: str) -> str:
+def _change_item(row: Any, lang: str, unit: figures.Unit) -> str:
     value = float(row["change"])
     if lang == "en":
-        sign = "+" if value > 0 else "−"
-        return f"{_name(row, lang)} {sign}{amount(abs(value), row, lang)}"
+        return f"{_name(row, lang)} {figures.change(value, unit, lang)}"
     # a negative change is a correction downwards (核减)
-    return f"{_name(row, lang)}{'' if value > 0 else '核减'}{amount(abs(value), row, lang)}"
+    return f"{_name(row, lang)}{'' if value > 0 else '核减'}{amount(abs(value), row, lang, unit)}"
 
 
 def summary(b: Briefing, lang: str = "zh", top: int = 3) -> list[str]:
@@ -84,7 +77,8 @@ def summary(b: Briefing, lang: str = "zh", top: int = 3) -> list[str]:
     if moved.empty:
         out.append(tx("sum_no_change", lang, week=week))
     else:
-        items = sep.join(_change_item(r, lang) for _, r in moved.iterrows())
+        units = {str(r["target_code"]): figures.row_unit(r) for _, r in ov.iterrows()}
+        items = sep.join(_change_item(r, lang, units[str(r["target_code"])]) for _, r in moved.iterrows())
         text = tx("sum_changes", lang, week=week, items=items)
         if not still.empty:
             text += ("" if lang == "zh" else " ") + tx(
@@ -98,7 +92,7 @@ def summary(b: Briefing, lang: str = "zh", top: int = 3) -> list[str]:
         else:
             items = isep.join(
                 tx("sum_missed_item", lang, name=_name(r, lang), actual=amount(r["actual"], r, lang),
-                   target=amount(r["target"], r, lang), completion=fmt.percent(r["completion"], lang))
+                   target=amount(r["target"], r, lang), completion=figures.completion(r["completion"], lang))
                 for _, r in missed.iterrows())
             out.append(tx("sum_missed", lang, items=items))
     elif b.behind_targets.empty:
@@ -106,7 +100,7 @@ def summary(b: Briefing, lang: str = "zh", top: int = 3) -> list[str]:
     else:
         items = isep.join(
             tx("sum_behind_item", lang, name=_name(r, lang), actual=amount(r["actual"], r, lang),
-               expected=amount(r["expected"], r, lang), weekly=amount(r["required_weekly"], r, lang))
+               expected=amount(r["expected"], r, lang), weekly=figures.weekly(r["required_weekly"], figures.row_unit(r), lang))
             for _, r in b.behind_targets.iterrows())
         out.append(tx("sum_behind", lang, items=items))
 

@@ -4,15 +4,14 @@ their headings, section titles and states (`LABELS`, read with `lb(key, lang)`).
 from __future__ import annotations
 
 
+import datetime as dt
 from typing import Any
 
 import pandas as pd
 
-from data_access.kpis import metrics
 from data_access.meeting import briefing
 from data_access.meeting.briefing import Briefing
-from data_access.meeting.summary import amount, short_name
-from data_access.present import fmt
+from data_access.present import figures
 from data_access.present.status import STATUS_COLOURS
 from data_access.present.texts import Texts
 
@@ -98,9 +97,7 @@ NO_STATUS_COLOUR = "#8c959f"  # a target of 0 for the scope (e.g. 市总本级 a
 
 def status_word(status: object, lang: str) -> str:
     """The status in `lang`; '—' where there is none (None, or NaN once pandas has held it)."""
-    if not isinstance(status, str):
-        return "—"
-    return metrics.STATUS_EN.get(status, status) if lang == "en" else status
+    return figures.status(status, lang)
 
 
 def file_name(b: Briefing, kind: str, lang: str = "zh") -> str:
@@ -122,89 +119,107 @@ TABLE_TITLES = {"progress": "sec_progress", "changes": "sec_changes",
 
 
 def _target_label(row: Any, lang: str) -> str:
-    return short_name(str(row["name_en"] if lang == "en" else row["name_zh"]))
+    return figures.target_name(row, lang, short=True)
 
 
 def _days(series: pd.Series, lang: str, formatted: bool) -> pd.Series:
-    """Dates as text in `lang` (formatted) or as they are; missing ones as —."""
-    return series.map(lambda d: (fmt.date(d, lang) if formatted else d) if d is not None and pd.notna(d) else "—")
+    """Dates as text in `lang` (formatted) or as dates; missing ones as — (None unformatted)."""
+    def one(d: Any) -> Any:
+        if d is None or not pd.notna(d):
+            return "—" if formatted else None
+        day = d.date() if isinstance(d, dt.datetime) else d
+        return figures.date(day, lang) if formatted else day
+    return series.map(one).astype(object)
+
+
+def target_units(b: Briefing) -> dict[str, figures.Unit]:
+    """The `figures.Unit` of every target of the briefing (its money scale from the scope's
+    annual target, as the overview reads it)."""
+    return {str(r["target_code"]): figures.row_unit(r) for r in b.overview.to_dict("records")}
 
 
 def tables(b: Briefing, lang: str = "zh", formatted: bool = True) -> dict[str, pd.DataFrame]:
-    """Every table of the briefing with headings in `lang`. formatted=True: amounts as text via
-    fmt (for the page and the PDF); False: plain numbers in base units (for Excel)."""
+    """Every table of the briefing with headings in `lang`, every figure by the presentation
+    model (`present.figures`). formatted=True: figures as text (for the page and the PDF);
+    False: the numbers as shown, in base units, dates as dates (for the workbook)."""
     def col(key: str) -> str:
         return lb(f"col_{key}", lang)
     unit_col = "unit_en" if lang == "en" else "unit_zh"
     name_col = "unit_name_en" if lang == "en" else "unit_name_zh"
+    units = target_units(b)
 
-    def num(series: pd.Series, rows: pd.DataFrame) -> pd.Series:
-        if not formatted:
-            return pd.to_numeric(series, errors="coerce")
-        return pd.Series([amount(v, r, lang) if pd.notna(v) else "—" for v, r in
-                          zip(series, rows.to_dict("records"))], index=series.index, dtype=object)
+    def each(rows: pd.DataFrame, text: Any, value: Any, *keys: str) -> pd.Series:
+        """One figure of every row: text(*values, unit, lang) or, unformatted, value(...)."""
+        fn = text if formatted else value
+        out = [fn(*(r[k] for k in keys), units[str(r["target_code"])], lang)
+               for r in rows.to_dict("records")]
+        return pd.Series(out, index=rows.index, dtype=object if formatted else float)
+
+    def num(rows: pd.DataFrame, key: str) -> pd.Series:
+        return each(rows, figures.amount, figures.shown, key)
 
     def pct(series: pd.Series) -> pd.Series:
         if not formatted:
-            return pd.to_numeric(series, errors="coerce")
-        return series.map(lambda v: fmt.percent(v, lang) if pd.notna(v) else "—")
+            return series.map(figures.completion_value).astype(float)
+        return series.map(lambda v: figures.completion(v, lang)).astype(object)
 
-    def signed(series: pd.Series, rows: pd.DataFrame) -> pd.Series:
-        if not formatted:
-            return pd.to_numeric(series, errors="coerce")
-        out = []
-        for v, r in zip(series, rows.to_dict("records")):
-            text = amount(abs(v), r, lang) if pd.notna(v) and v != 0 else ""
-            out.append("—" if pd.isna(v) else "±0" if v == 0 else ("+" if v > 0 else "−") + text)
-        return pd.Series(out, index=series.index, dtype=object)
+    def signed(rows: pd.DataFrame, key: str) -> pd.Series:
+        return each(rows, figures.change, figures.change_value, key)
+
+    def weekly(rows: pd.DataFrame) -> pd.Series:
+        return each(rows, figures.weekly, figures.weekly_value, "required_weekly")
+
+    def gap(rows: pd.DataFrame) -> pd.Series:
+        return each(rows, figures.gap, figures.gap_value, "expected", "actual")
 
     def day(series: pd.Series) -> pd.Series:
         return _days(series, lang, formatted)
 
     ov = b.overview
+    ch = b.changes
     progress = pd.DataFrame({
         col("code"): ov["target_code"],
         col("target_name"): [_target_label(r, lang) for r in ov.to_dict("records")],
         col("unit_of"): ov[unit_col],
-        col("target"): num(ov["target"], ov),
-        col("actual"): num(ov["actual"], ov),
+        col("target"): num(ov, "target"),
+        col("actual"): num(ov, "actual"),
         col("completion"): pct(ov["completion"]),
-        col("expected"): num(ov["expected"], ov),
+        col("expected"): num(ov, "expected"),
         col("fraction"): pct(ov["fraction"]),
         col("status"): ov["status"].map(lambda s: status_word(s, lang)),
-        col("change_week"): signed(b.changes["change"], ov),
-        col("required_weekly"): num(ov["required_weekly"], ov),
+        col("change_week"): signed(ch.set_index(ov.index), "change"),
+        col("required_weekly"): weekly(ov),
     })
 
-    ch = b.changes
     changes = pd.DataFrame({
         col("code"): ch["target_code"],
         col("target_name"): [_target_label(r, lang) for r in ch.to_dict("records")],
-        col("week_ago"): num(ch["actual_week_ago"], ch),
-        col("now"): num(ch["actual"], ch),
-        col("change_week"): signed(ch["change"], ch),
+        col("week_ago"): num(ch, "actual_week_ago"),
+        col("now"): num(ch, "actual"),
+        col("change_week"): signed(ch, "change"),
     })
 
     matrix = briefing.county_change_matrix(b.county_changes, ov, lang)
     matrix = matrix.rename(columns={name_col: col("county")})
-    if formatted:
-        units_by_code = ov.set_index("target_code")
-        for code in ov["target_code"]:
-            if code in matrix:
-                r = units_by_code.loc[code]
+    for code in ov["target_code"]:
+        if code in matrix:
+            u = units[str(code)]
+            if formatted:
                 matrix[code] = matrix[code].map(
-                    lambda v, r=r: "" if v == 0 else ("+" if v > 0 else "−") + amount(abs(v), r, lang))
+                    lambda v, u=u: "" if figures.shown(v, u, lang) == 0 else figures.change(v, u, lang))
+            else:
+                matrix[code] = matrix[code].map(lambda v, u=u: figures.change_value(v, u, lang))
 
     bt = b.behind_targets
     behind_t = pd.DataFrame({
         col("code"): bt["target_code"],
         col("target_name"): [_target_label(r, lang) for r in bt.to_dict("records")],
-        col("actual"): num(bt["actual"], bt),
-        col("expected"): num(bt["expected"], bt),
-        col("gap"): num(bt["gap"], bt),
+        col("actual"): num(bt, "actual"),
+        col("expected"): num(bt, "expected"),
+        col("gap"): gap(bt),
         col("completion"): pct(bt["completion"]),
-        col("change_week"): signed(bt["change_week"], bt),
-        col("required_weekly"): num(bt["required_weekly"], bt),
+        col("change_week"): signed(bt, "change_week"),
+        col("required_weekly"): weekly(bt),
     })
 
     bc = b.behind_counties
@@ -212,11 +227,11 @@ def tables(b: Briefing, lang: str = "zh", formatted: bool = True) -> dict[str, p
         col("county"): bc[name_col],
         col("code"): bc["target_code"],
         col("target_name"): [_target_label(r, lang) for r in bc.to_dict("records")],
-        col("allocation"): num(bc["allocation"], bc),
-        col("actual"): num(bc["actual"], bc),
-        col("expected"): num(bc["expected"], bc),
-        col("gap"): num(bc["gap"], bc),
-        col("required_weekly"): num(bc["required_weekly"], bc),
+        col("allocation"): num(bc, "allocation"),
+        col("actual"): num(bc, "actual"),
+        col("expected"): num(bc, "expected"),
+        col("gap"): gap(bc),
+        col("required_weekly"): weekly(bc),
     })
 
     rp = b.reporting
@@ -245,7 +260,7 @@ def decision_table(b: Briefing, lang: str = "zh", formatted: bool = True) -> pd.
     return pd.DataFrame({
         col("id"): dc["id"].astype(int),
         col("meeting"): _days(dc["meeting_date"], lang, formatted),
-        col("target_name"): [f"{c} {short_name(n)}" if isinstance(c, str) else "" for c, n in
+        col("target_name"): [f"{c} {figures.short_name(n)}" if isinstance(c, str) else "" for c, n in
                              zip(dc["target_code"], target_names)],
         col("county"): dc[name_col].fillna(""),
         col("note"): dc["note"],
@@ -276,8 +291,8 @@ def _completion_text(completion: Any, status: object, lang: str) -> str:
     if not isinstance(status, str) and pd.isna(pd.to_numeric(completion, errors="coerce")):
         return "—"
     if lang == "zh":
-        return f"{fmt.percent(completion, lang)}（{status_word(status, lang)}）"
-    return f"{fmt.percent(completion, lang)} ({status_word(status, lang)})"
+        return f"{figures.completion(completion, lang)}（{status_word(status, lang)}）"
+    return f"{figures.completion(completion, lang)} ({status_word(status, lang)})"
 
 
 def change_chart_rows(b: Briefing, lang: str = "zh") -> pd.DataFrame:
@@ -285,9 +300,9 @@ def change_chart_rows(b: Briefing, lang: str = "zh") -> pd.DataFrame:
     Columns: label, share, text."""
     ch = b.changes.merge(b.overview[["target_code", "target"]], on="target_code")
     share = [c / t if t > 0 else 0.0 for c, t in zip(ch["change"], ch["target"])]
+    units = target_units(b)
     return pd.DataFrame({
         "label": [f"{r['target_code']} {_target_label(r, lang)}" for r in ch.to_dict("records")],
         "share": share,
-        "text": [("+" if c > 0 else "−" if c < 0 else "±") + (amount(abs(c), r, lang) if c else "0")
-                 for c, r in zip(ch["change"], ch.to_dict("records"))],
+        "text": [figures.change(c, units[str(code)], lang) for c, code in zip(ch["change"], ch["target_code"])],
     })

@@ -42,8 +42,13 @@ def signed(value: float | None, unit_zh: str = "", lang: str = "zh") -> str:
 
 
 def percent(value: float | None, lang: str = "zh", digits: int = 1) -> str:
+    """A share as a percentage: with one decimal the one rule of `figures.completion` (52.9%)."""
     if value is None or _is_missing(value):
         return "—"
+    if digits == 1:
+        from data_access.present import figures
+
+        return figures.completion(value, lang)
     return f"{value * 100:.{digits}f}%"
 
 

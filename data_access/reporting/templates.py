@@ -29,6 +29,7 @@ from data_access.reporting.kinds.base import BLANK_ROWS, ReportKind
 from data_access.schema.models import Unit
 
 __all__ = ["BLANK_ROWS", "Template", "build_template", "parse_period"]
+from data_access.present.exports import print_setup
 from data_access.present.safe_text import file_name
 
 VALIDATED_ROWS = 1000  # drop-downs reach this far below the header
@@ -174,6 +175,9 @@ def build_template(engine: Engine, kind: str, unit_code: str, period: Any = None
     _validations(ws, report, ranges, start, end)
     label = report.period.label(the_period)
     _instructions(wb.create_sheet(INSTRUCTION_SHEET, 1), report, unit_code, unit, year, label, today)
+    for sheet in wb.worksheets:  # A4 landscape, one page wide, header row repeated (present.exports)
+        print_setup(sheet, f"平顶山市总工会 · {report.title} · {unit}（{unit_code}）", label,
+                    header_rows=None if sheet.title == INSTRUCTION_SHEET else "1:1")
     buf = io.BytesIO()
     wb.save(buf)
     name = f"{report.title}_{unit}_{report.period.stamp(the_period)}.xlsx"
