@@ -206,7 +206,7 @@ def map_page() -> None:
         table = map_view.points_display(map_view.search(view.points, text), f.lang)
         if len(table) > POINTS_SHOWN:
             st.caption(t("ph_more_rows", n=len(table), shown=POINTS_SHOWN))
-        _records(table, limit=POINTS_SHOWN)
+        _records(table, title_columns=2, limit=POINTS_SHOWN)  # kind and name
     st.markdown(f"**{t('map_county_header', kind=t(f'map_kind_{kind}'))}**")
     _records(view.counties)
     notes = [t("map_note"), view.zones_note] + ([t("map_note_tiles")] if view.tile else [])
