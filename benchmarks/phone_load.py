@@ -57,7 +57,6 @@ def floor_content(db_url: str, path: Path) -> None:
     """The phone overview's content, made with the real data layer and the dashboard's pure views."""
     import datetime as dt
 
-    from dashboard.ui import phone as phone_ui  # only for its CSS constant; nothing is drawn
     from dashboard.views import overview as ov_view, phone as pv
     from data_access.db import make_engine
     from data_access.kpis import queries, tables
@@ -71,7 +70,8 @@ def floor_content(db_url: str, path: Path) -> None:
     groups = pv.cards(rows, {k: titles[k] for k in ("pace", "week", "forecast")}, "zh")
     ub = tables.unit_breakdown(eng, 2023, day, None, None)
     behind = ov_view.behind_unit_rows(ub, ov)
-    out = {"style": f"<style>{phone_ui.CSS}</style>",
+    css = (ROOT / "dashboard" / "ui" / "phone.css").read_text(encoding="utf-8")  # what dashboard/ui/phone.py sends
+    out = {"style": f"<style>{css}</style>",
            "html": [pv.chips_html(ov_view.tiles(ov, ms, day, "zh")), pv.groups_html(groups, titles["pace"])],
            "markdown": ["\n".join(f"- {x}" for x in ov_view.behind_targets(ov, "zh")),
                         "\n".join(f"- {x}" for x in ov_view.unit_lines(behind, "zh", 4, per_unit=1)),
@@ -107,14 +107,15 @@ def _load(context, url: str, drawn_js: str) -> dict:
     return {"s": seconds, "http": counted["http"], "ws": counted["ws"], "plotly_js": plotly}
 
 
-def _case(browser, url: str, drawn_js: str, runs: int, cookie: dict | None) -> dict:
-    from tests.browser.support import guard_context
+def _case(browser, url: str, drawn_js: str, runs: int, cookie: dict | None, outside: list[str]) -> dict:
+    from tests.browser.support import is_local
 
     cold, warm = [], []
     for i in range(runs + 1):  # the first is a warm-up of the server's caches, not counted
         context = browser.new_context(viewport=VIEWPORT, locale="zh-CN", timezone_id="Asia/Shanghai",
                                       has_touch=True)
-        guard_context(context, [])
+        # requests off the machine are recorded, not routed: Playwright's routing turns the HTTP cache off
+        context.on("request", lambda r: None if is_local(r.url) else outside.append(r.url))
         if cookie:
             context.add_cookies([cookie])
         try:
@@ -179,13 +180,14 @@ def main(argv: list[str] | None = None) -> int:
             ("floor desktop", floor_d[1] + "/?county=city", DESKTOP_DRAWN, None, None),
         ]
         results: dict[str, dict] = {}
+        outside: list[str] = []
         print(f"phone load: 390x844, CPU {CPU_RATE}x slower, link {SLOW_LINK['latency']} ms / "
               f"{SLOW_LINK['downloadThroughput'] * 8 / 1e6:.1f} Mbit/s down, {args.runs} loads per case", flush=True)
         with sync_playwright() as p:
             browser = launch_chromium(p)
             try:
                 for name, url, drawn_js, ck, _floor in cases:
-                    results[name] = _case(browser, url, drawn_js, args.runs, ck)
+                    results[name] = _case(browser, url, drawn_js, args.runs, ck, outside)
                     print(f"  {name}: cold {_fmt(results[name]['cold'])[1]}; warm {_fmt(results[name]['warm'])[1]}",
                           flush=True)
             finally:
@@ -200,6 +202,7 @@ def main(argv: list[str] | None = None) -> int:
             med, text = _fmt(results[name][cache])
             ratio = f"{med / _fmt(results[floor][cache])[0]:.2f}x" if floor else ""
             lines.append(f"| {name} | {cache} | {text} | {ratio} |")
+    lines.append(f"\nRequests off the machine: {len(outside)}.")
     table = "\n".join(lines)
     print(table)
     if args.output:

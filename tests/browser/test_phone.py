@@ -212,6 +212,10 @@ def test_the_first_two_phone_screens_hold_every_target_and_a_tap_opens_one(open_
         const main = document.querySelector("[data-testid='stMain']");
         return els.map(e => e.getBoundingClientRect().bottom + main.scrollTop); }""")
     assert len(bottoms) == 11 and max(bottoms) <= 2 * PHONE["height"], bottoms
+    page.locator("[data-testid='stMain']").evaluate(f"e => e.scrollTo(0, {PHONE['height']})")
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(ROOT / "docs" / "screenshot-overview-screen2-phone.png"))
+    page.locator("[data-testid='stMain']").evaluate("e => e.scrollTo(0, 0)")
     card = page.locator(".ph-card[data-row='T06']")
     assert not card.locator(".ph-more").is_visible()  # closed
     card.locator("summary").click()
