@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import pandas as pd
 import streamlit as st
@@ -77,7 +78,7 @@ def _switch_link(lang: str, to: str) -> str:
     """A link to the same page and filters in the other layout (the rest of the query kept)."""
     params = {k: v for k, v in st.query_params.to_dict().items() if k != layout.VIEW_PARAM}
     params[layout.VIEW_PARAM] = to
-    query = "&".join(f"{k}={v}" for k, v in params.items())
+    query = urlencode(params, safe=",")
     label = tr("ph_desktop_link" if to == layout.DESKTOP else "ph_phone_link", lang)
     return f"<a href='?{html.escape(query, quote=True)}' target='_self'>{html.escape(label)}</a>"
 
@@ -100,9 +101,11 @@ def shell(d: Defaults) -> None:
         notice = f"<span class='ph-sample'>{html.escape(tr('ph_sample', f.lang))}</span> " if sample else ""
         st.html(f"<div class='ph-line'>{notice}{_switch_link(f.lang, layout.DESKTOP)}</div>")
         label = pv.filter_label(scope_label(f), fmt.date(f.as_of, f.lang), f.lang)
-        area = st.expander(label, icon=":material/tune:")
-        state.sidebar(d, area)
-        area.caption(tr("ph_latest", f.lang, latest=fmt.date(data.latest_report_date(), f.lang)))
+        # lazy: the filter widgets are drawn (and their code sent to the phone) once it is opened
+        area = st.expander(label, icon=":material/tune:", key="ph_filters", on_change="rerun")
+        if area.open:
+            state.sidebar(d, area)
+            area.caption(tr("ph_latest", f.lang, latest=fmt.date(data.latest_report_date(), f.lang)))
 
 
 def _cards(groups: list[pv.Group], pace_title: str) -> None:
