@@ -12,9 +12,10 @@ import streamlit as st  # noqa: E402
 
 from dashboard.auth import gate as auth_gate  # noqa: E402
 from dashboard import data, error_page  # noqa: E402
-from dashboard.filters import state  # noqa: E402
+from dashboard.filters import layout, state  # noqa: E402
 from dashboard.i18n import t, tr  # noqa: E402
 from dashboard.navigation import build_pages  # noqa: E402
+from dashboard.ui import phone  # noqa: E402
 from dashboard.ui.safe_text import md  # noqa: E402
 from data_access import events, settings  # noqa: E402
 from data_access.errors import DataAccessError  # noqa: E402
@@ -22,8 +23,8 @@ from data_access.errors import DataAccessError  # noqa: E402
 # Presentation mode of the meeting page (?present=1): no sidebar, no navigation, big type.
 presenting = st.query_params.get("present") in ("1", "true")
 # An emoji icon is drawn locally; a :material: page icon makes the browser fetch it from a CDN.
-st.set_page_config(page_title="鹰城工会看板", page_icon="📊", layout="wide",
-                   initial_sidebar_state="collapsed" if presenting else "expanded")
+st.set_page_config(page_title="鹰城工会看板", page_icon="📊", layout="wide",  # a phone: sidebar closed
+                   initial_sidebar_state="collapsed" if presenting or layout.setup().phone else "expanded")
 
 try:  # a bad setting (e.g. KPI_CACHE_TTL=2m): its one-line reason, not a traceback
     settings.get()
@@ -50,7 +51,7 @@ with error_page.guard("app"):  # an outage or a bug: the project's Chinese page,
         with st.sidebar:
             st.markdown(f"### {t('app_title')}")
             st.caption(t("app_subtitle"))
-        state.sidebar(defaults)
+        phone.shell(defaults)  # the sidebar's filters, or on a phone the filters at the top
         auth_gate.sidebar_account()
     state.show_warnings()
     page.run()

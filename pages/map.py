@@ -7,6 +7,12 @@ from dashboard.views import map
 from dashboard.ui import widgets
 from dashboard.i18n import t
 from dashboard.filters.state import current
+from dashboard.filters import layout
+from dashboard.ui import phone
+
+if layout.is_phone():  # a leader's phone: the same figures as cards (dashboard/ui/phone.py)
+    phone.map_page()
+    st.stop()
 
 f = current()
 widgets.banner()

@@ -8,6 +8,12 @@ from dashboard.filters.state import current
 from dashboard.i18n import t
 from dashboard.ui import meeting as mu, widgets
 from dashboard.views import meeting as mv
+from dashboard.filters import layout
+from dashboard.ui import phone
+
+if layout.is_phone() and not mu.presenting():  # a leader's phone: the briefing as cards (ui/phone.py)
+    phone.meeting_page()
+    st.stop()
 
 f = current()
 present = mu.presenting()

@@ -9,6 +9,12 @@ from dashboard.views import new_economy as view
 from dashboard.i18n import t, tr
 from dashboard.filters.state import current
 from data_access.kpis import anomaly
+from dashboard.filters import layout
+from dashboard.ui import phone
+
+if layout.is_phone():  # a leader's phone: the same figures as cards (dashboard/ui/phone.py)
+    phone.new_economy()
+    st.stop()
 
 f = current()
 lang = f.lang

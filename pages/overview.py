@@ -11,6 +11,12 @@ from dashboard.ui import definitions, widgets
 from dashboard.views import overview as ov_view
 from dashboard.i18n import t
 from dashboard.filters.state import current
+from dashboard.filters import layout
+from dashboard.ui import phone
+
+if layout.is_phone():  # a leader's phone: the same figures as cards (dashboard/ui/phone.py)
+    phone.overview()
+    st.stop()
 
 ATTENTION_UNITS_SHOWN = 4
 PLOT_CONFIG = {"displayModeBar": False, "staticPlot": True}

@@ -9,6 +9,12 @@ from dashboard.views import targets as tv
 from dashboard.i18n import t
 from dashboard.views.overview import amount, tile_html
 from dashboard.filters.state import current
+from dashboard.filters import layout
+from dashboard.ui import phone
+
+if layout.is_phone():  # a leader's phone: the same figures as cards (dashboard/ui/phone.py)
+    phone.targets()
+    st.stop()
 
 PLOT_CONFIG = {"displayModeBar": False, "staticPlot": True}
 

@@ -7,7 +7,7 @@ KPI_DATABASE_URL points at the proxy's port); cutting it closes every connection
 ones, restoring it listens again on the same port.
 
 Figures by hand (tests/tiny_data.py as of 30 June 2023): five targets (T01, T06, T07, T09, T11);
-T01 群众性文化活动 100 场次, done 19 (新华区 5 + 9, 鲁山县 3 + 2): its bar reads 19%.
+T01 群众性文化活动 100 场次, done 19 (新华区 5 + 9, 鲁山县 3 + 2): its bar reads 19.0% (one decimal, present.figures.completion).
 """
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ def proxied_pg(monkeypatch):
 def shows_figures(at) -> bool:
     spec = plotly_specs(at)
     return (bool(spec) and "目标项数" in page_text(at) and "5 项" in page_text(at)
-            and "19%" in next(t for t in spec[0]["data"] if t.get("name") == "bar_labels")["text"])
+            and "19.0%" in next(t for t in spec[0]["data"] if t.get("name") == "bar_labels")["text"])
 
 
 def everything_said(at) -> str:

@@ -5,7 +5,7 @@ unbound query params on a page switch, so the filters also live in session state
 back into the URL on every run: switching pages keeps `?county=…&as_of=…`.
 """
 from __future__ import annotations
-
+from typing import Any
 
 import streamlit as st
 
@@ -112,7 +112,7 @@ def _on_change(d: Defaults) -> None:
     _sync_url(ss[_FILTERS], d)
 
 
-def sidebar(d: Defaults) -> Filters:
+def sidebar(d: Defaults, area: Any = None) -> Filters:
     """The filter widgets, shown on every page; changes go to session state and the URL."""
     f = current()
     ss = st.session_state
@@ -123,7 +123,7 @@ def sidebar(d: Defaults) -> Filters:
     unit_df = data.units()
     names = dict(zip(unit_df["code"], unit_df["name_en" if f.lang == "en" else "name_zh"]))
     start, end = as_of_range(f.year, d)
-    with st.sidebar:
+    with area if area is not None else st.sidebar:
         st.markdown(f"**{t('filter_header')}**")
         st.multiselect(t("filter_county"), options=viewer.viewable(unit_df["code"]), key="w_county",
                        format_func=lambda c: names.get(c, c), placeholder=t("filter_county_placeholder"),
