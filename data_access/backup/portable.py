@@ -103,7 +103,7 @@ def line(values: list[Any]) -> bytes:
 
 def model_tables() -> list[Table]:
     """Every table of the schema that a backup holds (not SKIP_TABLES), parents before children."""
-    from data_access.schema import accounts, decisions, models  # noqa: F401 - registers the tables
+    from data_access.schema import accounts, aggregates, decisions, models  # noqa: F401 - registers the tables
 
     return [t for t in models.Base.metadata.sorted_tables if t.name not in SKIP_TABLES]
 

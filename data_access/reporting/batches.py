@@ -9,6 +9,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, select, update
 
 from data_access.errors import DataAccessError
+from data_access.kpis import aggregates
 from data_access.schema.models import BATCH_APPROVED, BATCH_PENDING, BATCH_RETURNED, BATCH_WITHDRAWN, ImportBatch
 
 STATUS_ZH: dict[str | None, str] = {BATCH_PENDING: "待审核", BATCH_APPROVED: "已通过", BATCH_RETURNED: "已退回",
@@ -32,6 +33,7 @@ def set_status(conn: Connection, batch_id: int, old: str, **values: Any) -> None
     if done != 1:
         raise DataAccessError(f"批次#{batch_id}的状态刚被他人修改，请刷新后再试",
                               f"Batch #{batch_id} was just changed by someone else")
+    aggregates.follow_batch(conn, batch_id)  # the maintained aggregates, in this transaction
 
 
 BATCH_COLUMNS = ["id", "kind", "unit_code", "file_name", "uploaded_by", "uploaded_at", "row_count",
