@@ -27,13 +27,13 @@ import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Column, ColumnElement, Connection, Subquery, delete, insert, or_, select
+from sqlalchemy import Column, ColumnElement, Connection, Subquery, delete, insert, or_, select, update
 from sqlalchemy.sql import visitors
 
 from data_access import clock, data_version
 from data_access.kpis import versions
 from data_access.schema.aggregates import AggregateState, MembershipKnown, ProgressKnown
-from data_access.schema.models import BATCH_APPROVED, BATCH_WITHDRAWN, ImportBatch
+from data_access.schema.models import BATCH_APPROVED, BATCH_WITHDRAWN, DataVersion, ImportBatch
 
 Aggregate = type[ProgressKnown] | type[MembershipKnown]
 
@@ -102,7 +102,7 @@ def _computed(conn: Connection, figure: versions.Figure, *where: Any,
     n = len(figure.key)
     stmt = (select(t.id, *_key_columns(figure), figure.col(figure.value), t.recorded_at, t.batch_id,
                    b.status, b.reviewed_at, b.withdrawn_at)
-            .outerjoin(b, b.id == t.batch_id).where(*where))
+            .outerjoin(b, b.id == t.batch_id).where(*where).order_by(t.id))  # the same row ids everywhere
     if current and conn.dialect.name in ("mysql", "mariadb"):
         stmt = stmt.with_for_update(read=True)
     by_key: dict[Key, list[tuple[tuple[dt.datetime, int], Interval, Any]]] = {}
@@ -165,10 +165,11 @@ def refresh(conn: Connection, figure: versions.Figure, keys: set[Key]) -> None:
 
 
 def _serialise(conn: Connection) -> None:
-    """Take the data version's row lock for the rest of the transaction (by bumping it, which the
-    audited change around us does anyway, once per transaction): two batch changes, or a change and
-    a rebuild, then recompute one after the other and always take their locks in the same order."""
-    data_version.bump(conn)
+    """Take the data version's row lock for the rest of the transaction (an UPDATE that leaves the
+    value as it is; the audited change around a batch change bumps it right after): two batch
+    changes, or a change and a rebuild, then recompute one after the other and take their locks in
+    the same order. A rebuild itself changes no figure, so it does not move the version."""
+    conn.execute(update(DataVersion).where(DataVersion.id == data_version.ROW).values(version=DataVersion.version))
 
 
 def follow_batch(conn: Connection, batch_id: int) -> None:
