@@ -172,9 +172,13 @@ def table(res: dict[int, dict[str, float]]) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--only", type=int, choices=SCALES, help="measure one scale, print, write nothing")
     parser.add_argument("--output", default=str(Path("benchmarks/results") / f"{clock.today().isoformat()}-cold-warm.md"))
     args = parser.parse_args(argv)
     res = {}
+    if args.only:
+        print(f"  {args.only}x: " + ", ".join(f"{k} {v:.0f}" for k, v in measure(args.only, args.runs).items()))
+        return 0
     for scale in SCALES:
         res[scale] = measure(scale, args.runs)
         print(f"  {scale}x: " + ", ".join(f"{k} {v:.0f}" for k, v in res[scale].items()), flush=True)

@@ -5,7 +5,7 @@ What is warmed (`default_views`): the readers of the default pages (overview: ta
 unit_breakdown, milestones, projects, the banner's dataset_info and latest_report_date; the
 new-economy page's model, in both languages) for the default plan year and as-of date
 (`filters.state.defaults`, the same call a session makes), city-wide first, then each unit alone.
-They go into the same st.cache_data entries a session reads (dashboard/data.py, keyed by the data's
+They go into the same cache entries a session reads (dashboard/data.py, keyed by the data's
 version): the cached readers are called outside a script run, through their unscoped form (the
 scope of an unrestricted viewer is the argument itself; a county reporter's is its unit, the same
 key as that county's view).
