@@ -14,9 +14,10 @@ if str(ROOT) not in sys.path:
 
 import streamlit as st  # noqa: E402
 
-from dashboard import health, server_guard  # noqa: E402
+from dashboard import health, server_guard, warm  # noqa: E402
 from dashboard.auth import routes as auth_routes  # noqa: E402
 
 auth_routes.MOUNTED = True
 app = st.App(Path(__file__).resolve().with_name("app.py"), routes=auth_routes.routes() + health.routes(),
              middleware=server_guard.middleware())  # no login, no cost: dashboard/server_guard.py
+warm.start()  # the default views computed in the background, on start and after each change

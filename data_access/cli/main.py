@@ -70,7 +70,7 @@ COMMANDS: dict[str, tuple[Handler, str]] = {
 # Modules that add their own subcommands: each defines `register(subparsers) -> dict[name, fn]`,
 # where fn(args) returns the text to print. Missing modules are skipped.
 PLUGINS = ("data_access.cli.reporting", "data_access.cli.users", "data_access.cli.meeting",
-           "data_access.cli.backup")
+           "data_access.cli.backup", "data_access.cli.aggregates")
 
 
 class Parser(argparse.ArgumentParser):

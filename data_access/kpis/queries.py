@@ -36,7 +36,7 @@ from sqlalchemy import (
 )
 
 from data_access.errors import DataAccessError
-from data_access.kpis import calendar, registry, scope, versions
+from data_access.kpis import aggregates, calendar, registry, scope, versions
 from data_access.kpis.known import cutoff as cutoff, moment, visible as visible  # re-exported: readers use queries.*
 from data_access.schema.models import (
     BATCH_APPROVED,
@@ -281,10 +281,17 @@ def default_view(engine: Engine) -> tuple[int, dt.date] | None:
 # facts: (target_id, unit_code, day, value) for every measure
 
 
+def _latest_reader(figure: versions.Figure, ready: Iterable[versions.Figure]) -> Callable[..., Subquery]:
+    """Where "the latest version known at a time" is read from: the maintained aggregate when it is
+    complete (`aggregates.ready`), else the raw versions; both give the same rows (kpis.aggregates)."""
+    return aggregates.latest if figure in set(ready) else versions.latest
+
+
 def _reported_facts(year: int, start: dt.date, end: dt.date, as_of: dt.date, units: Units,
-                    target_ids: Sequence[int] | None = None) -> Select[Any]:
+                    target_ids: Sequence[int] | None = None,
+                    ready: Iterable[versions.Figure] = ()) -> Select[Any]:
     pr = ProgressReport
-    latest = versions.latest(
+    latest = _latest_reader(versions.PROGRESS, ready)(
         versions.PROGRESS, moment(as_of),  # K: known.recorded_by, else the end of as_of
         pr.target_id.in_(select(Target.id).where(Target.year == year)),
         pr.period_start >= start,
@@ -325,9 +332,11 @@ def _union_org_facts(year: int, start: dt.date, end: dt.date, as_of: dt.date, un
 
 
 def ne_membership_latest(as_of: dt.date, units: Units, since: dt.date | None = None,
-                         until_month: dt.date | None = None) -> Subquery:
+                         until_month: dt.date | None = None,
+                         ready: Iterable[versions.Figure] = ()) -> Subquery:
     """Subquery of ne_membership rows, latest version known at `as_of`, months complete by then.
-    Columns: month, unit_code, industry, platform, new_members."""
+    Columns: month, unit_code, industry, platform, new_members. `ready`: `aggregates.ready` (read
+    the maintained aggregate when complete)."""
     m = NeMembership
     last_month = last_complete_month(as_of)
     if until_month is not None:
@@ -338,16 +347,18 @@ def ne_membership_latest(as_of: dt.date, units: Units, since: dt.date | None = N
     ]
     if since is not None:
         clauses.append(m.month >= since)
-    latest = versions.latest(versions.MEMBERSHIP, moment(as_of), *clauses, name="ne_ranked")
+    latest = _latest_reader(versions.MEMBERSHIP, ready)(versions.MEMBERSHIP, moment(as_of), *clauses,
+                                                        name="ne_ranked")
     return select(
         latest.c.month, latest.c.unit_code, latest.c.industry, latest.c.platform,
         latest.c.value.label("new_members"),
     ).subquery("ne_latest")
 
 
-def _membership_facts(year: int, start: dt.date, end: dt.date, as_of: dt.date, units: Units) -> Select[Any]:
+def _membership_facts(year: int, start: dt.date, end: dt.date, as_of: dt.date, units: Units,
+                      ready: Iterable[versions.Figure] = ()) -> Select[Any]:
     latest = ne_membership_latest(as_of, units, since=first_of_month(start),
-                                  until_month=first_of_month(end))
+                                  until_month=first_of_month(end), ready=ready)
     return (
         select(Target.id.label("target_id"), latest.c.unit_code, latest.c.month.label("day"),
                cast(latest.c.new_members, Float).label("value"))
@@ -355,15 +366,17 @@ def _membership_facts(year: int, start: dt.date, end: dt.date, as_of: dt.date, u
     )
 
 
-FactPart = Callable[[int, dt.date, dt.date, dt.date, Units, Sequence[int] | None], Select[Any]]
-"""(year, start, end, as_of, units, target ids or None) -> a SELECT of target_id, unit_code, day, value."""
+FactPart = Callable[[int, dt.date, dt.date, dt.date, Units, Sequence[int] | None, frozenset[versions.Figure]],
+                    Select[Any]]
+"""(year, start, end, as_of, units, target ids or None, the complete aggregates) -> a SELECT of
+target_id, unit_code, day, value."""
 
 FACT_PARTS: dict[str, FactPart] = {
-    MEASURE_REPORTED: lambda y, s, e, a, u, ids: _reported_facts(y, s, e, a, u, ids),
-    MEASURE_CARE_STATIONS: lambda y, s, e, a, u, ids: _facility_facts(MEASURE_CARE_STATIONS, y, s, e, a, u),
-    MEASURE_CHILDCARE: lambda y, s, e, a, u, ids: _facility_facts(MEASURE_CHILDCARE, y, s, e, a, u),
-    MEASURE_UNION_ORGS: lambda y, s, e, a, u, ids: _union_org_facts(y, s, e, a, u),
-    MEASURE_NE_MEMBERS: lambda y, s, e, a, u, ids: _membership_facts(y, s, e, a, u),
+    MEASURE_REPORTED: lambda y, s, e, a, u, ids, r: _reported_facts(y, s, e, a, u, ids, r),
+    MEASURE_CARE_STATIONS: lambda y, s, e, a, u, ids, r: _facility_facts(MEASURE_CARE_STATIONS, y, s, e, a, u),
+    MEASURE_CHILDCARE: lambda y, s, e, a, u, ids, r: _facility_facts(MEASURE_CHILDCARE, y, s, e, a, u),
+    MEASURE_UNION_ORGS: lambda y, s, e, a, u, ids, r: _union_org_facts(y, s, e, a, u),
+    MEASURE_NE_MEMBERS: lambda y, s, e, a, u, ids, r: _membership_facts(y, s, e, a, u, r),
 }
 """The one registration of each measure (schema.models.MEASURES): where its facts come from. A
 measure without an entry is refused by `facts` (it would otherwise read as zero, silently)."""
@@ -374,9 +387,11 @@ def facts(engine: Engine, year: int, as_of: dt.date, units: Sequence[str] | None
     """The UNION ALL of every measure's facts for `year` as known on `as_of`, as a subquery with
     columns target_id, unit_code, day (date; for membership the month's first day), value.
     Each measure's part is its FACT_PARTS entry. With `target_codes`, only those targets' facts
-    (each part filters, so no table is scanned for a target that was not asked for)."""
+    (each part filters, so no table is scanned for a target that was not asked for). Reported figures
+    and membership come from their maintained aggregate when it is complete (`aggregates.ready`)."""
     start, end = plan_year_bounds(engine, year)
     with engine.connect() as conn:
+        ready = frozenset(aggregates.ready(conn))
         stmt = select(Target.id, Target.measure).where(Target.year == year)
         if target_codes is not None:
             stmt = stmt.where(Target.code.in_(list(target_codes)))
@@ -386,13 +401,13 @@ def facts(engine: Engine, year: int, as_of: dt.date, units: Sequence[str] | None
         raise DataAccessError(f"指标口径“{'、'.join(unknown)}”没有数据来源（kpis.queries.FACT_PARTS）",
                               f"No source of facts for measure(s) {unknown} (kpis.queries.FACT_PARTS)")
     if target_codes is None:  # every measure, whether or not a target uses it this year
-        parts = [part(year, start, end, as_of, units, None) for part in FACT_PARTS.values()]
+        parts = [part(year, start, end, as_of, units, None, ready) for part in FACT_PARTS.values()]
         return union_all(*parts).subquery("facts")
     ids = [i for i, _m in wanted]
-    parts = [FACT_PARTS[measure](year, start, end, as_of, units, [i for i, m in wanted if m == measure])
+    parts = [FACT_PARTS[measure](year, start, end, as_of, units, [i for i, m in wanted if m == measure], ready)
              for measure in dict.fromkeys(m for _i, m in wanted)]
     if not parts:  # none of the codes exists: an empty result of the right shape
-        parts = [FACT_PARTS[MEASURE_REPORTED](year, start, end, as_of, units, [])]
+        parts = [FACT_PARTS[MEASURE_REPORTED](year, start, end, as_of, units, [], ready)]
     parts = [part.where(part.selected_columns[0].in_(ids)) for part in parts]
     return union_all(*parts).subquery("facts")
 

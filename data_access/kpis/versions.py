@@ -64,6 +64,10 @@ def _after(col: Any, known_at: Moment) -> ColumnElement[bool]:
     return col >= dt.datetime.combine(known_at + dt.timedelta(days=1), dt.time())  # type: ignore[no-any-return]
 
 
+by = _by  # public names: kpis.aggregates reads its intervals with the same two comparisons
+after = _after
+
+
 def counted(batch_id_col: Any, known_at: Moment) -> ColumnElement[bool]:
     """Rows whose batch counts at `known_at` (see the module doc): no batch, or approved by then and
     approved still or withdrawn only after then."""

@@ -13,6 +13,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, and_, case, select, update
 
 from data_access.errors import DataAccessError
+from data_access.kpis import aggregates
 from data_access.schema.models import BATCH_APPROVED, BATCH_PENDING, BATCH_RETURNED, BATCH_WITHDRAWN, ImportBatch
 
 WITHDRAW_REQUESTED = "withdraw_requested"
@@ -45,6 +46,7 @@ def set_status(conn: Connection, batch_id: int, old: str, requested: bool | None
     if done != 1:
         raise DataAccessError(f"批次#{batch_id}的状态刚被他人修改，请刷新后再试",
                               f"Batch #{batch_id} was just changed by someone else")
+    aggregates.follow_batch(conn, batch_id)  # the maintained aggregates, in this transaction
 
 
 BATCH_COLUMNS = ["id", "kind", "unit_code", "file_name", "uploaded_by", "uploaded_at", "row_count",

@@ -8,7 +8,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = "0011"
-down_revision = "0009"  # the lead rechains after 0010
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
