@@ -319,3 +319,18 @@ def test_county_labels_in_english_have_no_chinese(page):
     labels = [r["name"] for r in layers(at)["county_labels"]["data"]]
     assert "Lushan County" in labels or any("Lushan" in x for x in labels), labels
     assert not [x for x in labels if any("\u4e00" <= ch <= "\u9fff" for ch in x)], labels
+
+
+def test_dates_in_the_points_table_read_as_on_every_surface(page):
+    """启用日期 is a date cell shown as 2023年6月30日 in the Chinese view and 30 Jun 2023 in the
+    English one (the workbook's DATE_FORMATS), not ISO; the values stay dates (sorting by date)."""
+    import json
+
+    for lang, pattern in (("zh", "YYYY年M月D日"), ("en", "D MMM YYYY")):
+        at = page({"as_of": "2023-06-30", "lang": lang})
+        points = at.dataframe[1]
+        dates = [c for c in points.value.columns if c in ("启用日期", "Opened")]
+        assert dates, list(points.value.columns)
+        assert all(isinstance(v, dt.date) for v in points.value[dates[0]].dropna())
+        config = json.loads(points.proto.columns)
+        assert config[dates[0]]["type_config"]["format"] == pattern, config[dates[0]]

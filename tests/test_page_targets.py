@@ -345,3 +345,14 @@ def test_city_level_alone_opens_every_target(sample_db_url, lang):
                                                      "target": f"T{i:02d}", "lang": lang})
         assert not _target_warnings(at)
         assert "nan" not in page_text(at).lower().replace("finance", ""), f"T{i:02d}"
+
+
+@pytest.mark.parametrize("lang, column, pattern", [("zh", "日期", "YYYY年M月D日"), ("en", "Date", "D MMM YYYY")])
+def test_the_cumulative_table_shows_dates_in_words(sample_db_url, lang, column, pattern):
+    """The cumulative table's days are date cells shown as 2023年6月30日 / 30 Jun 2023, not ISO."""
+    import json
+
+    at = open_page(sample_db_url, "targets.py", {"as_of": AS_OF.isoformat(), "target": "T01", "lang": lang})
+    (table,) = [d for d in at.dataframe if column in d.value.columns]
+    assert all(isinstance(v, dt.date) for v in table.value[column])
+    assert json.loads(table.proto.columns)[column]["type_config"]["format"] == pattern

@@ -36,22 +36,33 @@ def _number_text(v: Any) -> str:
     return "0" if text in ("-0", "") else text
 
 
-def shown_frame(df: pd.DataFrame) -> pd.DataFrame | Any:
+def shown_frame(df: pd.DataFrame, lang: str = "zh") -> pd.DataFrame | Any:
     """`df` for st.dataframe with '—' for a missing value (Streamlit itself writes 'None', in English
-    in the Chinese view): a Styler over the same values when any cell is missing, else `df`."""
+    in the Chinese view): a Styler over the same values when any cell is missing, else `df`; in
+    the Styler, dates read as `fmt.date` (2023年6月30日)."""
     if not df.isna().to_numpy().any():
         return df
     floats = [c for c in df.columns if pd.api.types.is_float_dtype(df[c])]
-    return df.style.format(_number_text, subset=floats).format(na_rep="—", subset=[c for c in df.columns if c not in floats])
+    dates = exports.date_columns(df)
+    rest = [c for c in df.columns if c not in floats and c not in dates]
+    return (df.style.format(_number_text, subset=floats).format(na_rep="—", subset=rest)
+            .format(lambda d: fmt.date(d, lang), subset=dates, na_rep="—"))
 
 
 def table(df: pd.DataFrame, **kwargs: Any) -> None:
     """st.dataframe without Streamlit's own English: an empty table is the caption '暂无数据' (not
-    Streamlit's 'empty'), a missing value '—' (not 'None')."""
+    Streamlit's 'empty'), a missing value '—' (not 'None'), a date 2023年6月30日 / 30 Jun 2023
+    (not ISO: `exports.SCREEN_DATE_FORMATS`; the CSV download keeps ISO dates)."""
     if df.empty:
         st.caption(t("no_data"))
         return
-    st.dataframe(shown_frame(df), **kwargs)
+    lang = current_lang()
+    config = dict(kwargs.pop("column_config", None) or {})
+    for col in exports.date_columns(df):
+        label = config.get(col)
+        if label is None or isinstance(label, str):
+            config[col] = st.column_config.DateColumn(label, format=exports.SCREEN_DATE_FORMATS[lang])
+    st.dataframe(shown_frame(df, lang), column_config=config or None, **kwargs)
 
 
 def status_badge(status: str, lang: str | None = None) -> str:

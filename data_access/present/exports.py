@@ -48,6 +48,24 @@ values with one or two decimals, shares as percentages with the one decimal of
 DATE_FORMATS = {"zh": 'yyyy"年"m"月"d"日"', "en": "d mmm yyyy"}
 DATETIME_FORMATS = {"zh": 'yyyy"年"m"月"d"日" hh:mm', "en": "d mmm yyyy hh:mm"}
 """Cell formats of dates (2023年6月30日 / 30 Jun 2023) and of times."""
+SCREEN_DATE_FORMATS = {"zh": "YYYY年M月D日", "en": "D MMM YYYY"}
+"""The same dates in an on-screen table (Streamlit's DateColumn takes moment.js patterns): the
+cell keeps its date, so sorting stays by date, and reads as the workbook does."""
+
+
+def date_columns(df: Any) -> list[Any]:
+    """The columns of `df` that hold dates (datetime64, or dt.date values with blanks): the ones
+    a table shows as 2023年6月30日 (`SCREEN_DATE_FORMATS`)."""
+    out = []
+    for col in df.columns:
+        s = df[col]
+        if str(s.dtype).startswith("datetime64"):
+            out.append(col)
+        elif s.dtype == object:
+            values = s.dropna()
+            if len(values) and all(isinstance(v, dt.date) for v in values):
+                out.append(col)
+    return out
 
 
 def format_cells(ws: Any, lang: str = "zh", percent_columns: Iterable[int] = (), first_row: int = 2) -> None:

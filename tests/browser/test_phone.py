@@ -4,8 +4,8 @@ layout.py) and at 1920x1080 (the desktop): nothing wider than the screen, no two
 overlapping (read from the bounding boxes of every text run, plotly's SVG text included), every
 target's status text present. On the phone also: the sidebar closed, the banners a line each, all 11
 targets within the first two screens, a tap opens a card, the map pans under a finger and a tapped
-point shows its card; ?view=phone / ?view=desktop override the width. The phone screenshots go to
-docs/screenshot-<page>-phone.png, the desktop ones to artifacts/.
+point shows its card; ?view=phone / ?view=desktop override the width. The screenshots go to
+artifacts/ (git-ignored; a test writes no tracked file); the ones in docs/ are copied from there by hand.
 """
 from __future__ import annotations
 
@@ -193,7 +193,7 @@ def test_phone_page_fits_the_screen(open_at, app_url, name):
     assert heights and all(h <= 44 for h in heights), heights
     _check_fits(page, name)
     _check_statuses(page, name, phone=True)
-    page.screenshot(path=str(ROOT / "docs" / f"screenshot-{name}-phone.png"))
+    page.screenshot(path=str(ROOT / "artifacts" / f"screenshot-{name}-phone.png"))
 
 
 @pytest.mark.parametrize("name", PAGES)
@@ -214,7 +214,7 @@ def test_the_first_two_phone_screens_hold_every_target_and_a_tap_opens_one(open_
     assert len(bottoms) == 11 and max(bottoms) <= 2 * PHONE["height"], bottoms
     page.locator("[data-testid='stMain']").evaluate(f"e => e.scrollTo(0, {PHONE['height']})")
     page.wait_for_timeout(300)
-    page.screenshot(path=str(ROOT / "docs" / "screenshot-overview-screen2-phone.png"))
+    page.screenshot(path=str(ROOT / "artifacts" / "screenshot-overview-screen2-phone.png"))
     page.locator("[data-testid='stMain']").evaluate("e => e.scrollTo(0, 0)")
     card = page.locator(".ph-card[data-row='T06']")
     assert not card.locator(".ph-more").is_visible()  # closed
