@@ -193,6 +193,7 @@ def test_phone_page_fits_the_screen(open_at, app_url, name):
     assert heights and all(h <= 44 for h in heights), heights
     _check_fits(page, name)
     _check_statuses(page, name, phone=True)
+    (ROOT / "artifacts").mkdir(exist_ok=True)
     page.screenshot(path=str(ROOT / "artifacts" / f"screenshot-{name}-phone.png"))
 
 
