@@ -114,7 +114,9 @@ def read_overview(url: str, params: dict[str, str], ov) -> dict[str, dict[str, s
         code = r["target_code"]
         d, t = done[code].split(" / ")
         point, _, rng = fc[code].partition("<br>")
-        out[code] = {"done": d, "target": t, "expected": pace[code], "change": week[code],
+        expected, _, runs_to = pace[code].partition("<br>")  # '至6月23日' under it when D differs
+        out[code] = {"done": d, "target": t, "expected": expected, "runs_to": html_text(runs_to).strip(),
+                     "change": week[code],
                      "forecast": point, "range": html_text(rng), "status": status_word(status[code])}
         if r["target"] > 0:
             out[code]["completion"] = bar[code]
@@ -130,9 +132,9 @@ def read_targets(url: str, params: dict[str, str], code: str) -> dict[str, str]:
             value = rest.split(">", 1)[1].split("</span>", 1)[0]
             note = rest.split("</span>", 1)[1]
             tiles.append((value, html_text(note).strip()))
-    (dt_, _), (pace, _), (st_, _), (week, _), (fc, rng), (weekly, _) = tiles[:6]
+    (dt_, _), (pace, runs_to), (st_, _), (week, _), (fc, rng), (weekly, _) = tiles[:6]
     d, t = dt_.split(" / ")
-    return {"done": d, "target": t, "expected": pace, "status": status_word(st_), "change": week,
+    return {"done": d, "target": t, "expected": pace, "runs_to": runs_to, "status": status_word(st_), "change": week,
             "forecast": fc, "range": rng, "weekly": weekly}
 
 

@@ -15,7 +15,8 @@ from tests.tiny_data import A
 
 N = 5000
 T = dt.datetime
-MAX_STATEMENTS = 4
+MAX_STATEMENTS = 5  # the batch, its first row, the rows with their prior versions, the target codes, names and 备注
+SHOWN = ["item", "unit_code", "period", "old", "new", "action"]  # the figures; names, unit and 备注 follow
 
 
 def _batch(conn, batch_id: int, kind: str) -> None:
@@ -56,6 +57,8 @@ def test_progress_batch_of_5000_rows(big_progress):
     rows, statements = _count(big_progress, 100)
     assert len(statements) <= MAX_STATEMENTS, statements
     assert len(rows) == N
+    assert rows.iloc[0][["item_zh", "measure_unit", "note"]].tolist() == ["群众性文化活动", "场次", None]
+    rows = rows[SHOWN]
     assert rows.iloc[0].tolist() == ["T01", A, "2030-01-01~2030-01-01", 0.0, 0.5, "changed"]
     assert pd.isna(rows.iloc[1]["old"]) and rows.iloc[1].tolist()[4:] == [1.5, "new"]
     assert rows.iloc[N - 2].tolist()[3:] == [float(N - 2), N - 1.5, "changed"]  # 4998 = 3 × 1666
@@ -80,6 +83,7 @@ def test_registry_batch_of_5000_rows(big_registry):
     rows, statements = _count(big_registry, 200)
     assert len(statements) <= MAX_STATEMENTS, statements
     assert len(rows) == N
+    rows = rows[SHOWN]
     first = rows.iloc[0]
     assert pd.isna(first["old"]) and first.drop("old").tolist() == ["驿站0", A, "2023-06-01", "", "new"]
     assert rows.iloc[-1].tolist() == ["设施2", A, "", "状态=正常", "状态=关闭", "changed"]

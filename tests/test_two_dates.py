@@ -179,7 +179,7 @@ def test_done_reads_done_not_a_rate():
     done = pd.Series(_row(actual=100.0, completion=1.0, required_weekly=0.0, done=True,
                           status=metrics.STATUS_AHEAD))
     assert tg_view.headline(done, "zh")[5][1] == "已完成"
-    assert tg_view.headline(done, "en")[5][1] == "Done"
+    assert tg_view.headline(done, "en")[5][1] == "done"
     ub = pd.DataFrame([dict(target_code="T01", unit_code=A, unit_name_zh="新华区", unit_name_en="Xinhua",
                             allocation=60.0, actual=61.0, expected=30.0, completion=61 / 60,
                             pace_ratio=2.0, status=metrics.STATUS_AHEAD, required_weekly=0.0, gap=-31.0,

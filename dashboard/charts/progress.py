@@ -167,8 +167,10 @@ def cumulative_chart(
         fig.add_scatter(name=names["forecast"], x=[as_of, year_end], y=[last, point],
                         mode="lines+markers", line=dict(color="#1f6feb", dash="dot", width=2),
                         hoverinfo="skip")
+        # above the point, unless the point reaches the target line: then below it, clear of the
+        # target's own label above the line (on a phone both would share one line of the chart)
         fig.add_annotation(x=year_end, y=point, text=texts["forecast"], xanchor="right",
-                           yanchor="bottom", showarrow=False, font=dict(size=13))
+                           yanchor="top" if point >= target else "bottom", showarrow=False, font=dict(size=13))
     fig.add_annotation(x=as_of, y=last, text=texts["actual"], xanchor="right", yanchor="bottom",
                        showarrow=False, font=dict(size=13, color="#1f6feb"))
     fig.add_hline(y=target, line=dict(color="#cf222e", width=1.5),

@@ -57,7 +57,6 @@ register({
     "ov_att_none_units_final": ("各单位均已完成分配任务。", "Every unit reached its allocations."),
     "ov_att_more_final": ("全部 {n} 项单位未完成明细", "All {n} unit shortfalls"),
     "ov_att_count_final": ("{n}项未完成", "{n} short"),
-    "ov_done": ("已完成", "Done"),
     "ov_runs_to": ("至{day}", "to {day}"),
     "ov_milestones": ("重点工作节点", "Milestones"),
     "ov_ms_none": ("本年度没有工作节点。", "No milestones this year."),
@@ -168,8 +167,10 @@ def runs_to_note(runs_to: Any, as_of: dt.date | None, lang: str) -> str:
 def weekly_text(row: Any, unit: str | figures.Unit, lang: str) -> str:
     """The weekly amount a row still needs (`present.figures.weekly`: whole counts, 约每5周1个), or
     已完成 once its target (allocation) is reached (the table's `done`); '—' once the year is over."""
+    if bool(row.get("final", False)):  # a closed year needs nothing more: no rate (as the briefing)
+        return figures.weekly(None, as_unit(unit), lang)
     if bool(row.get("done", False)):
-        return tr("ov_done", lang)
+        return figures.WEEKLY_WORDS["done"][1 if lang == "en" else 0]  # the model's one word
     return figures.weekly(row["required_weekly"], as_unit(unit), lang)
 
 
