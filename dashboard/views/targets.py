@@ -57,7 +57,7 @@ register({
 UNIT_TEXT_COLUMNS = ("done", "status", "rank", "weekly")
 UNIT_BULLET_LAYOUT: dict[str, dict[str, Any]] = {
     "zh": dict(bullet_width=0.34, column_x=(0.40, 0.65, 0.80, 0.89), label_px=130),
-    "en": dict(bullet_width=0.30, column_x=(0.36, 0.63, 0.78, 0.86), label_px=170),
+    "en": dict(bullet_width=0.30, column_x=(0.34, 0.57, 0.79, 0.87), label_px=170),
 }
 
 
