@@ -61,4 +61,4 @@ with right:
         ms_lines = ov_view.milestone_lines(ms, f.as_of, f.lang)
         st.markdown("\n".join(f"- {line}" for _, line in ms_lines) or t("ov_ms_none"))
 
-definitions.show(f.lang)  # 口径说明 (data_access.present.texts.definitions)
+definitions.show(f.lang)  # 口径说明

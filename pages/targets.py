@@ -76,4 +76,4 @@ with series_col:
     widgets.download_buttons(table, t("tg_file_series", code=code), key="tg_dl_series",
                         sheet=t("tg_series_table"))
 
-definitions.show(f.lang)  # 口径说明 (data_access.present.texts.definitions)
+definitions.show(f.lang)  # 口径说明

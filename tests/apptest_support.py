@@ -80,6 +80,12 @@ def trace(spec: dict, name: str) -> dict:
     return found
 
 
+def overview_done(at, code: str) -> str:
+    """The overview's 完成 / 年度目标 text of target `code`, read from its bullet chart."""
+    (spec,) = plotly_specs(at)
+    return by_row(spec, "done", "text")[code]
+
+
 def by_row(spec: dict, name: str, key: str = "x") -> dict:
     """{y: trace[key]} of the trace `name`: a row-per-target (or per-unit) chart read by row id."""
     t = trace(spec, name)

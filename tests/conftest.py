@@ -155,6 +155,16 @@ def sample_db_url(tmp_path_factory) -> str:
     return url
 
 
+@pytest.fixture
+def sample_copy_url(sample_db_url, tmp_path) -> str:
+    """A writable copy of the sample database, for a test that changes it (the shared one stays)."""
+    import shutil
+
+    path = tmp_path / "kpi.sqlite3"
+    shutil.copy(sample_db_url.removeprefix("sqlite:///"), path)
+    return f"sqlite:///{path}"
+
+
 APP_ENV_VARS = ("KPI_DATABASE_URL", "KPI_AUTH_MODE")
 
 

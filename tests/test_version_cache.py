@@ -4,52 +4,45 @@ server process, the command line: here a data-layer call) shows on the next reru
 cleared and no TTL waited for."""
 from __future__ import annotations
 
-import shutil
 
 from data_access import data_version
 from data_access.db import make_engine
 from data_access.kpis import tables
 from data_access.reporting import commit as committing
 from data_access.reporting import review as reviewing
-from tests.apptest_support import by_row, open_page, plotly_specs
+from tests.apptest_support import open_page, overview_done
 from tests.helpers import NOW, prow, xlsx
 from tests.people import reviewer
 
 XINHUA = "410402"
 
 
-def _t01(at) -> str:
-    (spec,) = plotly_specs(at)
-    return by_row(spec, "done", "text")["T01"]
 
-
-def test_an_approval_elsewhere_shows_on_the_next_rerun(sample_db_url, tmp_path, monkeypatch):
-    path = tmp_path / "kpi.sqlite3"
-    shutil.copy(sample_db_url.removeprefix("sqlite:///"), path)
-    url = f"sqlite:///{path}"
+def test_an_approval_elsewhere_shows_on_the_next_rerun(sample_copy_url, monkeypatch):
+    url = sample_copy_url
     eng = make_engine(url)
     calls: list[object] = []
     real = tables.target_overview
     monkeypatch.setattr(tables, "target_overview", lambda *a, **k: calls.append(a[2]) or real(*a, **k))
 
     at = open_page(url, "overview.py", {"as_of": "2023-06-30"})
-    assert _t01(at) == "529 / 1,000场次"
+    assert overview_done(at, "T01") == "529 / 1,000场次"
     assert at.session_state["_kpi_data_version"] == data_version.current(eng) == 1
     calls.clear()
     at.run()  # nothing changed: every figure from the cache
-    assert _t01(at) == "529 / 1,000场次" and calls == []
+    assert overview_done(at, "T01") == "529 / 1,000场次" and calls == []
 
     done = committing.commit(eng, xlsx([prow(unit=XINHUA, value=7)]), "x.xlsx", actor="新华填报员",
                              allowed_units=(XINHUA,), now=NOW)
     at.run()  # an upload waiting for review changes no figure, but the version moved on
-    assert _t01(at) == "529 / 1,000场次" and at.session_state["_kpi_data_version"] == 2
+    assert overview_done(at, "T01") == "529 / 1,000场次" and at.session_state["_kpi_data_version"] == 2
     assert reviewing.review(eng, done.batch_id, "approve", reviewer=reviewer(), now=NOW) == "approved"
     calls.clear()
     at.run()
     assert not at.exception
-    assert _t01(at) == "536 / 1,000场次"  # 529 + 7, on the very next rerun
+    assert overview_done(at, "T01") == "536 / 1,000场次"  # 529 + 7, on the very next rerun
     assert at.session_state["_kpi_data_version"] == 3 and len(calls) >= 1
     calls.clear()
     at.run()
-    assert _t01(at) == "536 / 1,000场次" and calls == []  # cached again under the new version
+    assert overview_done(at, "T01") == "536 / 1,000场次" and calls == []  # cached again under the new version
     eng.dispose()

@@ -2,7 +2,6 @@
 a session never waits on it, and what it computes is what the default page reads."""
 from __future__ import annotations
 
-import shutil
 import threading
 
 import streamlit as st
@@ -13,7 +12,7 @@ from data_access.db import make_engine
 from data_access.kpis import tables
 from data_access.reporting import commit as committing
 from data_access.reporting import review as reviewing
-from tests.apptest_support import by_row, open_page, plotly_specs
+from tests.apptest_support import open_page, overview_done
 from tests.helpers import D, NOW, prow, xlsx
 from tests.people import reviewer
 
@@ -84,21 +83,15 @@ def test_a_failing_warming_reaches_no_session():
     assert warmer.runs == 1 and warmer.notice(1) is False
 
 
-def _t01(at) -> str:
-    (spec,) = plotly_specs(at)
-    return by_row(spec, "done", "text")["T01"]
 
-
-def test_the_warmed_views_are_what_the_default_page_reads(sample_db_url, tmp_path, monkeypatch):
-    path = tmp_path / "kpi.sqlite3"
-    shutil.copy(sample_db_url.removeprefix("sqlite:///"), path)
-    url = f"sqlite:///{path}"
+def test_the_warmed_views_are_what_the_default_page_reads(sample_copy_url, monkeypatch):
+    url = sample_copy_url
     eng = make_engine(url)
     calls: list[object] = []
     real = tables.target_overview
     monkeypatch.setattr(tables, "target_overview", lambda *a, **k: calls.append(a[1:]) or real(*a, **k))
     at = open_page(url)  # the default page (overview) of the default view
-    assert _t01(at) == "1,040 / 1,000场次"
+    assert overview_done(at, "T01") == "1,040 / 1,000场次"
 
     st.cache_data.clear()  # a fresh server process: nothing cached
     warmer = warm.Warmer(warm.default_views)
@@ -110,7 +103,7 @@ def test_the_warmed_views_are_what_the_default_page_reads(sample_db_url, tmp_pat
     assert len(scopes) == len(set(scopes)) == 14  # the city and each of the sample's 13 units, once each
     calls.clear()
     at.run()
-    assert _t01(at) == "1,040 / 1,000场次" and calls == []  # the first view: every figure warmed
+    assert overview_done(at, "T01") == "1,040 / 1,000场次" and calls == []  # the first view: every figure warmed
 
     # an approval elsewhere: the poller notices the new version, one warming, the first view is cached
     done = committing.commit(eng, xlsx([prow(unit=XINHUA, value=7)]), "x.xlsx", actor="新华填报员",
@@ -121,7 +114,7 @@ def test_the_warmed_views_are_what_the_default_page_reads(sample_db_url, tmp_pat
     assert len([c for c in calls if c[:2] == (2023, D(2023, 12, 31))]) == 14 and warmer.runs == 2
     calls.clear()
     at.run()
-    assert _t01(at) == "1,047 / 1,000场次" and calls == []  # 1,040 + 7 (YEAR_END_DONE of test_page_overview), not computed by the session
+    assert overview_done(at, "T01") == "1,047 / 1,000场次" and calls == []  # 1,040 + 7 (YEAR_END_DONE of test_page_overview), not computed by the session
     eng.dispose()
 
 
@@ -131,6 +124,6 @@ def test_a_session_does_not_wait_for_a_blocked_warming(sample_db_url):
     assert warmer.notice(1) is True
     assert gate.inside.wait(BOUND)
     at = open_page(sample_db_url)  # the page runs to its end meanwhile
-    assert _t01(at) == "1,040 / 1,000场次"
+    assert overview_done(at, "T01") == "1,040 / 1,000场次"
     gate.hold.set()
     assert warmer.idle.wait(BOUND)
