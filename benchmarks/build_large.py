@@ -34,7 +34,7 @@ from data_access.schema import migrate
 from data_access.db import make_engine
 from data_access.schema.models import BATCH_APPROVED, BATCH_PENDING, FACILITY_CARE_STATION, FACILITY_CHILDCARE, MEASURE_REPORTED, UNIT_CITY, UNIT_ZONE, Allocation, Base, Milestone, PlanYear, Project, Target, Unit
 from data_access.sample_loader import load_sample
-from data_access.kpis import aggregates
+from data_access.kpis import summary_writer
 
 SEED = 100
 YEARS = tuple(range(2019, 2026))
@@ -548,7 +548,7 @@ def build(url: str, scale: int) -> dict[str, int]:
             Build(engine, sample_reference()).run()
             started = time.perf_counter()
             with engine.begin() as conn:  # the maintained aggregates (the sample loader makes its own)
-                written = aggregates.rebuild(conn)
+                written = summary_writer.rebuild_all(conn)
             print(f"  aggregates rebuilt in {time.perf_counter() - started:.1f} s: {written}", flush=True)
         analyze(engine)
         return row_counts(engine)

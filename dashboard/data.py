@@ -32,7 +32,7 @@ from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_r
 from data_access import clock, data_version, geo, settings
 from data_access.db import make_engine
 from data_access.errors import DataAccessError
-from data_access.kpis import known as knowledge, new_economy as ne, queries, tables
+from data_access.kpis import known as knowledge, new_economy as ne, queries, summary_writer, tables
 from data_access.meeting import briefing as meeting, tables as bx
 from data_access.reporting import batches as batch_list, commit as committing, history as figures, templates
 from data_access.reporting import preview as previewing, review as reviewing
@@ -155,6 +155,12 @@ def version() -> int:
     return int(value) if value is not None else begin_run()
 
 
+def refresh_summaries() -> bool:
+    """Rebuild the pre-summed facts if a change left them behind (the warming calls it; True if
+    it rebuilt them). Figures cached meanwhile stay right: they were read from the versions."""
+    return summary_writer.refresh(engine())
+
+
 def clear() -> None:
     """Forget every cached figure (frees memory; a change does not need it: the version moves on)."""
     st.cache_data.clear()
@@ -203,6 +209,12 @@ def plan_years() -> pd.DataFrame:
 @_cached()
 def latest_report_date(year: int | None = None) -> dt.date | None:
     return queries.latest_report_date(engine(), year)
+
+
+@_cached()
+def latest_by_year() -> dict[int, dt.date]:
+    """{plan year: its latest_report_date} (one statement while the pre-summed facts are current)."""
+    return queries.latest_by_year(engine())
 
 
 @_cached()

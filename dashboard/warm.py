@@ -10,6 +10,11 @@ version): the cached readers are called outside a script run, through their unsc
 scope of an unrestricted viewer is the argument itself; a county reporter's is its unit, the same
 key as that county's view).
 
+First, if the pre-summed facts (data_access.kpis.summaries) are behind the data's version (a plan
+edit, a registry change outside a batch, any approval on MariaDB), they are rebuilt
+(`summary_writer.refresh`: one transaction, serialised with every change; a second process finds
+them current and skips), so the views below read them.
+
 When: `start` (once per server process, from dashboard/auth_server.py) runs a small poller that reads
 the data's version every `POLL_SECONDS` (one primary-key read) and calls `Warmer.notice`: on start,
 and after each change, on whichever process made it. `notice` returns at once: it never blocks a
@@ -107,9 +112,10 @@ def default_views(version: int, deadline: float) -> int:
     from dashboard import data
     from dashboard.filters import state
 
+    data.refresh_summaries()  # behind the version after a change they do not follow: rebuilt first
     d = state.defaults()
     calls = 0
-    plain: list[Callable[[], Any]] = [data.dataset_info, data.latest_report_date,
+    plain: list[Callable[[], Any]] = [data.dataset_info, data.latest_report_date, data.latest_by_year,
                                       lambda: data.milestones(d.year), lambda: data.projects(d.year)]
     for fn in plain:
         fn()

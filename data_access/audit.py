@@ -31,6 +31,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, insert, select
 
 from data_access import clock, data_version
+from data_access.kpis import summaries
 from data_access.schema.models import AuditLog
 
 COLUMNS = ["id", "at", "actor", "action", "entity", "entity_id", "before", "after"]
@@ -78,6 +79,7 @@ def record(conn: Connection, *, actor: _HasUsername | str, action: str, entity: 
         entity_id=None if entity_id is None else str(entity_id)[:64],
         before=dumps(before), after=dumps(after)))
     data_version.bump(conn)
+    summaries.after_record(conn, entity)  # the pre-summed facts: carried, to be followed, or left behind
 
 
 def entries(engine: Engine, *, limit: int = 500, entity: str | None = None,

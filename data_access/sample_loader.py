@@ -23,7 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from data_access.settings import ROOT
 from data_access import clock
 from data_access.errors import DataAccessError
-from data_access.kpis import aggregates
+from data_access.kpis import summary_writer
 from data_access.schema.models import Base, FACILITY_CARE_STATION, FACILITY_CHILDCARE, MEASURES, MILESTONE_STATES, UNIT_CITY, UNIT_COUNTY, UNIT_ZONE, Allocation, Facility, Meta, Milestone, NeMembership, PlanYear, ProgressReport, Project, Target, UnionOrg, Unit
 from data_access.schema.migrate import require_current
 
@@ -369,7 +369,7 @@ def load_sample(engine: Engine, directory: Path | str | None = None) -> str:
                 return "unchanged"
             _insert_all(conn, tables, years)
             _write_meta(conn, digest)
-            aggregates.rebuild(conn)  # the maintained aggregates of the figures just loaded
+            summary_writer.rebuild_all(conn)  # the maintained aggregates and sums of the figures just loaded
     except SQLAlchemyError as exc:
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         raise DataAccessError(f"载入示例数据失败，数据库未改动：{reason}",

@@ -5,6 +5,7 @@ from alembic.runtime.migration import MigrationContext
 import data_access.schema.accounts  # noqa: F401 - registers its tables on Base.metadata
 import data_access.schema.decisions  # noqa: F401
 import data_access.schema.aggregates  # noqa: F401
+import data_access.schema.summaries  # noqa: F401
 from data_access.schema import migrate
 from data_access.schema.models import Base
 

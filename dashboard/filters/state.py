@@ -41,7 +41,7 @@ def defaults() -> Defaults:
         raise LookupError("no plan year")
     year_list = [int(y) for y in years["year"]]
     ranges = {int(r.year): (r.start_date, r.end_date) for r in years.itertuples()}
-    latest = {y: day for y in year_list if (day := data.latest_report_date(y)) is not None}
+    latest = {y: day for y, day in data.latest_by_year().items() if y in ranges}
     today = clock.today()
     year, as_of = calendar.default_view(ranges, latest, today)
     return Defaults(year=year, as_of=as_of, unit_codes=list(data.units()["code"]),

@@ -19,14 +19,15 @@ from sqlalchemy import Column, Connection, Engine, MetaData, Table, delete, inse
 
 from data_access import clock, data_version, events
 from data_access.errors import DataAccessError, SchemaTooNewError
-from data_access.kpis import aggregates
+from data_access.kpis import summary_writer
 
 FORMAT = "kpi-backup"
 FORMAT_VERSION = 1
 # Not backed up: the schema revision, and the data's version (a cache key, not data: a restore moves
 # it past anything a running server has cached, see data_version.bump_past), and the maintained
 # aggregates (derived from the figures: a restore rebuilds them, kpis.aggregates).
-SKIP_TABLES = frozenset({"alembic_version", "data_version", "progress_known", "membership_known", "aggregate_state"})
+SKIP_TABLES = frozenset({"alembic_version", "data_version", "progress_known", "membership_known", "aggregate_state",
+                         "fact_sums", "known_days", "summary_state"})
 CHUNK = 1000
 
 
@@ -385,7 +386,7 @@ def restore(engine: Engine, path: str | os.PathLike[str], force: bool = False) -
             command.upgrade(cfg, "head")
     with engine.begin() as conn:  # past any version a running server cached figures under
         data_version.bump_past(conn, seen)
-        aggregates.rebuild(conn)
+        summary_writer.rebuild_all(conn)
     manifest.seconds = round(time.monotonic() - started, 3)
     events.log("restore", reason=engine.dialect.name, tables=len(manifest.tables), rows=manifest.rows)
     return manifest

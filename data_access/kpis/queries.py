@@ -20,6 +20,7 @@ from typing import Any, Callable, Iterable, Sequence
 import pandas as pd
 from sqlalchemy import (
     ColumnElement,
+    Connection,
     Engine,
     Float,
     Select,
@@ -36,7 +37,8 @@ from sqlalchemy import (
 )
 
 from data_access.errors import DataAccessError
-from data_access.kpis import aggregates, calendar, registry, scope, versions
+from data_access.kpis import aggregates, calendar, registry, scope, summaries, versions
+from data_access.kpis.known import recorded_by as known_by
 from data_access.kpis.known import cutoff as cutoff, moment, visible as visible  # re-exported: readers use queries.*
 from data_access.schema.models import (
     BATCH_APPROVED,
@@ -227,42 +229,78 @@ def milestones(engine: Engine, year: int) -> pd.DataFrame:
     return df
 
 
+def became(table: Any) -> ColumnElement[Any]:
+    """When a row of `table` became known: its recorded_at, or its batch's approval if that came
+    later (the query joins ImportBatch)."""
+    b = ImportBatch
+    return case((and_(b.reviewed_at.is_not(None), b.reviewed_at > table.recorded_at), b.reviewed_at),
+                else_=table.recorded_at)
+
+
+def became_parts(year: int, start: dt.date, day: dt.date) -> list[tuple[Any, Any, ColumnElement[bool]]]:
+    """The rows whose becoming known dates a view of `year` through `day` (<= the year's end):
+    (table, the column of its day, which rows): reports of the year's targets for periods through
+    `day`, facilities opened and unions founded in the year by `day`, membership months of the year
+    complete by `day`. The one definition of 最新填报日期's rows (`tables.latest_known_day`,
+    `latest_report_date`, and their pre-summed form `summaries.KnownDay`)."""
+    month_last = last_complete_month(day)
+    return [
+        (ProgressReport, ProgressReport.period_end,
+         and_(ProgressReport.target_id.in_(select(Target.id).where(Target.year == year)),
+              ProgressReport.period_start >= start, ProgressReport.period_end <= day)),
+        (Facility, Facility.opened_on, and_(Facility.opened_on >= start, Facility.opened_on <= day)),
+        (UnionOrg, UnionOrg.founded_on, and_(UnionOrg.founded_on >= start, UnionOrg.founded_on <= day)),
+        (NeMembership, NeMembership.month, and_(NeMembership.month >= start, NeMembership.month <= month_last)),
+    ]
+
+
+def became_latest(conn: Connection, year: int, start: dt.date, day: dt.date) -> dt.date | None:
+    """The latest day a row of `became_parts` became known, as known at `known.moment(day)` (K)."""
+    k_end = cutoff(day)
+    read = []
+    for table, _day_col, in_view in became_parts(year, start, day):
+        stmt = (select(func.max(became(table))).select_from(table)
+                .outerjoin(ImportBatch, ImportBatch.id == table.batch_id)
+                .where(in_view, table.recorded_at < k_end, visible(table.batch_id, day)))
+        read.append(_as_date(conn.execute(stmt).scalar()))
+    days = [d for d in read if d is not None]
+    return max(days) if days else None
+
+
 def _latest_known(table: Any, in_year: ColumnElement[bool]) -> Select[Any]:
-    """The latest moment a visible row of `table` satisfying `in_year` became known: its
-    recorded_at, or its batch's approval if that came later."""
-    known = case((and_(ImportBatch.reviewed_at.is_not(None), ImportBatch.reviewed_at > table.recorded_at),
-                  ImportBatch.reviewed_at), else_=table.recorded_at)
-    return (select(func.max(known)).select_from(table)
+    """The latest moment a visible row of `table` satisfying `in_year` became known (all years)."""
+    return (select(func.max(became(table))).select_from(table)
             .outerjoin(ImportBatch, ImportBatch.id == table.batch_id)
             .where(in_year, or_(table.batch_id.is_(None), ImportBatch.status == BATCH_APPROVED)))
 
 
 def latest_report_date(engine: Engine, year: int | None = None) -> dt.date | None:
     """The day the latest figure became known (recorded, and approved where it came in a batch)
-    in any fact table: reports of `year`'s targets, facilities opened, unions founded and membership
-    months in `year` (all years if None). None when there is nothing. The dashboards' default
-    as-of date: everything known so far counts on it, including late reports and corrections."""
-    reports: ColumnElement[bool]
+    as known now: for a plan year, among the rows its view through the year's end counts
+    (`became_parts`: reports of its targets, facilities opened and unions founded in it,
+    membership months of it); all years if None. None when there is nothing. The dashboards'
+    default as-of date: everything known so far counts on it, including late reports and
+    corrections. Read from the pre-summed `summaries.KnownDay` while it is current."""
     if year is None:
-        bounds = (dt.date.min, dt.date.max)
-        reports = true()
-    else:
-        bounds = plan_year_bounds(engine, year)
-        reports = ProgressReport.target_id.in_(select(Target.id).where(Target.year == year))
-    stmts = [
-        _latest_known(ProgressReport, reports),
-        _latest_known(Facility, Facility.opened_on.between(*bounds)),
-        _latest_known(UnionOrg, UnionOrg.founded_on.between(*bounds)),
-        _latest_known(NeMembership, NeMembership.month.between(*bounds)),
-    ]
+        stmts = [_latest_known(t, true()) for t in (ProgressReport, Facility, UnionOrg, NeMembership)]
+        with engine.connect() as conn:
+            read = [_as_date(conn.execute(stmt).scalar()) for stmt in stmts]
+        days = [d for d in read if d is not None]
+        return max(days) if days else None
+    start, end = plan_year_bounds(engine, year)
     with engine.connect() as conn:
-        read = [_as_date(conn.execute(stmt).scalar()) for stmt in stmts]
-    days = [d for d in read if d is not None]
-    return max(days) if days else None
+        if summaries.usable(conn, summaries.EVER):
+            return summaries.latest_known_day(conn, year, end)
+        with known_by(summaries.EVER):
+            return became_latest(conn, year, start, end)
 
 
 def latest_by_year(engine: Engine) -> dict[int, dt.date]:
-    """{plan year: `latest_report_date` of it}, years without any figure left out."""
+    """{plan year: `latest_report_date` of it}, years without any figure left out (one statement
+    while the pre-summed `summaries.KnownDay` is current)."""
+    with engine.connect() as conn:
+        if summaries.usable(conn, summaries.EVER):
+            return summaries.latest_by_year(conn)
     return {int(y): d for y in plan_years(engine)["year"]
             if (d := latest_report_date(engine, int(y))) is not None}
 
@@ -388,7 +426,9 @@ def facts(engine: Engine, year: int, as_of: dt.date, units: Sequence[str] | None
     columns target_id, unit_code, day (date; for membership the month's first day), value.
     Each measure's part is its FACT_PARTS entry. With `target_codes`, only those targets' facts
     (each part filters, so no table is scanned for a target that was not asked for). Reported figures
-    and membership come from their maintained aggregate when it is complete (`aggregates.ready`)."""
+    and membership come from their maintained aggregate when it is complete (`aggregates.ready`);
+    when K (`known.moment(as_of)`) knows every recorded change and the pre-summed facts are current
+    (`summaries.usable`), everything comes from `summaries.facts` (one row per target, unit and day)."""
     start, end = plan_year_bounds(engine, year)
     with engine.connect() as conn:
         ready = frozenset(aggregates.ready(conn))
@@ -396,10 +436,13 @@ def facts(engine: Engine, year: int, as_of: dt.date, units: Sequence[str] | None
         if target_codes is not None:
             stmt = stmt.where(Target.code.in_(list(target_codes)))
         wanted = conn.execute(stmt).all()
+        summed = summaries.usable(conn, moment(as_of))
     unknown = sorted({m for _i, m in wanted} - set(FACT_PARTS))
     if unknown:
         raise DataAccessError(f"指标口径“{'、'.join(unknown)}”没有数据来源（kpis.queries.FACT_PARTS）",
                               f"No source of facts for measure(s) {unknown} (kpis.queries.FACT_PARTS)")
+    if summed:  # as known now: the pre-summed facts (the same rows summed per unit and day)
+        return summaries.facts(year, as_of, units, None if target_codes is None else [i for i, _m in wanted])
     if target_codes is None:  # every measure, whether or not a target uses it this year
         parts = [part(year, start, end, as_of, units, None, ready) for part in FACT_PARTS.values()]
         return union_all(*parts).subquery("facts")

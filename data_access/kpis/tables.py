@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Sequence
 
 import pandas as pd
 from sqlalchemy import Engine
 
-from sqlalchemy import and_, case, func, select
 
-from data_access.kpis import calendar, known as knowledge, metrics, queries
+from data_access.kpis import calendar, known as knowledge, metrics, queries, summaries
 from data_access.kpis.known import Moment
-from data_access.schema.models import Facility, ImportBatch, NeMembership, ProgressReport, Target, UnionOrg
 
 OVERVIEW_COLUMNS = [
     "target_code", "project_code", "project_name_zh", "project_name_en", "name_zh", "name_en",
@@ -313,25 +311,7 @@ def latest_known_day(engine: Engine, year: int, as_of: dt.date,
     latest correction it counts."""
     start, end = queries.plan_year_bounds(engine, year)
     day = min(as_of, end)
-    month_last = queries.last_complete_month(day)
-    b = ImportBatch
-    with knowledge.recorded_by(known):
-        k_end = knowledge.cutoff(day)
-        parts: list[tuple[Any, Any]] = [
-            (ProgressReport, and_(ProgressReport.target_id.in_(select(Target.id).where(Target.year == year)),
-                                  ProgressReport.period_start >= start, ProgressReport.period_end <= day)),
-            (Facility, and_(Facility.opened_on >= start, Facility.opened_on <= day)),
-            (UnionOrg, and_(UnionOrg.founded_on >= start, UnionOrg.founded_on <= day)),
-            (NeMembership, and_(NeMembership.month >= start, NeMembership.month <= month_last)),
-        ]
-        stmts = []
-        for table, in_view in parts:
-            became = case((and_(b.reviewed_at.is_not(None), b.reviewed_at > table.recorded_at), b.reviewed_at),
-                          else_=table.recorded_at)
-            stmts.append(select(func.max(became)).select_from(table)
-                         .outerjoin(b, b.id == table.batch_id)
-                         .where(in_view, table.recorded_at < k_end, knowledge.visible(table.batch_id, day)))
-        with engine.connect() as conn:
-            read = [queries._as_date(conn.execute(stmt).scalar()) for stmt in stmts]
-    days = [d for d in read if d is not None]
-    return max(days) if days else None
+    with knowledge.recorded_by(known), engine.connect() as conn:
+        if summaries.usable(conn, knowledge.moment(day)):
+            return summaries.latest_known_day(conn, year, day)
+        return queries.became_latest(conn, year, start, day)

@@ -19,6 +19,7 @@ from sqlalchemy import Connection, Engine, insert, select, update
 from data_access import audit, clock, events
 from data_access.accounts.auth import AuthUser
 from data_access.errors import DataAccessError
+from data_access.kpis import summary_writer
 from data_access.reporting.issues import ImportRejected, Issue
 from data_access.reporting.kinds import KINDS
 from data_access.reporting.preview import Prepared, prepare
@@ -89,6 +90,7 @@ def commit(engine: Engine, data: bytes, file_name: str, *, actor: str,
             write_rows(conn, prep, batch_id, recorded_at, actor)
             audit.record(conn, actor=actor, action="import", entity="import_batches", entity_id=batch_id,
                          after={"file_name": file_name, "sha256": pv.sha256, **counts}, at=recorded_at)
+            summary_writer.follow_batch(conn, batch_id)  # pending: nothing counts yet, the sums stay current
             status = BATCH_PENDING
             if approver is not None:
                 decide(conn, batch_id, "approve", approver.username, None, recorded_at)

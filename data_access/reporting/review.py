@@ -25,6 +25,7 @@ from data_access.accounts.identity import AuthUser
 from data_access.accounts.permissions import may_review as may_review, may_withdraw as may_withdraw
 from data_access.accounts.permissions import require_second_person
 from data_access.errors import DataAccessError
+from data_access.kpis import summary_writer
 from data_access.reporting import batches
 from data_access.reporting.kinds import KINDS
 from data_access.schema.accounts import ROLE_NAMES_ZH
@@ -58,6 +59,7 @@ def decide(conn: Connection, batch_id: int, decision: str, actor: str, reason: s
                        review_note=(reason or "").strip() or None)
     audit.record(conn, actor=actor, action=decision, entity="import_batches", entity_id=batch_id,
                  before={"status": BATCH_PENDING}, after={"status": status, "reason": reason}, at=now)
+    summary_writer.follow_batch(conn, batch_id)
     return status
 
 
@@ -89,6 +91,7 @@ def decide_withdrawal(conn: Connection, batch_id: int, decision: str, actor: str
     audit.record(conn, actor=actor, action=action, entity="import_batches", entity_id=batch_id, before=asked,
                  after={"status": status, "approved_by" if status == BATCH_WITHDRAWN else "refused_by": actor,
                         "reason": (reason or "").strip() or None}, at=now)
+    summary_writer.follow_batch(conn, batch_id)
     return status
 
 
@@ -147,6 +150,7 @@ def withdraw(engine: Engine, batch_id: int, *, user: AuthUser, reason: str | Non
             status, action = BATCH_WITHDRAWN, "withdraw"
         audit.record(conn, actor=user, action=action, entity="import_batches", entity_id=batch_id,
                      before={"status": batch.status}, after={"status": status, "reason": note}, at=now)
+        summary_writer.follow_batch(conn, batch_id)
     events.log("withdraw", user=user.username, unit=batch.unit_code, batch=batch_id,
                reason="requested" if status == batches.WITHDRAW_REQUESTED else None)
     return status
