@@ -85,7 +85,7 @@ def same_as_the_versions(engine) -> None:
         raw = figures(engine)
     assert summed == raw
     with engine.connect() as conn:
-        assert summary_writer.check(conn) == {"fact_sums": 0, "known_days": 0}
+        assert summary_writer.check(conn) == {"fact_sums": 0, "fact_weeks": 0, "fact_city_days": 0, "known_days": 0}
 
 
 def t01(engine, day: dt.date, units=None) -> float:
@@ -167,9 +167,9 @@ def test_a_knowledge_date_before_the_last_change_reads_the_versions(built):
     assert usable(engine, T(2023, 3, 1, 10)) and usable(engine, D(2023, 3, 1))
     assert not usable(engine, T(2023, 3, 1, 9, 59, 59)) and not usable(engine, D(2023, 2, 28))
     sql = str(queries.facts(engine, 2023, D(2023, 3, 1)).compile(engine))  # K = the end of 1 March
-    assert "fact_sums" in sql
+    assert "fact_city_days" in sql
     sql = str(queries.facts(engine, 2023, D(2023, 2, 28)).compile(engine))  # K = the end of 28 Feb
-    assert "fact_sums" not in sql
+    assert "fact_city_days" not in sql and "fact_sums" not in sql
     # as known on 28 Feb the 4 was pending: 19; from its approval on 1 March: 23 (the sums' answer)
     ov = tables.target_overview(engine, 2023, D(2023, 2, 28)).set_index("target_code")
     assert ov.loc["T01", "actual"] == 19

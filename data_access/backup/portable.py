@@ -27,7 +27,7 @@ FORMAT_VERSION = 1
 # it past anything a running server has cached, see data_version.bump_past), and the maintained
 # aggregates (derived from the figures: a restore rebuilds them, kpis.aggregates).
 SKIP_TABLES = frozenset({"alembic_version", "data_version", "progress_known", "membership_known", "aggregate_state",
-                         "fact_sums", "known_days", "summary_state"})
+                         "fact_sums", "fact_weeks", "fact_city_days", "known_days", "summary_state"})
 CHUNK = 1000
 
 

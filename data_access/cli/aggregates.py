@@ -40,8 +40,9 @@ def _cmd_aggregates(args: argparse.Namespace) -> str:
         complete = {aggregates.TABLES[f].__tablename__ for f in aggregates.ready(conn)}
         version, _valid, current = summaries.state(conn)
         if version is not None and version == current:  # behind: not read, so nothing to compare
-            differ.update(summary_writer.check(conn))
-            complete |= {"fact_sums", "known_days"}
+            summed = summary_writer.check(conn)
+            differ.update(summed)
+            complete |= set(summed)
     missing = [name for name in differ if name not in complete]
     if missing:
         raise DataAccessError(f"汇总表尚未建立：{'、'.join(missing)}；请运行 python -m data_access aggregates rebuild",

@@ -421,14 +421,16 @@ measure without an entry is refused by `facts` (it would otherwise read as zero,
 
 
 def facts(engine: Engine, year: int, as_of: dt.date, units: Sequence[str] | None = None,
-          target_codes: Sequence[str] | None = None) -> Subquery:
+          target_codes: Sequence[str] | None = None, by_day: bool = True) -> Subquery:
     """The UNION ALL of every measure's facts for `year` as known on `as_of`, as a subquery with
     columns target_id, unit_code, day (date; for membership the month's first day), value.
     Each measure's part is its FACT_PARTS entry. With `target_codes`, only those targets' facts
     (each part filters, so no table is scanned for a target that was not asked for). Reported figures
     and membership come from their maintained aggregate when it is complete (`aggregates.ready`);
     when K (`known.moment(as_of)`) knows every recorded change and the pre-summed facts are current
-    (`summaries.usable`), everything comes from `summaries.facts` (one row per target, unit and day)."""
+    (`summaries.usable`), everything comes from `summaries.facts` (one row per target, unit and day),
+    or with `by_day` False (a caller that only sums per target and unit) from `summaries.totals`,
+    whose `day` is a week's end for a whole week."""
     start, end = plan_year_bounds(engine, year)
     with engine.connect() as conn:
         ready = frozenset(aggregates.ready(conn))
@@ -442,7 +444,8 @@ def facts(engine: Engine, year: int, as_of: dt.date, units: Sequence[str] | None
         raise DataAccessError(f"指标口径“{'、'.join(unknown)}”没有数据来源（kpis.queries.FACT_PARTS）",
                               f"No source of facts for measure(s) {unknown} (kpis.queries.FACT_PARTS)")
     if summed:  # as known now: the pre-summed facts (the same rows summed per unit and day)
-        return summaries.facts(year, as_of, units, None if target_codes is None else [i for i, _m in wanted])
+        ids = None if target_codes is None else [i for i, _m in wanted]
+        return (summaries.facts if by_day else summaries.totals)(year, as_of, units, ids)
     if target_codes is None:  # every measure, whether or not a target uses it this year
         parts = [part(year, start, end, as_of, units, None, ready) for part in FACT_PARTS.values()]
         return union_all(*parts).subquery("facts")
@@ -459,7 +462,7 @@ def progress_by_unit(engine: Engine, year: int, as_of: dt.date,
                      units: Sequence[str] | None = None) -> pd.DataFrame:
     """Actual progress per target and unit since the start of the plan year, as known on `as_of`.
     Columns: target_code, unit_code, actual (base unit of the target)."""
-    f = facts(engine, year, as_of, units)
+    f = facts(engine, year, as_of, units, by_day=False)
     stmt = (
         select(Target.code, f.c.unit_code, func.sum(f.c.value))
         .join(Target, Target.id == f.c.target_id).where(Target.retired.is_(False))

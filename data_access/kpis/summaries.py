@@ -33,12 +33,12 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Subquery, func, select, update
+from sqlalchemy import Connection, String, Subquery, cast, func, literal, null, select, union_all, update
 
 from data_access import data_version
 from data_access.kpis import scope, versions
-from data_access.schema.models import DataVersion, Target
-from data_access.schema.summaries import FactSum, KnownDay, SummaryState
+from data_access.schema.models import DataVersion, PlanYear, Target
+from data_access.schema.summaries import FactCityDay, FactSum, FactWeek, KnownDay, SummaryState
 
 ROW = 1
 EVER = dt.datetime(9999, 12, 30)
@@ -83,12 +83,37 @@ def usable(conn: Connection, known_at: versions.Moment) -> bool:
 
 def facts(year: int, as_of: dt.date, units: Iterable[str] | None, target_ids: Sequence[int] | None) -> Subquery:
     """`queries.facts` from the sums: columns target_id, unit_code, day, value; the rows due by
-    `as_of` of the year's targets (only `target_ids`, if given) in the scope `units`."""
-    s = FactSum
+    `as_of` of the year's targets (only `target_ids`, if given) in the scope `units`. The whole city
+    (None) reads `fact_city_days`, with unit_code NULL: its callers sum over the units."""
     ids: Any = (select(Target.id).where(Target.year == year) if target_ids is None else list(target_ids))
+    if units is None:  # the whole city: the series summed over every unit (unit_code NULL)
+        c = FactCityDay
+        return (select(c.target_id, cast(null(), String).label("unit_code"), c.day, c.value)
+                .where(c.target_id.in_(ids), c.due <= as_of).subquery("facts"))
+    s = FactSum
     return (select(s.target_id, s.unit_code, s.day, s.value)
             .where(s.target_id.in_(ids), s.due <= as_of, scope.clause(s.unit_code, units))
             .subquery("facts"))
+
+
+def week_end(day: dt.date) -> dt.date:
+    """The Sunday on or after `day`: the end of its week (Monday to Sunday) in `fact_weeks`."""
+    return day + dt.timedelta(days=6 - day.weekday())
+
+
+def totals(year: int, as_of: dt.date, units: Iterable[str] | None, target_ids: Sequence[int] | None) -> Subquery:
+    """`facts` for callers that only sum per target and unit (`queries.progress_by_unit`): the weeks
+    ending by `as_of` from `fact_weeks` plus the days of `as_of`'s own week from `fact_sums`, so the
+    same totals from a seventh of the rows of day-by-day reports. Columns as `facts`; `day` is the
+    week's end for a whole week."""
+    w, s = FactWeek, FactSum
+    ids: Any = (select(Target.id).where(Target.year == year) if target_ids is None else list(target_ids))
+    last_whole = as_of - dt.timedelta(days=(as_of.weekday() + 1) % 7)  # the Sunday on or before as_of
+    weeks = select(w.target_id, w.unit_code, w.week_end.label("day"), w.value).where(
+        w.target_id.in_(ids), w.week_end <= last_whole, scope.clause(w.unit_code, units))
+    days = select(s.target_id, s.unit_code, s.day, s.value).where(
+        s.target_id.in_(ids), s.due > last_whole, s.due <= as_of, scope.clause(s.unit_code, units))
+    return union_all(weeks, days).subquery("facts")
 
 
 def _as_date(value: Any) -> dt.date | None:
@@ -106,9 +131,11 @@ def latest_known_day(conn: Connection, year: int, day: dt.date) -> dt.date | Non
 
 
 def latest_by_year(conn: Connection) -> dict[int, dt.date]:
-    """`queries.latest_by_year` from the sums, in one statement."""
+    """`queries.latest_by_year` from the sums: one statement, an index seek per plan year."""
     k = KnownDay
-    rows = conn.execute(select(k.year, func.max(k.became)).group_by(k.year)).all()
+    years = conn.execute(select(PlanYear.year).order_by(PlanYear.year)).scalars().all()
+    rows = conn.execute(union_all(*[select(literal(y), select(func.max(k.became)).where(k.year == y)
+                                           .scalar_subquery()) for y in years])).all() if years else []
     return {int(y): d for y, b in rows if (d := _as_date(b)) is not None}
 
 

@@ -28,7 +28,7 @@ from data_access.kpis import aggregates, known, queries, scope, summaries
 from data_access.schema.models import (
     MEASURE_NE_MEMBERS, DataVersion, Facility, ImportBatch, NeMembership, PlanYear, ProgressReport, Target, UnionOrg,
 )
-from data_access.schema.summaries import FactSum, KnownDay, SummaryState
+from data_access.schema.summaries import FactCityDay, FactSum, FactWeek, KnownDay, SummaryState
 
 CHUNK = 5000
 FIGURE_TABLES = (ProgressReport, NeMembership, Facility, UnionOrg)
@@ -97,6 +97,15 @@ def _known_days(conn: Connection, year: int, start: dt.date, end: dt.date, units
     return [{"year": year, "unit_code": u, "due": d, "became": b} for (u, d), b in latest.items()]
 
 
+def _weeks(sums: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The fact_weeks rows of `sums`: summed per target, unit and `summaries.week_end(due)`."""
+    out: dict[tuple[int, str, dt.date], float] = {}
+    for r in sums:
+        key = (r["target_id"], r["unit_code"], summaries.week_end(r["due"]))
+        out[key] = out.get(key, 0.0) + r["value"]
+    return [{"target_id": t, "unit_code": u, "week_end": w, "value": v} for (t, u, w), v in out.items()]
+
+
 def _insert(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> int:
     for i in range(0, len(rows), CHUNK):
         conn.execute(insert(table), rows[i:i + CHUNK])
@@ -109,10 +118,19 @@ def _write_slice(conn: Connection, year: int, bounds: tuple[dt.date, dt.date], u
     start, end = bounds
     ids = select(Target.id).where(Target.year == year)
     conn.execute(delete(FactSum).where(FactSum.target_id.in_(ids), scope.clause(FactSum.unit_code, units)))
+    conn.execute(delete(FactWeek).where(FactWeek.target_id.in_(ids), scope.clause(FactWeek.unit_code, units)))
     conn.execute(delete(KnownDay).where(KnownDay.year == year, scope.clause(KnownDay.unit_code, units)))
     with known.recorded_by(at or summaries.EVER):
         sums, days = _sums(conn, year, start, end, units), _known_days(conn, year, start, end, units)
-    return _insert(conn, FactSum, sums), _insert(conn, KnownDay, days)
+    _insert(conn, FactWeek, _weeks(sums))
+    written = _insert(conn, FactSum, sums), _insert(conn, KnownDay, days)
+    conn.execute(delete(FactCityDay).where(FactCityDay.target_id.in_(ids)))  # every unit's sums, as now stored
+    s = FactSum
+    conn.execute(insert(FactCityDay).from_select(
+        ["target_id", "day", "due", "value"],
+        select(s.target_id, s.day, s.due, func.sum(s.value)).where(s.target_id.in_(ids))
+        .group_by(s.target_id, s.day, s.due)))
+    return written
 
 
 def rebuild(conn: Connection) -> dict[str, int]:
@@ -120,6 +138,8 @@ def rebuild(conn: Connection) -> dict[str, int]:
     _serialise(conn)
     at = valid_from(conn)
     conn.execute(delete(FactSum))
+    conn.execute(delete(FactWeek))
+    conn.execute(delete(FactCityDay))
     conn.execute(delete(KnownDay))
     written = {"fact_sums": 0, "known_days": 0}
     for year, bounds in sorted(_years(conn).items()):
@@ -216,14 +236,27 @@ def check(conn: Connection) -> dict[str, int]:
     out = {}
     with known.recorded_by(at or summaries.EVER):
         fresh_sums: set[tuple[Any, ...]] = set()
+        fresh_weeks: set[tuple[Any, ...]] = set()
         fresh_days: set[tuple[Any, ...]] = set()
         for year, (start, end) in _years(conn).items():
-            fresh_sums |= {tuple(r.values()) for r in _sums(conn, year, start, end, None)}
+            sums = _sums(conn, year, start, end, None)
+            fresh_sums |= {tuple(r.values()) for r in sums}
+            fresh_weeks |= {(t, u, w, round(v, 6)) for t, u, w, v in (tuple(r.values()) for r in _weeks(sums))}
             fresh_days |= {tuple(r.values()) for r in _known_days(conn, year, start, end, None)}
     stored_sums = {(t, u, queries._date(d), queries._date(due), float(v)) for t, u, d, due, v in conn.execute(
         select(FactSum.target_id, FactSum.unit_code, FactSum.day, FactSum.due, FactSum.value))}
     stored_days = {(y, u, queries._date(d), _latest([b])) for y, u, d, b in conn.execute(
         select(KnownDay.year, KnownDay.unit_code, KnownDay.due, KnownDay.became))}
+    stored_weeks = {(t, u, queries._date(w), round(float(v), 6)) for t, u, w, v in conn.execute(
+        select(FactWeek.target_id, FactWeek.unit_code, FactWeek.week_end, FactWeek.value))}
+    city: dict[tuple[Any, ...], float] = {}
+    for t, _u, d, due, v in fresh_sums:
+        city[(t, d, due)] = city.get((t, d, due), 0.0) + v
+    fresh_city = {(*k, round(v, 6)) for k, v in city.items()}
+    stored_city = {(t, queries._date(d), queries._date(due), round(float(v), 6)) for t, d, due, v in conn.execute(
+        select(FactCityDay.target_id, FactCityDay.day, FactCityDay.due, FactCityDay.value))}
     out["fact_sums"] = len(stored_sums ^ fresh_sums)
+    out["fact_city_days"] = len(stored_city ^ fresh_city)
+    out["fact_weeks"] = len(stored_weeks ^ fresh_weeks)
     out["known_days"] = len(stored_days ^ fresh_days)
     return out
