@@ -127,3 +127,27 @@ def test_a_session_does_not_wait_for_a_blocked_warming(sample_db_url):
     assert overview_done(at, "T01") == "1,040 / 1,000场次"
     gate.hold.set()
     assert warmer.idle.wait(BOUND)
+
+
+def test_a_warming_first_rebuilds_the_sums_a_plan_edit_left_behind(sample_copy_url):
+    from data_access import clock
+    from data_access.kpis import summaries
+    from data_access.plan import allocations
+    from tests.people import admin
+
+    eng = make_engine(sample_copy_url)
+    at = open_page(sample_copy_url)
+    assert allocations.set_allocation(eng, admin(), 2023, "T01", XINHUA, 61.0)  # not followed by the sums
+    with eng.connect() as conn:
+        assert not summaries.usable(conn, clock.now())
+    at.run()
+    assert overview_done(at, "T01") == "1,040 / 1,000场次"  # read from the versions meanwhile
+    st.cache_data.clear()
+    warmer = warm.Warmer(warm.default_views)
+    assert warmer.notice(data_version.current(eng)) is True
+    assert warmer.idle.wait(BOUND)
+    with eng.connect() as conn:
+        assert summaries.usable(conn, clock.now())  # rebuilt before the views were warmed
+    at.run()
+    assert overview_done(at, "T01") == "1,040 / 1,000场次"
+    eng.dispose()
