@@ -18,7 +18,7 @@ from typing import Any, Sequence
 import pandas as pd
 from sqlalchemy import ColumnElement, Engine, case, extract, func, literal, select
 
-from data_access.kpis import queries, registry
+from data_access.kpis import aggregates, queries, registry
 from data_access.schema.models import UnionOrg
 
 # The city's four industry union federations (行业工会联合会) and the industries each takes in.
@@ -68,7 +68,9 @@ def members(engine: Engine, as_of: dt.date, units: Sequence[str] | None = None, 
     """
     by = tuple(by)
     _check_by(by, MEMBER_DIMENSIONS)
-    latest = queries.ne_membership_latest(as_of, units, since=since, until_month=until_month)
+    with engine.connect() as conn:  # the maintained aggregate when complete (kpis.aggregates)
+        ready = frozenset(aggregates.ready(conn))
+    latest = queries.ne_membership_latest(as_of, units, since=since, until_month=until_month, ready=ready)
     cols = {"month": latest.c.month, "unit_code": latest.c.unit_code,
             "industry": latest.c.industry, "platform": latest.c.platform,
             "federation": federation_of(latest.c.industry)}
