@@ -8,7 +8,7 @@ the dashboard opens on, city-wide), run under AppTest (benchmarks/pages.py: the 
 the page script, in process), on SQLite copies of the benchmark databases (benchmarks/build_large.py;
 an approval changes them). Per scale:
 
-- cold: st.cache_data cleared, then a run (a fresh process's first visitor without warming);
+- cold: every cached figure cleared (dashboard.data.clear), then a run (a fresh process's first visitor without warming);
 - warm: the same run again (every figure cached under the data's version);
 - after approval: a pending batch is approved (data layer, as a reviewer on another process would),
   which moves the data's version, then the next run is timed:

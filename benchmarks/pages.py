@@ -1,8 +1,8 @@
 """Page timing: each page's script run under AppTest (the real app, in process), cold and warm cache,
 and which functions a slow run spends its time in.
 
-cold: st.cache_data.clear() then a run (the engine, a cache_resource, is kept: it is made once
-      per server process, not per visitor); warm: the same run again, every figure cached.
+cold: dashboard.data.clear() (every cached figure and shared chart) then a run (the engine, a
+      cache_resource, is kept: it is made once per server process, not per visitor); warm: the same run again, every figure cached.
 A run is the entrypoint (filters, navigation) plus the page script, as on every rerun in a browser.
 """
 from __future__ import annotations
@@ -17,8 +17,8 @@ from collections import defaultdict
 from contextlib import contextmanager
 from pathlib import Path
 
-import streamlit as st
 
+from dashboard import data
 from dashboard.navigation import PAGE_TABLE, PAGES_DIR
 from tests.apptest_support import ROOT, open_page
 
@@ -40,7 +40,7 @@ def time_page(db_url: str, script: str, params: dict[str, str], runs: int) -> di
     _require_content(at)
     cold, warm = [], []
     for _ in range(runs):
-        st.cache_data.clear()
+        data.clear()
         cold.append(_timed_run(at))
         warm.append(_timed_run(at))
     return {"cold_ms": statistics.median(c[0] for c in cold), "warm_ms": statistics.median(w[0] for w in warm),
@@ -132,7 +132,7 @@ def profile(at, top: int = 8) -> list[tuple[str, int, float]]:
 def attribution(at, cold: bool, top: int = 10) -> list[tuple[str, int, float]]:
     """One more run of `at` (cold or warm) with timers on; the `top` functions by inclusive ms."""
     if cold:
-        st.cache_data.clear()
+        data.clear()
     else:
         at.run(timeout=TIMEOUT)  # make sure every cache is filled
     with attributed() as totals:

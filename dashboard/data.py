@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 from sqlalchemy.engine import Engine
 from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
@@ -40,7 +41,10 @@ from data_access.reporting.issues import ImportRejected
 from data_access.schema import migrate
 
 from dashboard import viewer
+from dashboard.charts import progress
+from dashboard.i18n import tr
 from dashboard.views import map as map_view, map_drawing as drawing, new_economy_model as ne_view
+from dashboard.views import overview as ov_view
 from dashboard.views.report import Identity
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -164,6 +168,7 @@ def refresh_summaries() -> bool:
 def clear() -> None:
     """Forget every cached figure (frees memory; a change does not need it: the version moves on)."""
     st.cache_data.clear()
+    overview_bullets.clear()  # type: ignore[attr-defined]
 
 
 def _cached(max_entries: int = 64) -> Callable[[F], F]:
@@ -175,6 +180,26 @@ def _cached(max_entries: int = 64) -> Callable[[F], F]:
         # fn's name, module and source make the cache's key; its signature names the arguments
         functools.update_wrapper(keyed, fn)
         cached = st.cache_data(ttl=TTL, show_spinner=False, max_entries=max_entries)(keyed)
+
+        @functools.wraps(fn)
+        def reader(*args: Any, **kwargs: Any) -> Any:
+            return cached(*args, version=version(), **kwargs)
+
+        setattr(reader, "clear", cached.clear)
+        return reader  # type: ignore[return-value]
+    return decorate
+
+
+def _shared(max_entries: int = 64) -> Callable[[F], F]:
+    """Like `_cached` but the value itself is shared, not a copy (st.cache_resource): for a plotly
+    figure, whose copy would be built and validated again (the cost being saved). Every caller
+    only reads it (st.plotly_chart serialises it; nothing sets a property on it)."""
+    def decorate(fn: F) -> F:
+        def keyed(*args: Any, version: int, **kwargs: Any) -> Any:
+            return fn(*args, **kwargs)
+
+        functools.update_wrapper(keyed, fn)
+        cached = st.cache_resource(ttl=TTL, show_spinner=False, max_entries=max_entries)(keyed)
 
         @functools.wraps(fn)
         def reader(*args: Any, **kwargs: Any) -> Any:
@@ -292,6 +317,25 @@ def facility_counts(year: int, as_of: dt.date, units: tuple[str, ...] | None,
                     known: Known = VIEW) -> pd.DataFrame:
     with knowledge.recorded_by(moment(_k(known))):
         return queries.facility_counts(engine(), year, as_of, units)
+
+
+# --- charts made once per figure set -------------------------------------------------------------
+
+
+@scoped
+@viewed
+@_shared(64)
+def overview_bullets(year: int, as_of: dt.date, units: tuple[str, ...] | None, lang: str,
+                     known: Known = VIEW) -> go.Figure:
+    """The overview's bullet chart (charts.progress.bullet_rows of views.overview.bullet_table),
+    made once per filter and language and shared: building its traces was about half of a warm
+    rerun's CPU, and every session of a view draws the same chart. A figure (not its dict), since
+    st.plotly_chart validates a dict by building the figure again."""
+    k = _k(known)
+    rows = ov_view.bullet_table(target_overview(year, as_of, units, known=k), lang, projects(year), as_of=as_of)
+    fig = progress.bullet_rows(rows, ov_view.text_column_titles(lang), target_label=tr("ov_target_line", lang),
+                               **ov_view.BULLET_LAYOUT[lang])
+    return fig
 
 
 # --- the map ------------------------------------------------------------------------------------

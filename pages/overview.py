@@ -5,7 +5,6 @@ targets (figures written on the chart) and, beside it, the attention list and th
 """
 import streamlit as st
 
-from dashboard.charts import progress
 from dashboard import data
 from dashboard.ui import definitions, widgets
 from dashboard.views import overview as ov_view
@@ -38,10 +37,7 @@ for col, (label, value, colour) in zip(st.columns(len(tiles)), tiles):
 left, right = st.columns([2.4, 1], gap="medium")
 with left:
     st.markdown(f"**{t('ov_chart_title')}**")
-    rows = ov_view.bullet_table(ov, f.lang, data.projects(f.year), as_of=f.as_of)
-    fig = progress.bullet_rows(rows, ov_view.text_column_titles(f.lang),
-                             target_label=t("ov_target_line"), **ov_view.BULLET_LAYOUT[f.lang])
-    st.plotly_chart(fig, config=PLOT_CONFIG, key="ov_bullets")
+    st.plotly_chart(data.overview_bullets(f.year, f.as_of, f.units, f.lang), config=PLOT_CONFIG, key="ov_bullets")
 
 with right:
     st.markdown(f"**{t('ov_attention')}**")
