@@ -213,13 +213,14 @@ def county_display(rows: pd.DataFrame, total: Mapping[str, Any] | None, lang: st
                                          for v in rows["completion"]],
         tr("map_col_status", lang): [status_text(s, lang) for s in rows["status"]],
     })
-    if total is not None:
-        out.loc[len(out)] = [
+    if total is not None:  # appended as a frame: an empty table's text columns are not float
+        row = pd.DataFrame([[
             tr("map_total_city" if whole_city else "map_total", lang), int(rows["existing"].sum()),
             int(round(total["actual"])), int(round(total["target"])),
             figures.completion(total["completion"], lang),
             status_text(total["status"], lang),
-        ]
+        ]], columns=out.columns)
+        out = pd.concat([out, row], ignore_index=True) if len(out) else row
     return out
 
 
