@@ -2,7 +2,8 @@
 change finds them cached.
 
 What is warmed (`default_views`): the readers of the default pages (overview: target_overview,
-unit_breakdown, milestones, projects, the banner's dataset_info and latest_report_date; the
+unit_breakdown, its bullet chart in both languages, milestones, projects, targets, the shell's plan
+years, units and default view, the banner's dataset_info, latest_report_date and view_latest; the
 new-economy page's model, in both languages) for the default plan year and as-of date
 (`filters.state.defaults`, the same call a session makes), city-wide first, then each unit alone.
 They go into the same cache entries a session reads (dashboard/data.py, keyed by the data's
@@ -116,17 +117,21 @@ def default_views(version: int, deadline: float) -> int:
     d = state.defaults()
     calls = 0
     plain: list[Callable[[], Any]] = [data.dataset_info, data.latest_report_date, data.latest_by_year,
-                                      lambda: data.milestones(d.year), lambda: data.projects(d.year)]
+                                      data.plan_years, data.units, lambda: data.targets(d.year),
+                                      lambda: data.milestones(d.year), lambda: data.projects(d.year),
+                                      lambda: data.view_latest(d.year, d.as_of, known=None)]
     for fn in plain:
         fn()
         calls += 1
     overview = _unscoped(data.target_overview)
     breakdown = _unscoped(data.unit_breakdown)
     new_economy = _unscoped(data.new_economy)
+    bullets = _unscoped(data.overview_bullets)
     scopes: list[tuple[str, ...] | None] = [None, *[(code,) for code in d.unit_codes]]
     for units in scopes:
         views: list[tuple[Callable[..., Any], tuple[Any, ...]]] = [
             (overview, (d.year, d.as_of, units)), (breakdown, (d.year, d.as_of, units)),
+            (bullets, (d.year, d.as_of, units, "zh")), (bullets, (d.year, d.as_of, units, "en")),
             (new_economy, (d.year, d.as_of, units, "zh")), (new_economy, (d.year, d.as_of, units, "en"))]
         for reader, args in views:
             if time.monotonic() > deadline:
