@@ -338,6 +338,18 @@ def overview_bullets(year: int, as_of: dt.date, units: tuple[str, ...] | None, l
     return fig
 
 
+@scoped
+@viewed
+@_cached(64)
+def overview_panel(year: int, as_of: dt.date, units: tuple[str, ...] | None, lang: str, units_shown: int,
+                   known: Known = VIEW) -> dict[str, Any]:
+    """The overview's tiles, attention list and milestones (views.overview.panel), made once per
+    filter and language."""
+    k = _k(known)
+    return ov_view.panel(target_overview(year, as_of, units, known=k), unit_breakdown(year, as_of, units, known=k),
+                         milestones(year), as_of, lang, units_shown)
+
+
 # --- the map ------------------------------------------------------------------------------------
 
 

@@ -2,7 +2,7 @@
 change finds them cached.
 
 What is warmed (`default_views`): the readers of the default pages (overview: target_overview,
-unit_breakdown, its bullet chart in both languages, milestones, projects, targets, the shell's plan
+unit_breakdown, its bullet chart and side panel in both languages, milestones, projects, targets, the shell's plan
 years, units and default view, the banner's dataset_info, latest_report_date and view_latest; the
 new-economy page's model, in both languages) for the default plan year and as-of date
 (`filters.state.defaults`, the same call a session makes), city-wide first, then each unit alone.
@@ -112,6 +112,7 @@ def default_views(version: int, deadline: float) -> int:
     new ones after `deadline`. Returns how many reader calls were made."""
     from dashboard import data
     from dashboard.filters import state
+    from dashboard.views import overview as ov_view
 
     data.refresh_summaries()  # behind the version after a change they do not follow: rebuilt first
     d = state.defaults()
@@ -127,11 +128,14 @@ def default_views(version: int, deadline: float) -> int:
     breakdown = _unscoped(data.unit_breakdown)
     new_economy = _unscoped(data.new_economy)
     bullets = _unscoped(data.overview_bullets)
+    panel = _unscoped(data.overview_panel)
     scopes: list[tuple[str, ...] | None] = [None, *[(code,) for code in d.unit_codes]]
     for units in scopes:
         views: list[tuple[Callable[..., Any], tuple[Any, ...]]] = [
             (overview, (d.year, d.as_of, units)), (breakdown, (d.year, d.as_of, units)),
             (bullets, (d.year, d.as_of, units, "zh")), (bullets, (d.year, d.as_of, units, "en")),
+            (panel, (d.year, d.as_of, units, "zh", ov_view.ATTENTION_UNITS_SHOWN)),
+            (panel, (d.year, d.as_of, units, "en", ov_view.ATTENTION_UNITS_SHOWN)),
             (new_economy, (d.year, d.as_of, units, "zh")), (new_economy, (d.year, d.as_of, units, "en"))]
         for reader, args in views:
             if time.monotonic() > deadline:

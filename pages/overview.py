@@ -17,7 +17,6 @@ if layout.is_phone():  # a leader's phone: the same figures as cards (dashboard/
     phone.overview()
     st.stop()
 
-ATTENTION_UNITS_SHOWN = 4
 PLOT_CONFIG = {"displayModeBar": False, "staticPlot": True}
 
 f = current()
@@ -26,11 +25,9 @@ ov = data.target_overview(f.year, f.as_of, f.units)
 if ov.empty:
     st.info(t("no_data"))
     st.stop()
-ms = data.milestones(f.year)
-ub = data.unit_breakdown(f.year, f.as_of, f.units)
+panel = data.overview_panel(f.year, f.as_of, f.units, f.lang, ov_view.ATTENTION_UNITS_SHOWN)
 
-tiles = ov_view.tiles(ov, ms, f.as_of, f.lang)  # 4 to 6: the status counts shown depend on the date
-for col, (label, value, colour) in zip(st.columns(len(tiles)), tiles):
+for col, (label, value, colour) in zip(st.columns(len(panel["tiles"])), panel["tiles"]):
     col.container(border=True).markdown(ov_view.tile_html(label, value, colour),
                                         unsafe_allow_html=True)
 
@@ -42,19 +39,15 @@ with left:
 with right:
     st.markdown(f"**{t('ov_attention')}**")
     with st.container(border=True):
-        st.caption(ov_view.attention_text("ov_att_targets", ov, f.lang))
-        lines = ov_view.behind_targets(ov, f.lang)
-        st.markdown("\n".join(f"- {line}" for line in lines) or ov_view.attention_text("ov_att_none_targets", ov, f.lang))
-        st.caption(ov_view.attention_text("ov_att_units", ov, f.lang))
-        behind = ov_view.behind_unit_rows(ub, ov)
-        lines = ov_view.unit_lines(behind, f.lang, ATTENTION_UNITS_SHOWN, per_unit=1)
-        st.markdown("\n".join(f"- {line}" for line in lines) or ov_view.attention_text("ov_att_none_units", ov, f.lang))
-        if len(behind):
-            with st.expander(ov_view.attention_text("ov_att_more", ov, f.lang, n=len(behind))):
-                widgets.table(ov_view.behind_units_table(behind, f.lang), hide_index=True)
+        st.caption(panel["targets_caption"])
+        st.markdown("\n".join(f"- {line}" for line in panel["target_lines"]) or panel["targets_none"])
+        st.caption(panel["units_caption"])
+        st.markdown("\n".join(f"- {line}" for line in panel["unit_lines"]) or panel["units_none"])
+        if panel["more_table"] is not None:
+            with st.expander(panel["more_label"]):
+                widgets.table(panel["more_table"], hide_index=True)
     st.markdown(f"**{t('ov_milestones')}**")
     with st.container(border=True):
-        ms_lines = ov_view.milestone_lines(ms, f.as_of, f.lang)
-        st.markdown("\n".join(f"- {line}" for _, line in ms_lines) or t("ov_ms_none"))
+        st.markdown("\n".join(f"- {line}" for line in panel["milestone_lines"]) or t("ov_ms_none"))
 
 definitions.show(f.lang)  # 口径说明
