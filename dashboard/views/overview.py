@@ -146,7 +146,7 @@ TEXT_COLUMNS = ("done", "pace", "status", "week", "forecast")
 # looking at 1920x1080 screenshots with the sidebar open.
 BULLET_LAYOUT: dict[str, dict[str, Any]] = {
     "zh": dict(bullet_width=0.34, column_x=(0.36, 0.545, 0.64, 0.755, 0.845), label_px=215),
-    "en": dict(bullet_width=0.26, column_x=(0.28, 0.50, 0.625, 0.72, 0.845), label_px=215),
+    "en": dict(bullet_width=0.26, column_x=(0.295, 0.49, 0.615, 0.75, 0.86), label_px=215),
 }
 
 
