@@ -171,15 +171,16 @@ def clear() -> None:
     overview_bullets.clear()  # type: ignore[attr-defined]
 
 
-def _cached(max_entries: int = 64) -> Callable[[F], F]:
-    """st.cache_data keyed by the arguments and the data's version (see the module doc)."""
+def _by_version(cache: Callable[[Callable[..., Any]], Any]) -> Callable[[F], F]:
+    """`cache` (a configured st.cache_data or st.cache_resource) keyed by the arguments and the
+    data's version (see the module doc)."""
     def decorate(fn: F) -> F:
         def keyed(*args: Any, version: int, **kwargs: Any) -> Any:
             return fn(*args, **kwargs)
 
         # fn's name, module and source make the cache's key; its signature names the arguments
         functools.update_wrapper(keyed, fn)
-        cached = st.cache_data(ttl=TTL, show_spinner=False, max_entries=max_entries)(keyed)
+        cached = cache(keyed)
 
         @functools.wraps(fn)
         def reader(*args: Any, **kwargs: Any) -> Any:
@@ -188,26 +189,18 @@ def _cached(max_entries: int = 64) -> Callable[[F], F]:
         setattr(reader, "clear", cached.clear)
         return reader  # type: ignore[return-value]
     return decorate
+
+
+def _cached(max_entries: int = 64) -> Callable[[F], F]:
+    """st.cache_data keyed by the arguments and the data's version: each caller gets a copy."""
+    return _by_version(st.cache_data(ttl=TTL, show_spinner=False, max_entries=max_entries))
 
 
 def _shared(max_entries: int = 64) -> Callable[[F], F]:
     """Like `_cached` but the value itself is shared, not a copy (st.cache_resource): for a plotly
     figure, whose copy would be built and validated again (the cost being saved). Every caller
     only reads it (st.plotly_chart serialises it; nothing sets a property on it)."""
-    def decorate(fn: F) -> F:
-        def keyed(*args: Any, version: int, **kwargs: Any) -> Any:
-            return fn(*args, **kwargs)
-
-        functools.update_wrapper(keyed, fn)
-        cached = st.cache_resource(ttl=TTL, show_spinner=False, max_entries=max_entries)(keyed)
-
-        @functools.wraps(fn)
-        def reader(*args: Any, **kwargs: Any) -> Any:
-            return cached(*args, version=version(), **kwargs)
-
-        setattr(reader, "clear", cached.clear)
-        return reader  # type: ignore[return-value]
-    return decorate
+    return _by_version(st.cache_resource(ttl=TTL, show_spinner=False, max_entries=max_entries))
 
 
 # --- the plan and the units ---------------------------------------------------------------------
