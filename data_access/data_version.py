@@ -44,6 +44,13 @@ def bump(conn: Connection) -> None:
         conn.info[_BUMPED] = transaction
 
 
+def lock(conn: Connection) -> None:
+    """Take the version row's lock for the rest of the transaction without moving the value (an
+    UPDATE that leaves it as it is): a rebuild of derived tables and every audited change, which
+    bumps the same row, then run one after the other."""
+    conn.execute(update(DataVersion).where(DataVersion.id == ROW).values(version=DataVersion.version))
+
+
 def bump_past(conn: Connection, seen: int) -> None:
     """Set the version beyond both `seen` (what running servers may have cached under) and the
     current value: after a restore replaced the rows, no old cache entry can match."""

@@ -27,13 +27,13 @@ import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Column, ColumnElement, Connection, Subquery, delete, insert, or_, select, update
+from sqlalchemy import Column, ColumnElement, Connection, Subquery, delete, insert, or_, select
 from sqlalchemy.sql import visitors
 
 from data_access import clock, data_version
 from data_access.kpis import summaries, versions
 from data_access.schema.aggregates import AggregateState, MembershipKnown, ProgressKnown
-from data_access.schema.models import BATCH_APPROVED, BATCH_WITHDRAWN, DataVersion, ImportBatch
+from data_access.schema.models import BATCH_APPROVED, BATCH_WITHDRAWN, ImportBatch
 
 Aggregate = type[ProgressKnown] | type[MembershipKnown]
 
@@ -166,11 +166,11 @@ def refresh(conn: Connection, figure: versions.Figure, keys: set[Key]) -> None:
 
 
 def _serialise(conn: Connection) -> None:
-    """Take the data version's row lock for the rest of the transaction (an UPDATE that leaves the
-    value as it is; the audited change around a batch change bumps it right after): two batch
-    changes, or a change and a rebuild, then recompute one after the other and take their locks in
-    the same order. A rebuild itself changes no figure, so it does not move the version."""
-    conn.execute(update(DataVersion).where(DataVersion.id == data_version.ROW).values(version=DataVersion.version))
+    """Take the data version's row lock for the rest of the transaction (`data_version.lock`; the
+    audited change around a batch change bumps it right after): two batch changes, or a change and
+    a rebuild, then recompute one after the other and take their locks in the same order. A
+    rebuild itself changes no figure, so it does not move the version."""
+    data_version.lock(conn)
 
 
 def follow_batch(conn: Connection, batch_id: int) -> None:

@@ -290,7 +290,7 @@ def latest_report_date(engine: Engine, year: int | None = None) -> dt.date | Non
     start, end = plan_year_bounds(engine, year)
     with engine.connect() as conn:
         if summaries.usable(conn, summaries.EVER):
-            return summaries.latest_known_day(conn, year, end)
+            return _as_date(summaries.latest_known_day(conn, year, end))
         with known_by(summaries.EVER):
             return became_latest(conn, year, start, end)
 
@@ -300,7 +300,7 @@ def latest_by_year(engine: Engine) -> dict[int, dt.date]:
     while the pre-summed `summaries.KnownDay` is current)."""
     with engine.connect() as conn:
         if summaries.usable(conn, summaries.EVER):
-            return summaries.latest_by_year(conn)
+            return {y: d for y, b in summaries.latest_by_year(conn) if (d := _as_date(b)) is not None}
     return {int(y): d for y in plan_years(engine)["year"]
             if (d := latest_report_date(engine, int(y))) is not None}
 

@@ -21,11 +21,11 @@ When they are read (`usable`): only while both hold
 
 Which changes keep them (`after_record`, called by `audit.record` for every audited change):
 - NEUTRAL entities (accounts, meeting decisions) change no figure: the sums stay current across
-  their version bump (`carry`);
+  their version bump (`mark_current` after the bump);
 - FOLLOWED entities (import batches and the registry changes a batch applies) are kept current by
   `summary_writer.follow_batch`, which the writer calls at the end of its transaction;
-- any other entity leaves them behind (`taint`), also undoing a carry or follow earlier in the
-  same transaction.
+- any other entity leaves them behind (noted in the transaction, so `may_follow` refuses), also
+  undoing a mark made earlier in the same transaction.
 """
 from __future__ import annotations
 
@@ -116,27 +116,22 @@ def totals(year: int, as_of: dt.date, units: Iterable[str] | None, target_ids: S
     return union_all(weeks, days).subquery("facts")
 
 
-def _as_date(value: Any) -> dt.date | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value)
-    return value.date() if isinstance(value, dt.datetime) else value
-
-
-def latest_known_day(conn: Connection, year: int, day: dt.date) -> dt.date | None:
-    """`tables.latest_known_day` from the sums: the day the latest row due by `day` became known."""
+def latest_known_day(conn: Connection, year: int, day: dt.date) -> Any:
+    """`tables.latest_known_day` from the sums: when the latest row due by `day` became known (the
+    stored value, None if none: the caller reads it as a date)."""
     k = KnownDay
-    return _as_date(conn.execute(select(func.max(k.became)).where(k.year == year, k.due <= day)).scalar())
+    return conn.execute(select(func.max(k.became)).where(k.year == year, k.due <= day)).scalar()
 
 
-def latest_by_year(conn: Connection) -> dict[int, dt.date]:
-    """`queries.latest_by_year` from the sums: one statement, an index seek per plan year."""
+def latest_by_year(conn: Connection) -> list[tuple[int, Any]]:
+    """`queries.latest_by_year` from the sums: (plan year, the latest `became` or None), one
+    statement, an index seek per plan year."""
     k = KnownDay
     years = conn.execute(select(PlanYear.year).order_by(PlanYear.year)).scalars().all()
-    rows = conn.execute(union_all(*[select(literal(y), select(func.max(k.became)).where(k.year == y)
-                                           .scalar_subquery()) for y in years])).all() if years else []
-    return {int(y): d for y, b in rows if (d := _as_date(b)) is not None}
+    if not years:
+        return []
+    return [(int(y), b) for y, b in conn.execute(union_all(*[
+        select(literal(y), select(func.max(k.became)).where(k.year == y).scalar_subquery()) for y in years]))]
 
 
 # --- which changes keep them current ------------------------------------------------------------

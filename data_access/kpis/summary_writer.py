@@ -21,12 +21,12 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, func, insert, select, union_all, update
+from sqlalchemy import Connection, Engine, delete, func, insert, select, union_all
 
 from data_access import clock, data_version
 from data_access.kpis import aggregates, known, queries, scope, summaries
 from data_access.schema.models import (
-    MEASURE_NE_MEMBERS, DataVersion, Facility, ImportBatch, NeMembership, PlanYear, ProgressReport, Target, UnionOrg,
+    MEASURE_NE_MEMBERS, Facility, ImportBatch, NeMembership, PlanYear, ProgressReport, Target, UnionOrg,
 )
 from data_access.schema.summaries import FactCityDay, FactSum, FactWeek, KnownDay, SummaryState
 
@@ -34,12 +34,6 @@ CHUNK = 5000
 FIGURE_TABLES = (ProgressReport, NeMembership, Facility, UnionOrg)
 REGISTRIES = (Facility, UnionOrg)
 Units = list[str] | None
-
-
-def _serialise(conn: Connection) -> None:
-    """Take the data version's row lock for the rest of the transaction (a no-op UPDATE), as
-    every audited change does: a rebuild and a change run one after the other."""
-    conn.execute(update(DataVersion).where(DataVersion.id == data_version.ROW).values(version=DataVersion.version))
 
 
 def valid_from(conn: Connection) -> dt.datetime | None:
@@ -135,7 +129,7 @@ def _write_slice(conn: Connection, year: int, bounds: tuple[dt.date, dt.date], u
 
 def rebuild(conn: Connection) -> dict[str, int]:
     """Recompute all sums in the caller's transaction and mark them current; {table: rows}."""
-    _serialise(conn)
+    data_version.lock(conn)  # serialised with every change and other rebuilds
     at = valid_from(conn)
     conn.execute(delete(FactSum))
     conn.execute(delete(FactWeek))
@@ -166,7 +160,7 @@ def refresh(engine: Engine) -> bool:
         if version == current or not aggregates.ready(conn):
             return False
     with engine.begin() as conn:
-        _serialise(conn)
+        data_version.lock(conn)
         version, _valid, current = summaries.state(conn)
         if version == current:  # another process rebuilt them meanwhile
             return False

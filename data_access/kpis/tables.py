@@ -314,5 +314,5 @@ def latest_known_day(engine: Engine, year: int, as_of: dt.date,
     day = min(as_of, end)
     with knowledge.recorded_by(known), engine.connect() as conn:
         if summaries.usable(conn, knowledge.moment(day)):
-            return summaries.latest_known_day(conn, year, day)
+            return queries._as_date(summaries.latest_known_day(conn, year, day))
         return queries.became_latest(conn, year, start, day)
